@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+import GatehouseHTTP
+import Logging
+
+/// Flags shared by every command; each falls back to its `GATEHOUSE_*` environment variable.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Database URL (GATEHOUSE_DATABASE_URL): sqlite://./data/gatehouse.sqlite or postgres://user:pass@host:5432/db")
+    var database: String?
+
+    @Option(help: "Folder for the SQLite file and the master key file (GATEHOUSE_DATA_DIR)")
+    var dataDir: String?
+
+    @Option(help: "Public base URL; issuers are <public-url>/t/<tenantId> (GATEHOUSE_PUBLIC_URL)")
+    var publicUrl: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (GATEHOUSE_LOG_LEVEL)")
+    var logLevel: String?
+
+    func value(_ flag: String?, _ env: String) -> String? {
+        flag ?? ProcessInfo.processInfo.environment[env].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func configuration(host: String? = nil, port: Int? = nil) throws -> ServerConfiguration {
+        var c = ServerConfiguration()
+        c.dataDirectory = value(dataDir, "GATEHOUSE_DATA_DIR") ?? "./data"
+        c.databaseURL =
+            value(database, "GATEHOUSE_DATABASE_URL")
+            ?? "sqlite://" + (c.dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
+        c.host = host ?? value(nil, "GATEHOUSE_HOST") ?? "127.0.0.1"
+        if let port { c.port = port } else if let p = value(nil, "GATEHOUSE_PORT") {
+            guard let v = Int(p), (0...65535).contains(v) else { throw ValidationError("GATEHOUSE_PORT must be a port number") }
+            c.port = v
+        }
+        c.engine.publicURL = value(publicUrl, "GATEHOUSE_PUBLIC_URL") ?? "http://\(c.host):\(c.port)"
+        c.masterKeyBase64 = value(nil, "GATEHOUSE_MASTER_KEY")
+        c.engine.systemAPIKey = value(nil, "GATEHOUSE_SYSTEM_API_KEY")
+        if let d = value(nil, "GATEHOUSE_IDENTIFIER_DOMAIN") { c.engine.identifierDomain = d }
+        c.engine.accessTokenTTL = try seconds("GATEHOUSE_ACCESS_TOKEN_TTL") ?? c.engine.accessTokenTTL
+        c.engine.refreshTokenTTL = try seconds("GATEHOUSE_REFRESH_TOKEN_TTL") ?? c.engine.refreshTokenTTL
+        c.engine.adminTokenTTL = try seconds("GATEHOUSE_ADMIN_TOKEN_TTL") ?? c.engine.adminTokenTTL
+        if let alg = value(nil, "GATEHOUSE_SIGNING_ALGORITHM") {
+            guard let a = SigningAlgorithm(rawValue: alg) else {
+                throw ValidationError("GATEHOUSE_SIGNING_ALGORITHM must be ES256 or EdDSA")
+            }
+            c.engine.signingAlgorithm = a
+        }
+        return c
+    }
+
+    private func seconds(_ env: String) throws -> TimeInterval? {
+        guard let v = value(nil, env) else { return nil }
+        guard let s = Int(v), s > 0 else { throw ValidationError("\(env) must be a positive number of seconds") }
+        return TimeInterval(s)
+    }
+
+    func logger() -> Logger {
+        var logger = Logger(label: "gatehouse")
+        logger.logLevel = value(logLevel, "GATEHOUSE_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return logger
+    }
+
+    /// Opens the runtime for a one-off command and closes it afterwards.
+    func withRuntime<T>(_ body: (GatehouseRuntime) async throws -> T) async throws -> T {
+        var logger = logger()
+        logger.logLevel = max(logger.logLevel, .warning)
+        let runtime = try await GatehouseRuntime.open(configuration: try configuration(), logger: logger)
+        if let key = runtime.generatedSystemKey { printSystemKey(key) }
+        do {
+            let result = try await body(runtime)
+            await runtime.shutdown()
+            return result
+        } catch {
+            await runtime.shutdown()
+            throw error
+        }
+    }
+}
+
+func printSystemKey(_ key: String) {
+    FileHandle.standardError.write(
+        Data(
+            """
+            ============================================================================
+            A system API key was generated (shown once; only its hash is stored):
+              \(key)
+            Set GATEHOUSE_SYSTEM_API_KEY to choose your own instead.
+            ============================================================================
+
+            """.utf8))
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+import GatehouseHTTP
+import GatehouseStore
+import Hummingbird
+import Logging
+import UnixSignals
+
+public struct GatehouseCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gatehouse",
+        abstract: "Multi-tenant authentication and authorization server.",
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, KeysCommand.self, EventsCommand.self],
+        defaultSubcommand: Serve.self)
+    public init() {}
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (SQLite in ./data by default).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Listen address (GATEHOUSE_HOST)") var host: String?
+    @Option(help: "Listen port (GATEHOUSE_PORT)") var port: Int?
+
+    func run() async throws {
+        let logger = common.logger()
+        let configuration = try common.configuration(host: host, port: port)
+        let runtime = try await GatehouseRuntime.open(configuration: configuration, logger: logger)
+        if let key = runtime.generatedSystemKey { printSystemKey(key) }
+        logger.info(
+            "gatehouse starting",
+            metadata: [
+                "address": "\(configuration.host):\(configuration.port)",
+                "database": "\((try? DatabaseURL(configuration.databaseURL))?.redacted ?? "?")",
+            ])
+        let app = buildApplication(runtime: runtime, configuration: configuration, logger: logger)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply database migrations and exit.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let c = try common.configuration()
+        let database = try await openDatabase(try DatabaseURL(c.databaseURL), logger: common.logger())
+        do {
+            let applied = try await Migrator(database: database).migrate()
+            print(applied.isEmpty ? "schema is up to date" : "applied migrations: \(applied.map(String.init).joined(separator: ", "))")
+            await database.shutdown()
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+}
+
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant", abstract: "Manage tenants.", subcommands: [Create.self, AdminToken.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a tenant; prints its project key, admin JWT and API private key once.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Project name") var name: String
+
+        func run() async throws {
+            try await common.withRuntime { runtime in
+                let created = try await runtime.engine.tenants.create(CreateTenantInput(projectName: name))
+                print("tenant id:        \(created.tenant.id)")
+                print("project key:      \(created.tenant.projectApiKey)")
+                print("testnet key:      \(created.tenant.testnetProjectApiKey)")
+                print("admin JWT:        \(created.adminJWT)")
+                print("API private key:  \(created.apiPrivateKey)")
+            }
+        }
+    }
+
+    struct AdminToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "admin-token", abstract: "Issue a new tenant-admin JWT.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Tenant id") var tenant: String
+
+        func run() async throws {
+            try await common.withRuntime { runtime in
+                guard try await runtime.engine.store.tenant(id: tenant) != nil else {
+                    throw ValidationError("no tenant \(tenant)")
+                }
+                print(try await runtime.engine.tenants.issueAdminToken(tenantId: tenant))
+            }
+        }
+    }
+}
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Manage signing keys.", subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new current signing key; the old public key stays published until its tokens expire.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Tenant id (default: the default tenant)") var tenant: String?
+
+        func run() async throws {
+            try await common.withRuntime { runtime in
+                let id: String
+                if let tenant { id = tenant } else {
+                    guard let t = try await runtime.engine.store.defaultTenant() else { throw ValidationError("no default tenant") }
+                    id = t.id
+                }
+                guard try await runtime.engine.store.tenant(id: id) != nil else { throw ValidationError("no tenant \(id)") }
+                print("new key id: \(try await runtime.engine.keys.rotate(tenantId: id))")
+            }
+        }
+    }
+}
+
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Read the audit log.", subcommands: [Tail.self, Verify.self])
+
+    static func tenantId(_ given: String?, _ runtime: GatehouseRuntime) async throws -> String {
+        if let given { return given }
+        guard let t = try await runtime.engine.store.defaultTenant() else { throw ValidationError("no default tenant") }
+        return t.id
+    }
+
+    struct Tail: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the latest events of a tenant as JSON lines.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Tenant id (default: the default tenant)") var tenant: String?
+        @Option(help: "How many events") var count: Int = 20
+
+        func run() async throws {
+            try await common.withRuntime { runtime in
+                let id = try await EventsCommand.tenantId(tenant, runtime)
+                var all: [AuditEvent] = []
+                var after: Int64 = 0
+                while true {
+                    let batch = try await runtime.engine.store.events(tenantId: id, afterSequence: after, limit: 1000)
+                    if batch.isEmpty { break }
+                    all.append(contentsOf: batch)
+                    if all.count > count { all.removeFirst(all.count - count) }
+                    after = batch.last!.sequence
+                }
+                for e in all {
+                    print("{\"seq\":\(e.sequence),\"at\":\"\(e.createdAt.rfc3339)\",\"type\":\"\(e.type)\",\"subject\":\"\(e.subject ?? "")\",\"data\":\(e.data)}")
+                }
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check the tenant's audit hash chain.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Tenant id (default: the default tenant)") var tenant: String?
+
+        func run() async throws {
+            try await common.withRuntime { runtime in
+                let id = try await EventsCommand.tenantId(tenant, runtime)
+                if let broken = try await runtime.engine.events.verifyChain(tenantId: id) {
+                    print("audit chain BROKEN at sequence \(broken)")
+                    throw ExitCode(2)
+                }
+                print("audit chain intact")
+            }
+        }
+    }
+}
+
+/// Entry point for the `gatehouse` executable.
+public func runGatehouse() async {
+    await GatehouseCommand.main()
+}

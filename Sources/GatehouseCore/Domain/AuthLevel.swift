@@ -1,0 +1,4 @@
+/// Who a session speaks for (seed 000/001 `authType`).
+public enum AuthLevel: String, Sendable, Codable, CaseIterable {
+    case user, business, tenant, system, external
+}

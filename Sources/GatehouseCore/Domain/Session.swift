@@ -1,0 +1,68 @@
+import Foundation
+
+public struct Session: Sendable, Equatable {
+    public var id: String
+    public var tenantId: String
+    public var userId: String?
+    /// Subject of a session without a user (system, external).
+    public var subject: String
+    public var level: AuthLevel
+    public var businessId: String?
+    public var role: String?
+    public var amr: [String]
+    public var scope: String?
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var revokedAt: Date?
+    public var revokedReason: String?
+
+    public init(
+        id: String, tenantId: String, userId: String?, subject: String, level: AuthLevel, businessId: String? = nil,
+        role: String? = nil, amr: [String], scope: String? = nil, createdAt: Date, expiresAt: Date,
+        revokedAt: Date? = nil, revokedReason: String? = nil
+    ) {
+        self.id = id
+        self.tenantId = tenantId
+        self.userId = userId
+        self.subject = subject
+        self.level = level
+        self.businessId = businessId
+        self.role = role
+        self.amr = amr
+        self.scope = scope
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+        self.revokedReason = revokedReason
+    }
+
+    public func isActive(at now: Date) -> Bool { revokedAt == nil && expiresAt > now }
+}
+
+/// One refresh token; only its SHA-256 is stored.
+public struct RefreshTokenRecord: Sendable, Equatable {
+    public var hash: String
+    public var tenantId: String
+    public var sessionId: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var usedAt: Date?
+    public var successorHash: String?
+    /// The successor pair sealed with the master key, kept for the grace window so a retried request
+    /// gets the same answer.
+    public var successorSealed: String?
+
+    public init(
+        hash: String, tenantId: String, sessionId: String, createdAt: Date, expiresAt: Date, usedAt: Date? = nil,
+        successorHash: String? = nil, successorSealed: String? = nil
+    ) {
+        self.hash = hash
+        self.tenantId = tenantId
+        self.sessionId = sessionId
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.usedAt = usedAt
+        self.successorHash = successorHash
+        self.successorSealed = successorSealed
+    }
+}

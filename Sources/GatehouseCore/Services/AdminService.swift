@@ -1,0 +1,102 @@
+import Foundation
+
+public struct IdentityProviderInput: Sendable {
+    public var issuer: String
+    public var jwks: String?
+    public var jwksUri: String?
+    public var audience: String?
+    public var algorithms: [ExternalAlgorithm]?
+    public var emailClaim: String?
+    public init(issuer: String) { self.issuer = issuer }
+}
+
+/// Tenant administration: businesses, memberships, tenant admins, identity providers.
+public struct AdminService: Sendable {
+    let store: any GatehouseStore
+    let clock: any GatehouseClock
+    let random: any RandomSource
+    let events: EventRecorder
+
+    public func createBusiness(tenantId: String, name: String) async throws -> Business {
+        let b = Business(id: random.uuidString(), tenantId: tenantId, name: name, createdAt: clock.now)
+        try await store.insertBusiness(b)
+        await events.record("business.created", tenantId: tenantId, subject: b.id)
+        return b
+    }
+
+    public func deleteBusiness(tenantId: String, id: String) async throws {
+        guard try await store.deleteBusiness(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("business") }
+        await events.record("business.deleted", tenantId: tenantId, subject: id)
+    }
+
+    public func addMember(tenantId: String, businessId: String, userId: String, role: String) async throws -> Membership {
+        guard try await store.business(tenantId: tenantId, id: businessId) != nil else {
+            throw GatehouseError.notFound("business")
+        }
+        guard try await store.user(tenantId: tenantId, id: userId) != nil else { throw GatehouseError.notFound("user") }
+        let m = Membership(tenantId: tenantId, businessId: businessId, userId: userId, role: role, createdAt: clock.now)
+        guard try await store.insertMembership(m) else {
+            throw GatehouseError(.conflict, "user is already a member of this business")
+        }
+        await events.record(
+            "membership.created", tenantId: tenantId, subject: userId,
+            data: ["businessId": .string(businessId), "role": .string(role)])
+        return m
+    }
+
+    public func removeMember(tenantId: String, businessId: String, userId: String) async throws {
+        guard try await store.deleteMembership(tenantId: tenantId, businessId: businessId, userId: userId) else {
+            throw GatehouseError.notFound("membership")
+        }
+        await events.record(
+            "membership.deleted", tenantId: tenantId, subject: userId, data: ["businessId": .string(businessId)])
+    }
+
+    public func addAdmin(tenantId: String, userId: String) async throws -> TenantAdmin {
+        guard try await store.user(tenantId: tenantId, id: userId) != nil else { throw GatehouseError.notFound("user") }
+        let a = TenantAdmin(tenantId: tenantId, userId: userId, createdAt: clock.now)
+        guard try await store.insertTenantAdmin(a) else { throw GatehouseError(.conflict, "user is already an admin") }
+        await events.record("admin.added", tenantId: tenantId, subject: userId)
+        return a
+    }
+
+    public func removeAdmin(tenantId: String, userId: String) async throws {
+        guard try await store.deleteTenantAdmin(tenantId: tenantId, userId: userId) else {
+            throw GatehouseError.notFound("admin")
+        }
+        await events.record("admin.removed", tenantId: tenantId, subject: userId)
+    }
+
+    public func createIdentityProvider(tenantId: String, _ input: IdentityProviderInput) async throws -> IdentityProvider {
+        guard (input.jwks == nil) != (input.jwksUri == nil) else {
+            throw GatehouseError.field("jwks", "give exactly one of jwks and jwksUri")
+        }
+        if let uri = input.jwksUri {
+            guard let url = URL(string: uri), let scheme = url.scheme?.lowercased(), ["https", "http"].contains(scheme),
+                url.host != nil
+            else { throw GatehouseError.field("jwksUri", "must be an http(s) URL") }
+        }
+        if let jwks = input.jwks {
+            let usable = (try? await ExternalTokenVerifier.validate(jwks: jwks)) ?? 0
+            guard usable > 0 else { throw GatehouseError.field("jwks", "holds no usable public key") }
+        }
+        let provider = IdentityProvider(
+            id: random.uuidString(), tenantId: tenantId, issuer: input.issuer, jwks: input.jwks,
+            jwksUri: input.jwksUri, audience: input.audience,
+            algorithms: input.algorithms ?? ExternalAlgorithm.allCases, emailClaim: input.emailClaim ?? "email",
+            createdAt: clock.now)
+        guard try await store.insertIdentityProvider(provider) else {
+            throw GatehouseError(.conflict, "an identity provider with this issuer exists")
+        }
+        await events.record(
+            "identity_provider.created", tenantId: tenantId, subject: provider.id, data: ["issuer": .string(input.issuer)])
+        return provider
+    }
+
+    public func deleteIdentityProvider(tenantId: String, id: String) async throws {
+        guard try await store.deleteIdentityProvider(tenantId: tenantId, id: id) else {
+            throw GatehouseError.notFound("identity provider")
+        }
+        await events.record("identity_provider.deleted", tenantId: tenantId, subject: id)
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+
+/// `POST /v2/auth/token` input, decoded by the HTTP layer.
+public struct TokenExchangeRequest: Sendable {
+    public var authToken: String?
+    public var authType: AuthLevel
+    public var businessId: String?
+    public var contextTenantId: String?
+    public var rawLoginData: [String: JSONValue]?
+
+    public init(
+        authToken: String?, authType: AuthLevel = .user, businessId: String? = nil, contextTenantId: String? = nil,
+        rawLoginData: [String: JSONValue]? = nil
+    ) {
+        self.authToken = authToken
+        self.authType = authType
+        self.businessId = businessId
+        self.contextTenantId = contextTenantId
+        self.rawLoginData = rawLoginData
+    }
+}
+
+public struct VerifyResult: Sendable {
+    public var valid: Bool
+    public var payload: [String: JSONValue]?
+    public var tenantId: String?
+    public var identifierEmail: String?
+    public var errorMessage: String?
+}
+
+/// An authenticated caller: a verified access token whose session is live.
+public struct Principal: Sendable {
+    public var claims: AccessTokenClaims
+    public var session: Session
+    public var user: User?
+}
+
+/// The token engine behind every dialect's login: exchange, refresh, verify, bearer authentication.
+public struct AuthService: Sendable {
+    let store: any GatehouseStore
+    let tokens: TokenService
+    let sessions: SessionService
+    let external: ExternalTokenVerifier
+    let clock: any GatehouseClock
+    let random: any RandomSource
+    let config: EngineConfiguration
+    let events: EventRecorder
+    let systemKeyHash: @Sendable () async throws -> String?
+
+    public func exchange(tenant: Tenant, _ request: TokenExchangeRequest) async throws -> TokenPair {
+        if let tid = request.contextTenantId, tid != tenant.id {
+            throw GatehouseError(.forbidden, "context.tenantId does not match the project key")
+        }
+        if let raw = request.rawLoginData {
+            return try await anonymous(tenant: tenant, rawLoginData: raw)
+        }
+        guard let authToken = request.authToken, !authToken.isEmpty else {
+            throw GatehouseError.field("authToken", "is required")
+        }
+        let pair: TokenPair
+        do {
+            pair = try await exchangeVerified(tenant: tenant, authToken: authToken, request: request)
+        } catch let error as GatehouseError {
+            if error.code == .invalidToken || error.code == .forbidden {
+                await events.record(
+                    "auth.token_exchange_failed", tenantId: tenant.id, subject: nil,
+                    data: ["authType": .string(request.authType.rawValue), "reason": .string(error.message)])
+            }
+            throw error
+        }
+        return pair
+    }
+
+    private func exchangeVerified(tenant: Tenant, authToken: String, request: TokenExchangeRequest) async throws
+        -> TokenPair
+    {
+        switch request.authType {
+        case .system:
+            try await checkSystemKey(tenant: tenant, key: authToken)
+            var start = SessionService.Start(
+                tenantId: tenant.id, user: nil, subject: "system", level: .system, amr: ["api_key"])
+            start.scope = nil
+            return try await sessions.start(start).1
+        case .external:
+            let identity = try await verifyExternal(tenant: tenant, token: authToken)
+            let start = SessionService.Start(
+                tenantId: tenant.id, user: nil, subject: identity.subject, level: .external, amr: ["ext"])
+            return try await sessions.start(start).1
+        case .user, .business, .tenant:
+            let identity = try await verifyExternal(tenant: tenant, token: authToken)
+            let user = try await findOrCreateUser(tenant: tenant, identity: identity)
+            guard user.status != .disabled else { throw GatehouseError(.forbidden, "user is disabled") }
+            var start = SessionService.Start(
+                tenantId: tenant.id, user: user, subject: user.id, level: request.authType, amr: ["ext"])
+            if request.authType == .business {
+                let choice = try await chooseBusiness(tenant: tenant, user: user, businessId: request.businessId)
+                start.businessId = choice.businessId
+                start.role = choice.role
+            } else if request.authType == .tenant {
+                guard try await store.isTenantAdmin(tenantId: tenant.id, userId: user.id) else {
+                    throw GatehouseError(.forbidden, "user is not a tenant admin")
+                }
+            }
+            let pair = try await sessions.start(start).1
+            await events.record(
+                "auth.login", tenantId: tenant.id, subject: user.id,
+                data: ["authType": .string(request.authType.rawValue), "method": .string("ext")])
+            return pair
+        }
+    }
+
+    private func verifyExternal(tenant: Tenant, token: String) async throws -> ExternalIdentity {
+        let providers = try await store.identityProviders(tenantId: tenant.id)
+        guard !providers.isEmpty else { throw GatehouseError.invalidToken("no identity provider is configured") }
+        return try await external.verify(token, providers: providers)
+    }
+
+    private func checkSystemKey(tenant: Tenant, key: String) async throws {
+        let hash = Digest.sha256Hex(key)
+        var ok = false
+        if let tenantHash = tenant.apiPrivateKeyHash, Digest.constantTimeEquals(hash, tenantHash) { ok = true }
+        if let systemHash = try await systemKeyHash(), Digest.constantTimeEquals(hash, systemHash) { ok = true }
+        guard ok else { throw GatehouseError.invalidToken("invalid API key") }
+    }
+
+    private func findOrCreateUser(tenant: Tenant, identity: ExternalIdentity) async throws -> User {
+        let now = clock.now
+        let candidate = User(
+            id: random.uuidString(), tenantId: tenant.id, email: identity.email, externalIssuer: identity.issuer,
+            externalSubject: identity.subject, createdAt: now, updatedAt: now)
+        return try await store.findOrCreateExternalUser(candidate)
+    }
+
+    private func chooseBusiness(tenant: Tenant, user: User, businessId: String?) async throws -> MembershipOption {
+        let options = try await store.membershipOptions(tenantId: tenant.id, userId: user.id)
+        if let businessId {
+            guard let chosen = options.first(where: { $0.businessId == businessId }) else {
+                throw GatehouseError(.forbidden, "user is not a member of this business")
+            }
+            return chosen
+        }
+        switch options.count {
+        case 0: throw GatehouseError(.forbidden, "user has no business membership")
+        case 1: return options[0]
+        default:
+            throw GatehouseError(
+                .multipleContextSelectionRequired, "Several business memberships: choose one with context.businessId",
+                details: [
+                    "options": .array(
+                        options.map {
+                            .object(["businessId": .string($0.businessId), "name": .string($0.name), "role": .string($0.role)])
+                        })
+                ])
+        }
+    }
+
+    private func anonymous(tenant: Tenant, rawLoginData: [String: JSONValue]) async throws -> TokenPair {
+        guard tenant.allowJWTForUnauthenticatedUsers else {
+            throw GatehouseError(.forbidden, "this project does not allow unauthenticated users")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let attributes = String(decoding: try encoder.encode(rawLoginData), as: UTF8.self)
+        let now = clock.now
+        let user = try await store.insertUser(
+            User(
+                id: random.uuidString(), tenantId: tenant.id, status: .anonymous, attributes: attributes,
+                createdAt: now, updatedAt: now))
+        let pair = try await sessions.start(
+            .init(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["anon"])).1
+        await events.record("auth.anonymous_user_created", tenantId: tenant.id, subject: user.id)
+        return pair
+    }
+
+    // MARK: verification
+
+    /// Signature and claims, then one indexed read: the session (revocation) joined with its user.
+    public func authenticate(tenantId: String, bearer token: String) async throws -> Principal {
+        let claims = try await tokens.verify(token, tenantId: tenantId)
+        guard let (session, user) = try await store.sessionWithUser(tenantId: tenantId, id: claims.sid) else {
+            throw GatehouseError.invalidToken("session not found")
+        }
+        guard session.revokedAt == nil else { throw GatehouseError.invalidToken("session revoked") }
+        if let user, user.status == .disabled { throw GatehouseError.invalidToken("user is disabled") }
+        return Principal(claims: claims, session: session, user: user)
+    }
+
+    /// `/v2/auth/verify`: never throws for a bad token; the reason goes in `errorMessage`.
+    public func verify(tenant: Tenant, token: String) async -> VerifyResult {
+        do {
+            let p = try await authenticate(tenantId: tenant.id, bearer: token)
+            return VerifyResult(
+                valid: true, payload: p.claims.jsonObject, tenantId: tenant.id,
+                identifierEmail: p.user?.email ?? syntheticEmail(p.user?.id ?? p.session.subject), errorMessage: nil)
+        } catch {
+            let ours = (error as? GatehouseError)?.message ?? "Invalid token"
+            // Not ours (or not valid as ours): perhaps the tenant's identity provider issued it.
+            if let jws = try? CompactJWS(token), SigningAlgorithm(rawValue: jws.header.alg) == nil
+                || (try? jws.decodePayload(AccessTokenClaims.self)) == nil
+            {
+                do {
+                    let identity = try await verifyExternal(tenant: tenant, token: token)
+                    return VerifyResult(
+                        valid: true, payload: identity.claims, tenantId: tenant.id,
+                        identifierEmail: identity.email
+                            ?? syntheticEmail(Digest.sha256Hex(identity.issuer + "\u{1F}" + identity.subject)),
+                        errorMessage: nil)
+                } catch {
+                    return VerifyResult(
+                        valid: false, payload: nil, tenantId: nil, identifierEmail: nil,
+                        errorMessage: (error as? GatehouseError)?.message ?? "Invalid token")
+                }
+            }
+            return VerifyResult(valid: false, payload: nil, tenantId: nil, identifierEmail: nil, errorMessage: ours)
+        }
+    }
+
+    /// `user-<32 hex>@id.<domain>`: a stable identifier for users without an email.
+    public func syntheticEmail(_ seed: String) -> String {
+        let hex = seed.lowercased().filter { $0.isHexDigit }
+        let id = hex.count >= 32 ? String(hex.prefix(32)) : String(Digest.sha256Hex(seed).prefix(32))
+        return "user-\(id)@id.\(config.identifierDomain)"
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+
+/// The identity and token engine: one per process, shared by every dialect.
+public final class Engine: Sendable {
+    public let store: any GatehouseStore
+    public let config: EngineConfiguration
+    public let clock: any GatehouseClock
+    public let random: any RandomSource
+    public let box: SecretBox
+    public let keys: KeyRingCache
+    public let tokens: TokenService
+    public let external: ExternalTokenVerifier
+    public let events: EventRecorder
+    public let sessions: SessionService
+    public let auth: AuthService
+    public let tenants: TenantService
+    public let admin: AdminService
+    public let logger: Logger
+
+    public init(
+        store: any GatehouseStore, config: EngineConfiguration, masterKey: [UInt8], jwksFetcher: any JWKSFetcher,
+        clock: any GatehouseClock = SystemClock(), random: any RandomSource = SystemRandomSource(),
+        observer: any EngineObserver = NoObserver(), logger: Logger = Logger(label: "gatehouse")
+    ) throws {
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.random = random
+        self.logger = logger
+        box = try SecretBox(masterKey: masterKey)
+        keys = KeyRingCache(
+            store: store, box: box, clock: clock, random: random, algorithm: config.signingAlgorithm,
+            retention: max(config.accessTokenTTL, config.adminTokenTTL) + 60)
+        tokens = TokenService(keys: keys, clock: clock, random: random, publicURL: config.publicURL)
+        external = ExternalTokenVerifier(fetcher: jwksFetcher, clock: clock)
+        events = EventRecorder(store: store, clock: clock, random: random, logger: logger)
+        sessions = SessionService(
+            store: store, tokens: tokens, box: box, clock: clock, random: random, config: config, events: events,
+            observer: observer)
+        let configuredSystemKeyHash = config.systemAPIKey.map { Digest.sha256Hex($0) }
+        auth = AuthService(
+            store: store, tokens: tokens, sessions: sessions, external: external, clock: clock, random: random,
+            config: config, events: events,
+            systemKeyHash: { [store] in
+                if let configuredSystemKeyHash { return configuredSystemKeyHash }
+                return try await store.setting(Engine.systemKeySetting)
+            })
+        tenants = TenantService(
+            store: store, sessions: sessions, keys: keys, box: box, clock: clock, random: random, config: config,
+            events: events)
+        admin = AdminService(store: store, clock: clock, random: random, events: events)
+    }
+
+    static let systemKeySetting = "system_api_key_sha256"
+
+    /// First-start work: the default tenant and, when none is configured, a generated system key.
+    /// Returns the generated system key when this call created it (to be printed once), else nil.
+    public func bootstrap() async throws -> (defaultTenant: Tenant, generatedSystemKey: String?) {
+        let tenant = try await tenants.ensureDefaultTenant()
+        guard config.systemAPIKey == nil else { return (tenant, nil) }
+        let candidate = "sk_system_" + random.base62(length: 43)
+        let hash = Digest.sha256Hex(candidate)
+        let stored = try await store.insertSettingIfAbsent(Self.systemKeySetting, value: hash)
+        return (tenant, stored == hash ? candidate : nil)
+    }
+
+    /// True when `key` is the system key (configured or generated).
+    public func isSystemKey(_ key: String) async throws -> Bool {
+        let hash = Digest.sha256Hex(key)
+        if let configured = config.systemAPIKey { return Digest.constantTimeEquals(hash, Digest.sha256Hex(configured)) }
+        guard let stored = try await store.setting(Self.systemKeySetting) else { return false }
+        return Digest.constantTimeEquals(hash, stored)
+    }
+}

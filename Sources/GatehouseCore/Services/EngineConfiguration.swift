@@ -1,0 +1,33 @@
+import Foundation
+
+public struct EngineConfiguration: Sendable {
+    /// Base of every issuer: `<publicURL>/t/<tenantId>`.
+    public var publicURL: String = "http://127.0.0.1:8080"
+    public var accessTokenTTL: TimeInterval = 15 * 60
+    public var refreshTokenTTL: TimeInterval = 24 * 3600
+    /// Longest life of a session, however often it is refreshed.
+    public var sessionMaxLifetime: TimeInterval = 30 * 24 * 3600
+    public var adminTokenTTL: TimeInterval = 365 * 24 * 3600
+    /// A spent refresh token presented again within this window, before its successor is used, gets the
+    /// same successor pair (a lost response must not log the user out).
+    public var refreshGraceWindow: TimeInterval = 10
+    /// Domain of synthetic identifiers `user-<hex>@id.<domain>` for users without an email.
+    public var identifierDomain: String = "gatehouse.local"
+    public var signingAlgorithm: SigningAlgorithm = .ES256
+    /// The system API key from the environment; when nil one is generated on first start.
+    public var systemAPIKey: String?
+
+    public init() {}
+}
+
+/// Where the engine reports what operations watch (the HTTP layer feeds Prometheus from it).
+public protocol EngineObserver: Sendable {
+    func tokenIssued(level: AuthLevel)
+    func refreshReuseDetected()
+}
+
+public struct NoObserver: EngineObserver {
+    public init() {}
+    public func tokenIssued(level: AuthLevel) {}
+    public func refreshReuseDetected() {}
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+
+/// Appends security events to the tenant's hash-chained audit log. A failure to record is logged, never
+/// turned into a failed login: the act already happened.
+public struct EventRecorder: Sendable {
+    let store: any EventStore
+    let clock: any GatehouseClock
+    let random: any RandomSource
+    let logger: Logger
+
+    public func record(_ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = (try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        do {
+            _ = try await store.appendEvent(
+                tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: text, at: clock.now)
+        } catch {
+            logger.error("audit event could not be recorded", metadata: ["event": "\(type)", "tenant": "\(tenantId)"])
+        }
+    }
+
+    /// Walks a tenant's chain; returns the first sequence number whose link does not hold, or nil when intact.
+    public func verifyChain(tenantId: String) async throws -> Int64? {
+        var previous = ""
+        var after: Int64 = 0
+        var expected: Int64 = 1
+        while true {
+            let batch = try await store.events(tenantId: tenantId, afterSequence: after, limit: 500)
+            if batch.isEmpty { return nil }
+            for e in batch {
+                let h = AuditEvent.chainHash(
+                    previousHash: previous, tenantId: e.tenantId, sequence: e.sequence, id: e.id, type: e.type,
+                    subject: e.subject, data: e.data, createdAtMillis: e.createdAt.millis)
+                if e.sequence != expected || e.previousHash != previous || e.hash != h { return e.sequence }
+                previous = e.hash
+                after = e.sequence
+                expected += 1
+            }
+        }
+    }
+}

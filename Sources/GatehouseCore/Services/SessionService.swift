@@ -1,0 +1,130 @@
+import Foundation
+
+/// An access token with its refresh token, as every dialect hands them out.
+public struct TokenPair: Sendable, Codable, Equatable {
+    public var accessToken: String
+    public var refreshToken: String
+    public var accessTokenExpiresAt: Date
+    public var refreshTokenExpiresAt: Date
+}
+
+/// Sessions and their refresh-token families: start, rotate (with reuse detection and a grace window), revoke.
+public struct SessionService: Sendable {
+    let store: any GatehouseStore
+    let tokens: TokenService
+    let box: SecretBox
+    let clock: any GatehouseClock
+    let random: any RandomSource
+    let config: EngineConfiguration
+    let events: EventRecorder
+    let observer: any EngineObserver
+
+    public struct Start: Sendable {
+        public var tenantId: String
+        public var user: User?
+        public var subject: String
+        public var level: AuthLevel
+        public var businessId: String? = nil
+        public var role: String? = nil
+        public var amr: [String]
+        public var scope: String? = nil
+        public var accessTTL: TimeInterval? = nil
+        public var refreshTTL: TimeInterval? = nil
+        public var sessionLifetime: TimeInterval? = nil
+
+        public init(tenantId: String, user: User?, subject: String, level: AuthLevel, amr: [String]) {
+            self.tenantId = tenantId
+            self.user = user
+            self.subject = subject
+            self.level = level
+            self.amr = amr
+        }
+    }
+
+    public func start(_ s: Start) async throws -> (Session, TokenPair) {
+        let now = clock.now
+        let lifetime = s.sessionLifetime ?? config.sessionMaxLifetime
+        let session = Session(
+            id: random.uuidString(), tenantId: s.tenantId, userId: s.user?.id, subject: s.subject, level: s.level,
+            businessId: s.businessId, role: s.role, amr: s.amr, scope: s.scope, createdAt: now,
+            expiresAt: now.addingTimeInterval(lifetime)
+        )
+        let refresh = newRefreshToken()
+        let refreshExpiry = min(now.addingTimeInterval(s.refreshTTL ?? config.refreshTokenTTL), session.expiresAt)
+        let record = RefreshTokenRecord(
+            hash: Digest.sha256Hex(refresh), tenantId: s.tenantId, sessionId: session.id, createdAt: now,
+            expiresAt: refreshExpiry)
+        try await store.insertSession(session, firstRefreshToken: record)
+        let access = try await tokens.issue(session: session, ttl: s.accessTTL ?? config.accessTokenTTL)
+        observer.tokenIssued(level: s.level)
+        return (
+            session,
+            TokenPair(
+                accessToken: access.token, refreshToken: refresh, accessTokenExpiresAt: access.expiresAt,
+                refreshTokenExpiresAt: refreshExpiry)
+        )
+    }
+
+    /// Rotates a refresh token. Exactly one caller spends a token (an atomic compare-and-set in the store);
+    /// a retry inside the grace window gets that caller's pair; anything else spent is reuse and kills the session.
+    public func refresh(tenantId: String, refreshToken: String) async throws -> TokenPair {
+        guard !refreshToken.isEmpty, refreshToken.utf8.count <= 512 else { throw Self.invalidRefresh }
+        let hash = Digest.sha256Hex(refreshToken)
+        guard let record = try await store.refreshToken(hash: hash), record.tenantId == tenantId else {
+            throw Self.invalidRefresh
+        }
+        let now = clock.now
+        guard let session = try await store.session(tenantId: tenantId, id: record.sessionId),
+            session.isActive(at: now)
+        else { throw Self.invalidRefresh }
+        if let usedAt = record.usedAt {
+            return try await replayed(record, usedAt: usedAt, session: session)
+        }
+        guard record.expiresAt > now else { throw Self.invalidRefresh }
+
+        let next = newRefreshToken()
+        let nextExpiry = min(now.addingTimeInterval(config.refreshTokenTTL), session.expiresAt)
+        let access = try await tokens.issue(session: session, ttl: config.accessTokenTTL)
+        let pair = TokenPair(
+            accessToken: access.token, refreshToken: next, accessTokenExpiresAt: access.expiresAt,
+            refreshTokenExpiresAt: nextExpiry)
+        let successor = RefreshTokenRecord(
+            hash: Digest.sha256Hex(next), tenantId: tenantId, sessionId: session.id, createdAt: now,
+            expiresAt: nextExpiry)
+        let sealed = try box.seal(try JSONEncoder().encode(pair).map { $0 }, context: "refresh-successor:\(hash)")
+        switch try await store.spendRefreshToken(hash: hash, at: now, successor: successor, successorSealed: sealed) {
+        case .spent:
+            observer.tokenIssued(level: session.level)
+            return pair
+        case .alreadySpent(let current):
+            return try await replayed(current, usedAt: current.usedAt ?? now, session: session)
+        case .notFound:
+            throw Self.invalidRefresh
+        }
+    }
+
+    private func replayed(_ record: RefreshTokenRecord, usedAt: Date, session: Session) async throws -> TokenPair {
+        let now = clock.now
+        if now.timeIntervalSince(usedAt) <= config.refreshGraceWindow, let successorHash = record.successorHash,
+            let sealed = record.successorSealed,
+            let successor = try await store.refreshToken(hash: successorHash), successor.usedAt == nil
+        {
+            let data = try box.open(sealed, context: "refresh-successor:\(record.hash)")
+            return try JSONDecoder().decode(TokenPair.self, from: Data(data))
+        }
+        _ = try await store.revokeSession(tenantId: session.tenantId, id: session.id, at: now, reason: "refresh_reuse")
+        observer.refreshReuseDetected()
+        await events.record(
+            "refresh.reuse_detected", tenantId: session.tenantId, subject: session.subject,
+            data: ["sessionId": .string(session.id)])
+        throw Self.invalidRefresh
+    }
+
+    public func revoke(tenantId: String, sessionId: String, reason: String) async throws -> Bool {
+        try await store.revokeSession(tenantId: tenantId, id: sessionId, at: clock.now, reason: reason)
+    }
+
+    private func newRefreshToken() -> String { "rt_" + random.token(bytes: 32) }
+
+    public static let invalidRefresh = GatehouseError(.invalidToken, "Invalid or expired refresh token")
+}

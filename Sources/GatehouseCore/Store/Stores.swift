@@ -1,0 +1,118 @@
+import Foundation
+
+/// A page of a list ordered by creation; `nextCursor` is opaque to clients.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+public struct PageRequest: Sendable {
+    public var limit: Int
+    public var cursor: String?
+    public init(limit: Int = 50, cursor: String? = nil) {
+        self.limit = max(1, min(limit, 200))
+        self.cursor = cursor
+    }
+}
+
+public protocol SettingsStore: Sendable {
+    func setting(_ key: String) async throws -> String?
+    /// Writes only when absent; returns the value that is stored afterwards (first writer wins).
+    func insertSettingIfAbsent(_ key: String, value: String) async throws -> String
+}
+
+public protocol TenantStore: Sendable {
+    func insertTenant(_ tenant: Tenant) async throws
+    func tenant(id: String) async throws -> Tenant?
+    func tenant(projectKey: String) async throws -> Tenant?
+    func defaultTenant() async throws -> Tenant?
+    func updateTenant(_ tenant: Tenant) async throws
+    /// Inserts unless the id exists; true when this call inserted it.
+    func insertTenantIfAbsent(_ tenant: Tenant) async throws -> Bool
+    func tenants(page: PageRequest) async throws -> Page<Tenant>
+}
+
+public protocol SigningKeyStore: Sendable {
+    func insertSigningKey(_ key: SigningKeyRecord) async throws
+    /// Keys not yet retired at `now`, newest first.
+    func signingKeys(tenantId: String, now: Date) async throws -> [SigningKeyRecord]
+    /// Marks every current key of the tenant rotated; they leave the JWKS at `retireAt`.
+    func rotateSigningKeys(tenantId: String, rotatedAt: Date, retireAt: Date) async throws
+}
+
+public protocol UserStore: Sendable {
+    /// Inserts unless a user with the same (tenant, issuer, subject) exists; returns the stored user either way.
+    func findOrCreateExternalUser(_ user: User) async throws -> User
+    func insertUser(_ user: User) async throws -> User
+    func user(tenantId: String, id: String) async throws -> User?
+    func user(tenantId: String, username: String) async throws -> User?
+    func users(tenantId: String, page: PageRequest) async throws -> Page<User>
+}
+
+public protocol BusinessStore: Sendable {
+    func insertBusiness(_ business: Business) async throws
+    func business(tenantId: String, id: String) async throws -> Business?
+    func businesses(tenantId: String, page: PageRequest) async throws -> Page<Business>
+    func deleteBusiness(tenantId: String, id: String) async throws -> Bool
+    /// false when the user already belongs to the business.
+    func insertMembership(_ membership: Membership) async throws -> Bool
+    func memberships(tenantId: String, businessId: String) async throws -> [Membership]
+    func membershipOptions(tenantId: String, userId: String) async throws -> [MembershipOption]
+    func deleteMembership(tenantId: String, businessId: String, userId: String) async throws -> Bool
+    /// false when already an admin.
+    func insertTenantAdmin(_ admin: TenantAdmin) async throws -> Bool
+    func isTenantAdmin(tenantId: String, userId: String) async throws -> Bool
+    func tenantAdmins(tenantId: String) async throws -> [TenantAdmin]
+    func deleteTenantAdmin(tenantId: String, userId: String) async throws -> Bool
+}
+
+public protocol IdentityProviderStore: Sendable {
+    /// false when the tenant already has a provider for this issuer.
+    func insertIdentityProvider(_ provider: IdentityProvider) async throws -> Bool
+    func identityProviders(tenantId: String) async throws -> [IdentityProvider]
+    func identityProvider(tenantId: String, id: String) async throws -> IdentityProvider?
+    func deleteIdentityProvider(tenantId: String, id: String) async throws -> Bool
+}
+
+/// The outcome of the atomic compare-and-set that spends a refresh token.
+public enum RefreshSpendResult: Sendable, Equatable {
+    /// This caller spent it; the successor row is written in the same transaction.
+    case spent
+    /// Someone else spent it first (or it was already spent); here is the row as it now stands.
+    case alreadySpent(RefreshTokenRecord)
+    case notFound
+}
+
+public protocol SessionStore: Sendable {
+    func insertSession(_ session: Session, firstRefreshToken: RefreshTokenRecord?) async throws
+    func session(tenantId: String, id: String) async throws -> Session?
+    /// One indexed read that answers "is this session live, and whose is it": the session joined with its user.
+    func sessionWithUser(tenantId: String, id: String) async throws -> (Session, User?)?
+    func revokeSession(tenantId: String, id: String, at: Date, reason: String) async throws -> Bool
+    func refreshToken(hash: String) async throws -> RefreshTokenRecord?
+    /// Atomically: if `hash` is unspent, mark it spent with its successor and insert the successor.
+    func spendRefreshToken(
+        hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String
+    ) async throws -> RefreshSpendResult
+}
+
+public protocol EventStore: Sendable {
+    /// Appends to the tenant's hash chain; retries on a concurrent append.
+    func appendEvent(
+        tenantId: String, id: String, type: String, subject: String?, data: String, at: Date
+    ) async throws -> AuditEvent
+    func events(tenantId: String, afterSequence: Int64, limit: Int) async throws -> [AuditEvent]
+}
+
+public protocol HealthStore: Sendable {
+    /// True when the database answers and every migration is applied.
+    func isReady() async -> Bool
+}
+
+/// Everything the engine needs from storage.
+public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
+    & IdentityProviderStore & SessionStore & EventStore & HealthStore

@@ -1,0 +1,44 @@
+/// The one error type of the engine. The HTTP layer maps `code` to a status in one place.
+public struct GatehouseError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case invalidRequest = "INVALID_REQUEST"
+        case invalidField = "INVALID_FIELD"
+        case invalidProjectKey = "INVALID_PROJECT_KEY"
+        case unauthorized = "UNAUTHORIZED"
+        case invalidToken = "INVALID_TOKEN"
+        case forbidden = "FORBIDDEN"
+        case notFound = "NOT_FOUND"
+        case conflict = "CONFLICT"
+        case multipleContextSelectionRequired = "MULTIPLE_CONTEXT_SELECTION_REQUIRED"
+        case payloadTooLarge = "PAYLOAD_TOO_LARGE"
+        case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+        case unprocessable = "UNPROCESSABLE"
+        case throttled = "TOO_MANY_REQUESTS"
+        case unavailable = "SERVICE_UNAVAILABLE"
+        case upstream = "UPSTREAM_ERROR"
+        case internalError = "INTERNAL_ERROR"
+    }
+
+    public var code: Code
+    /// Safe for clients: never a secret, SQL text or stack trace.
+    public var message: String
+    public var details: [String: JSONValue]?
+    public var retryAfterSeconds: Int?
+
+    public init(_ code: Code, _ message: String, details: [String: JSONValue]? = nil, retryAfterSeconds: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.details = details
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    public static func field(_ name: String, _ why: String) -> GatehouseError {
+        GatehouseError(.invalidField, "\(name): \(why)", details: ["field": .string(name), "reason": .string(why)])
+    }
+    public static func invalidToken(_ why: String) -> GatehouseError { GatehouseError(.invalidToken, why) }
+    public static let unauthenticated = GatehouseError(.unauthorized, "Authentication required")
+    public static let forbidden = GatehouseError(.forbidden, "Not allowed")
+    public static func notFound(_ what: String) -> GatehouseError { GatehouseError(.notFound, "\(what) not found") }
+}

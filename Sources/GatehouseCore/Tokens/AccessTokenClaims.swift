@@ -1,0 +1,55 @@
+import Foundation
+
+/// The claims of every access token we issue, whichever dialect asked for it.
+public struct AccessTokenClaims: Codable, Sendable, Equatable {
+    public var iss: String
+    public var sub: String
+    public var aud: String
+    public var exp: Int64
+    public var iat: Int64
+    public var nbf: Int64
+    public var jti: String
+    /// Tenant id.
+    public var tid: String
+    /// Auth level.
+    public var lvl: AuthLevel
+    /// Session id.
+    public var sid: String
+    public var bid: String?
+    public var role: String?
+    public var scope: String?
+    public var amr: [String]
+
+    public init(
+        iss: String, sub: String, aud: String, exp: Int64, iat: Int64, nbf: Int64, jti: String, tid: String,
+        lvl: AuthLevel, sid: String, bid: String? = nil, role: String? = nil, scope: String? = nil, amr: [String]
+    ) {
+        self.iss = iss
+        self.sub = sub
+        self.aud = aud
+        self.exp = exp
+        self.iat = iat
+        self.nbf = nbf
+        self.jti = jti
+        self.tid = tid
+        self.lvl = lvl
+        self.sid = sid
+        self.bid = bid
+        self.role = role
+        self.scope = scope
+        self.amr = amr
+    }
+
+    /// The claims as a JSON object, for `/v2/auth/verify`'s `payload`.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [
+            "iss": .string(iss), "sub": .string(sub), "aud": .string(aud), "exp": .number(Double(exp)),
+            "iat": .number(Double(iat)), "nbf": .number(Double(nbf)), "jti": .string(jti), "tid": .string(tid),
+            "lvl": .string(lvl.rawValue), "sid": .string(sid), "amr": .array(amr.map { .string($0) }),
+        ]
+        if let bid { o["bid"] = .string(bid) }
+        if let role { o["role"] = .string(role) }
+        if let scope { o["scope"] = .string(scope) }
+        return o
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+public struct IssuedAccessToken: Sendable {
+    public var token: String
+    public var claims: AccessTokenClaims
+    public var expiresAt: Date
+}
+
+/// Signs and checks our own access tokens. Checking needs no database read: signature, `iss`, `aud`,
+/// `tid`, `nbf`, `exp` and `kid` are all decided from the token and the tenant's key ring.
+public struct TokenService: Sendable {
+    public let keys: KeyRingCache
+    let clock: any GatehouseClock
+    let random: any RandomSource
+    let publicURL: String
+    /// Clock skew tolerated on `nbf`/`iat` between nodes; `exp` gets none.
+    let leeway: Int64 = 5
+
+    public init(keys: KeyRingCache, clock: any GatehouseClock, random: any RandomSource, publicURL: String) {
+        self.keys = keys
+        self.clock = clock
+        self.random = random
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+    }
+
+    static let claimsEncoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes]
+        return e
+    }()
+
+    public func issuer(tenantId: String) -> String { "\(publicURL)/t/\(tenantId)" }
+
+    public func issue(session: Session, ttl: TimeInterval) async throws -> IssuedAccessToken {
+        let ring = try await keys.ring(tenantId: session.tenantId)
+        let now = clock.nowSeconds
+        let exp = now + Int64(ttl)
+        let claims = AccessTokenClaims(
+            iss: issuer(tenantId: session.tenantId), sub: session.subject, aud: session.tenantId, exp: exp, iat: now,
+            nbf: now, jti: random.token(bytes: 16), tid: session.tenantId, lvl: session.level, sid: session.id,
+            bid: session.businessId, role: session.role, scope: session.scope, amr: session.amr
+        )
+        let token = try CompactJWS.serialize(
+            header: ["alg": ring.currentKey.algorithm.rawValue, "typ": "JWT", "kid": ring.currentKid],
+            payloadJSON: try Self.claimsEncoder.encode(claims),
+            sign: { try ring.currentKey.sign($0) }
+        )
+        return IssuedAccessToken(token: token, claims: claims, expiresAt: Date(timeIntervalSince1970: TimeInterval(exp)))
+    }
+
+    /// Verifies one of our tokens for `tenantId`. Throws `invalidToken` with the reason.
+    public func verify(_ token: String, tenantId: String) async throws -> AccessTokenClaims {
+        let jws = try CompactJWS(token)
+        guard let alg = SigningAlgorithm(rawValue: jws.header.alg) else {
+            throw GatehouseError.invalidToken("algorithm \(jws.header.alg) is not accepted")
+        }
+        guard let kid = jws.header.kid, !kid.isEmpty else { throw GatehouseError.invalidToken("token has no kid") }
+        guard let key = try await keys.verifier(tenantId: tenantId, kid: kid) else {
+            throw GatehouseError.invalidToken("unknown signing key")
+        }
+        guard key.algorithm == alg, key.isValidSignature(jws.signature, for: jws.signingInput) else {
+            throw GatehouseError.invalidToken("bad signature")
+        }
+        let claims = try jws.decodePayload(AccessTokenClaims.self)
+        try check(claims, tenantId: tenantId)
+        return claims
+    }
+
+    func check(_ claims: AccessTokenClaims, tenantId: String) throws {
+        let now = clock.nowSeconds
+        guard claims.tid == tenantId else { throw GatehouseError.invalidToken("token belongs to another tenant") }
+        guard claims.iss == issuer(tenantId: tenantId) else { throw GatehouseError.invalidToken("wrong issuer") }
+        guard claims.aud == tenantId else { throw GatehouseError.invalidToken("wrong audience") }
+        guard claims.exp > now else { throw GatehouseError.invalidToken("token expired") }
+        guard claims.nbf <= now + leeway else { throw GatehouseError.invalidToken("token not yet valid") }
+        guard claims.iat <= now + leeway else { throw GatehouseError.invalidToken("token issued in the future") }
+    }
+
+    /// Reads the tenant a token claims without trusting it; used to route admin tokens sent without a project key.
+    public static func unverifiedTenantId(_ token: String) -> String? {
+        struct TidOnly: Decodable { var tid: String }
+        return (try? CompactJWS(token))?.payload.withUnsafeBufferPointer {
+            try? JSONDecoder().decode(TidOnly.self, from: Data(buffer: $0)).tid
+        }
+    }
+}

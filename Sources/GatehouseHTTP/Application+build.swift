@@ -1,0 +1,72 @@
+import Foundation
+import GatehouseCore
+import GatehouseStore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the router for an engine: every dialect's controllers behind the shared middleware.
+public func buildRouter(engine: Engine, metrics: GatehouseMetrics) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ErrorMiddleware())
+    let tenants = TenantResolver(engine: engine)
+    let guards = AdminGuard(engine: engine, tenants: tenants)
+    OperationsController(engine: engine, metrics: metrics).register(on: router)
+    ProjectAuthController(engine: engine, tenants: tenants).register(on: router)
+    TenantController(engine: engine, tenants: tenants, guards: guards).register(on: router)
+    AdminController(engine: engine, guards: guards).register(on: router)
+    return router
+}
+
+/// Everything `serve` needs, opened and migrated. Tests build the same thing on a temporary database.
+public struct GatehouseRuntime: Sendable {
+    public let engine: Engine
+    public let metrics: GatehouseMetrics
+    public let database: any Database
+    public let generatedSystemKey: String?
+
+    public static func open(
+        configuration: ServerConfiguration, clock: any GatehouseClock = SystemClock(),
+        random: any RandomSource = SystemRandomSource(), jwksFetcher: any JWKSFetcher = URLSessionJWKSFetcher(),
+        logger: Logger
+    ) async throws -> GatehouseRuntime {
+        let database = try await openDatabase(try DatabaseURL(configuration.databaseURL), logger: logger)
+        do {
+            try await Migrator(database: database).migrate()
+            let masterKey = try configuration.loadMasterKey(random: random)
+            let metrics = GatehouseMetrics()
+            let engine = try Engine(
+                store: SQLStore(database: database, logger: logger), config: configuration.engine, masterKey: masterKey,
+                jwksFetcher: jwksFetcher, clock: clock, random: random, observer: metrics, logger: logger)
+            let (_, generated) = try await engine.bootstrap()
+            return GatehouseRuntime(engine: engine, metrics: metrics, database: database, generatedSystemKey: generated)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+
+    public func shutdown() async { await database.shutdown() }
+}
+
+/// Closes the database after the server has drained (graceful shutdown on SIGTERM).
+struct DatabaseService: Service {
+    let runtime: GatehouseRuntime
+    func run() async throws {
+        try? await gracefulShutdown()
+        await runtime.shutdown()
+    }
+}
+
+public func buildApplication(runtime: GatehouseRuntime, configuration: ServerConfiguration, logger: Logger)
+    -> some ApplicationProtocol
+{
+    let router = buildRouter(engine: runtime.engine, metrics: runtime.metrics)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),
+        services: [DatabaseService(runtime: runtime)],
+        logger: logger)
+}

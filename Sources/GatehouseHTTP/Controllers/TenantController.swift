@@ -1,0 +1,194 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// `/v2/tenants…` (seed 002). What a tenant read shows depends on who asks: nobody, a project key, or the
+/// tenant admin; integration secrets are write-only except to the admin.
+struct TenantController {
+    let engine: Engine
+    let tenants: TenantResolver
+    let guards: AdminGuard
+
+    func register(on router: Router<AppRequestContext>) {
+        let group = router.group("v2/tenants")
+        group.post(use: create)
+        group.put(use: update)
+        group.get("client-config", use: clientConfig)
+        group.get("login-token", use: loginToken)
+        group.get("me", use: me)
+        group.get(":id", use: byId)
+    }
+
+    enum Level { case publicInfo, projectKey, admin, created }
+
+    /// One shape for every level; fields beyond the level are left out.
+    struct TenantBody: Encodable {
+        var projectName: String
+        var acronym: String
+        var id: String
+        var createdAt: String
+        var projectDescription: String?
+        var projectWebsite: String?
+        var projectEmail: String?
+        var projectImageUrl: String?
+        var projectApiKey: String?
+        var testnetProjectApiKey: String?
+        var stripeApiKey: String?
+        var stripeWebhookSecret: String?
+        var stripePublishableKey: String?
+        var loginToken: String?
+        var allowJWTForUnauthenticatedUsers: Bool?
+        var firebaseTenantId: String?
+        var defaultWalletManagementType: String?
+        var jwt: String?
+        var apiPrivateKey: String?
+    }
+
+    func body(_ t: Tenant, level: Level) -> TenantBody {
+        var b = TenantBody(
+            projectName: t.projectName, acronym: t.acronym, id: t.id, createdAt: t.createdAt.rfc3339,
+            projectDescription: t.projectDescription, projectWebsite: t.projectWebsite, projectEmail: t.projectEmail,
+            projectImageUrl: t.projectImageUrl)
+        guard level != .publicInfo else { return b }
+        b.projectApiKey = t.projectApiKey
+        b.allowJWTForUnauthenticatedUsers = t.allowJWTForUnauthenticatedUsers
+        b.firebaseTenantId = t.firebaseTenantId
+        b.stripePublishableKey = t.stripePublishableKey
+        b.defaultWalletManagementType = t.defaultWalletManagementType
+        guard level == .admin || level == .created else { return b }
+        b.testnetProjectApiKey = t.testnetProjectApiKey
+        b.loginToken = t.loginToken
+        let secrets = engine.tenants.secrets(of: t)
+        b.stripeApiKey = secrets.stripeApiKey
+        b.stripeWebhookSecret = secrets.stripeWebhookSecret
+        return b
+    }
+
+    struct CreateBody: Decodable {
+        var projectName: String?
+        var projectDescription: String?
+        var projectWebsite: String?
+        var projectEmail: String?
+        var projectImageUrl: String?
+        var allowJWTForUnauthenticatedUsers: Bool?
+        var defaultWalletManagementType: String?
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let key = request.headers[TenantResolver.apiKeyHeader] ?? request.bearerToken,
+            try await engine.isSystemKey(key)
+        else { throw GatehouseError(.unauthorized, "the system API key is required (x-api-key)") }
+        let b = try await JSONBody.decode(CreateBody.self, from: request)
+        var input = CreateTenantInput(projectName: try Validate.required(b.projectName, "projectName"))
+        input.projectDescription = try Validate.optional(b.projectDescription, "projectDescription", max: 2000)
+        input.projectWebsite = try Validate.optional(b.projectWebsite, "projectWebsite", max: 2048)
+        input.projectEmail = try Validate.optional(b.projectEmail, "projectEmail", max: 320)
+        input.projectImageUrl = try Validate.optional(b.projectImageUrl, "projectImageUrl", max: 2048)
+        input.allowJWTForUnauthenticatedUsers = b.allowJWTForUnauthenticatedUsers ?? false
+        if let w = b.defaultWalletManagementType {
+            guard TenantService.walletManagementTypes.contains(w) else {
+                throw GatehouseError.field("defaultWalletManagementType", "must be custodial or non-custodial")
+            }
+            input.defaultWalletManagementType = w
+        }
+        let created = try await engine.tenants.create(input)
+        var out = body(created.tenant, level: .created)
+        out.jwt = created.adminJWT
+        out.apiPrivateKey = created.apiPrivateKey
+        return try JSONBody.response(out, status: .created)
+    }
+
+    struct UpdateBody: Decodable {
+        var projectName: String?
+        var projectDescription: String?
+        var stripeApiKey: String?
+        var stripeWebhookSecret: String?
+        var stripePublishableKey: String?
+        var loginToken: String?
+        var allowJWTForUnauthenticatedUsers: Bool?
+        var firebaseTenantId: String?
+        var projectWebsite: String?
+        var projectEmail: String?
+        var projectImageUrl: String?
+        var defaultWalletManagementType: String?
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (tenant, _) = try await guards.requireAdmin(request)
+        let b = try await JSONBody.decode(UpdateBody.self, from: request)
+        var u = TenantUpdate()
+        if let name = b.projectName { u.projectName = try Validate.required(name, "projectName") }
+        u.projectDescription = try Validate.optional(b.projectDescription, "projectDescription", max: 2000)
+        u.stripeApiKey = try Validate.optional(b.stripeApiKey, "stripeApiKey", max: 512)
+        u.stripeWebhookSecret = try Validate.optional(b.stripeWebhookSecret, "stripeWebhookSecret", max: 512)
+        u.stripePublishableKey = try Validate.optional(b.stripePublishableKey, "stripePublishableKey", max: 512)
+        u.loginToken = try Validate.optional(b.loginToken, "loginToken", max: 2048)
+        u.allowJWTForUnauthenticatedUsers = b.allowJWTForUnauthenticatedUsers
+        u.firebaseTenantId = try Validate.optional(b.firebaseTenantId, "firebaseTenantId", max: 255)
+        u.projectWebsite = try Validate.optional(b.projectWebsite, "projectWebsite", max: 2048)
+        u.projectEmail = try Validate.optional(b.projectEmail, "projectEmail", max: 320)
+        u.projectImageUrl = try Validate.optional(b.projectImageUrl, "projectImageUrl", max: 2048)
+        if let w = b.defaultWalletManagementType {
+            guard TenantService.walletManagementTypes.contains(w) else {
+                throw GatehouseError.field("defaultWalletManagementType", "must be custodial or non-custodial")
+            }
+            u.defaultWalletManagementType = w
+        }
+        let updated = try await engine.tenants.update(tenant, with: u)
+        tenants.invalidate(updated)
+        return try JSONBody.response(body(updated, level: .admin))
+    }
+
+    struct ClientConfig: Encodable {
+        var projectName: String
+        var id: String
+        var stripePublishableKey: String?
+        var firebaseTenantId: String?
+        enum Keys: String, CodingKey { case projectName, id, stripePublishableKey, firebaseTenantId, clientIpLocation }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(projectName, forKey: .projectName)
+            try c.encode(id, forKey: .id)
+            try c.encodeIfPresent(stripePublishableKey, forKey: .stripePublishableKey)
+            try c.encodeIfPresent(firebaseTenantId, forKey: .firebaseTenantId)
+            // No geo database is configured: the seed allows null.
+            try c.encodeNil(forKey: .clientIpLocation)
+        }
+    }
+
+    @Sendable func clientConfig(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let t = try await tenants.require(request)
+        return try JSONBody.response(
+            ClientConfig(
+                projectName: t.projectName, id: t.id, stripePublishableKey: t.stripePublishableKey,
+                firebaseTenantId: t.firebaseTenantId))
+    }
+
+    @Sendable func loginToken(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let t = try await tenants.require(request)
+        return try JSONBody.response(t.loginToken ?? "")
+    }
+
+    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let t = try await tenants.require(request)
+        return try JSONBody.response(body(t, level: .projectKey))
+    }
+
+    @Sendable func byId(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try Validate.uuid(context.parameters.get("id"), "id")
+        guard let tenant = try await engine.store.tenant(id: id) else { throw GatehouseError.notFound("tenant") }
+        // The highest level the caller proves for this tenant; a bad credential is an error, not a downgrade.
+        if request.bearerToken != nil {
+            let (adminTenant, _) = try await guards.requireAdmin(request)
+            guard adminTenant.id == tenant.id else { throw GatehouseError(.forbidden, "token belongs to another tenant") }
+            return try JSONBody.response(body(tenant, level: .admin))
+        }
+        if let key = request.headers[TenantResolver.projectKeyHeader] {
+            guard let keyTenant = try await tenants.tenant(projectKey: key) else {
+                throw GatehouseError(.invalidProjectKey, "unknown project key")
+            }
+            return try JSONBody.response(body(tenant, level: keyTenant.id == tenant.id ? .projectKey : .publicInfo))
+        }
+        return try JSONBody.response(body(tenant, level: .publicInfo))
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The one place errors become HTTP: status, `{"error","code","details"}` body, `Retry-After` when throttled.
+/// Nothing a client sends produces a 500; an unexpected error is logged by type only (no secrets, no SQL).
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch {
+            return Self.response(for: error, logger: context.logger)
+        }
+    }
+
+    struct Body: Encodable {
+        var error: String
+        var code: String
+        var details: [String: JSONValue]?
+    }
+
+    static func status(for code: GatehouseError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .invalidRequest, .invalidField: .badRequest
+        case .invalidProjectKey, .unauthorized, .invalidToken: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict, .multipleContextSelectionRequired: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .unprocessable: .unprocessableContent
+        case .throttled: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        case .upstream: .badGateway
+        case .internalError: .internalServerError
+        }
+    }
+
+    static func response(for error: any Error, logger: Logger) -> Response {
+        let g: GatehouseError
+        switch error {
+        case let e as GatehouseError:
+            g = e
+        case is NIOTooManyBytesError:
+            g = GatehouseError(.payloadTooLarge, "body exceeds \(HTTPLimits.maxBody) bytes")
+        case let e as HTTPError:
+            switch e.status {
+            case .notFound: g = GatehouseError(.notFound, "no such route")
+            case .methodNotAllowed: g = GatehouseError(.invalidRequest, "method not allowed")
+            case .contentTooLarge: g = GatehouseError(.payloadTooLarge, "body exceeds \(HTTPLimits.maxBody) bytes")
+            case .badRequest: g = GatehouseError(.invalidRequest, e.body ?? "bad request")
+            default:
+                var passthrough = GatehouseError(.invalidRequest, e.body ?? e.status.reasonPhrase)
+                if e.status.code >= 500 { passthrough.code = .internalError }
+                let body = Body(error: passthrough.message, code: passthrough.code.rawValue, details: nil)
+                return (try? JSONBody.response(body, status: e.status)) ?? Response(status: e.status)
+            }
+        case let e as DecodingError:
+            g = JSONBody.describe(e)
+        default:
+            logger.error("unexpected error", metadata: ["type": "\(type(of: error))"])
+            g = GatehouseError(.internalError, "internal error")
+        }
+        var response =
+            (try? JSONBody.response(
+                Body(error: g.message, code: g.code.rawValue, details: g.details), status: status(for: g.code)))
+            ?? Response(status: status(for: g.code))
+        if let retry = g.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
+        if g.code == .unauthorized || g.code == .invalidToken {
+            response.headers[.wwwAuthenticate] = "Bearer"
+        }
+        return response
+    }
+}

@@ -1,0 +1,66 @@
+import GatehouseCore
+import Hummingbird
+import Prometheus
+
+/// Prometheus metrics of the process. Its own registry (not the global MetricsSystem), so several
+/// applications in one test process do not collide.
+public final class GatehouseMetrics: EngineObserver {
+    public let registry = PrometheusCollectorRegistry()
+    static let buckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .seconds(2.5),
+    ]
+
+    static var requests: MetricNameDescriptor { MetricNameDescriptor(
+        metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route template, method and status") }
+    static var duration: MetricNameDescriptor { MetricNameDescriptor(
+        metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route template") }
+    static var issued: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "gatehouse", metricName: "tokens_issued", unitName: "total", helpText: "Access tokens issued by level") }
+    static var reuse: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "gatehouse", metricName: "refresh_reuse_detected", unitName: "total",
+        helpText: "Spent refresh tokens presented again (session revoked)") }
+
+    public init() {}
+
+    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: Self.requests, labels: [("route", route), ("method", method), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: Self.duration, labels: [("route", route), ("method", method)], buckets: Self.buckets
+        ).record(duration)
+    }
+
+    public func tokenIssued(level: AuthLevel) {
+        registry.makeCounter(descriptor: Self.issued, labels: [("level", level.rawValue)]).increment()
+    }
+
+    public func refreshReuseDetected() {
+        registry.makeCounter(descriptor: Self.reuse).increment()
+    }
+
+    public func exposition() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
+
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: GatehouseMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        // The matched route template, never the raw path: ids in paths must not explode label cardinality.
+        let route = context.endpointPath ?? "unmatched"
+        metrics.recordRequest(
+            route: route, method: request.method.rawValue, status: response.status.code,
+            duration: ContinuousClock.now - start)
+        return response
+    }
+}

@@ -1,0 +1,239 @@
+/// `/openapi.yaml`. A test checks that every registered route appears here.
+enum OpenAPIDocument {
+    static let yaml = #"""
+openapi: 3.1.0
+info:
+  title: Gatehouse
+  version: 0.1.0
+  description: Multi-tenant authentication and authorization server. One engine, several API dialects.
+servers:
+  - url: http://127.0.0.1:8080
+components:
+  securitySchemes:
+    projectKey: {type: apiKey, in: header, name: x-project-key}
+    apiKey: {type: apiKey, in: header, name: x-api-key}
+    bearer: {type: http, scheme: bearer, bearerFormat: JWT}
+  schemas:
+    Error:
+      type: object
+      required: [error, code]
+      properties:
+        error: {type: string}
+        code: {type: string}
+        details: {type: object}
+    TokenPair:
+      type: object
+      required: [accessToken, refreshToken]
+      properties:
+        accessToken: {type: string}
+        refreshToken: {type: string}
+    Tenant:
+      type: object
+      required: [projectName, acronym, id, createdAt]
+      properties:
+        projectName: {type: string}
+        acronym: {type: string}
+        id: {type: string}
+        createdAt: {type: string, format: date-time}
+        projectDescription: {type: string}
+        projectWebsite: {type: string}
+        projectEmail: {type: string}
+        projectImageUrl: {type: string}
+        projectApiKey: {type: string}
+        testnetProjectApiKey: {type: string}
+        stripeApiKey: {type: string}
+        stripeWebhookSecret: {type: string}
+        stripePublishableKey: {type: string}
+        loginToken: {type: string}
+        allowJWTForUnauthenticatedUsers: {type: boolean}
+        firebaseTenantId: {type: string}
+        defaultWalletManagementType: {type: string, enum: [custodial, non-custodial]}
+        jwt: {type: string}
+        apiPrivateKey: {type: string}
+  responses:
+    Error:
+      description: Error
+      content:
+        application/json:
+          schema: {$ref: '#/components/schemas/Error'}
+paths:
+  /health/live:
+    get:
+      summary: Liveness
+      responses: {'200': {description: alive}}
+  /health/ready:
+    get:
+      summary: Readiness (database reachable and migrated)
+      responses: {'200': {description: ready}, '503': {$ref: '#/components/responses/Error'}}
+  /metrics:
+    get:
+      summary: Prometheus metrics
+      responses: {'200': {description: text exposition}}
+  /openapi.yaml:
+    get:
+      summary: This document
+      responses: {'200': {description: OpenAPI 3.1}}
+  /.well-known/jwks.json:
+    get:
+      summary: JWKS of the default tenant
+      responses: {'200': {description: JWKS}}
+  /t/{tenantId}/.well-known/jwks.json:
+    get:
+      summary: JWKS of a tenant
+      parameters: [{name: tenantId, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: JWKS}, '404': {$ref: '#/components/responses/Error'}}
+  /v2/auth/token:
+    post:
+      summary: Exchange an identity provider token (or API key, or rawLoginData) for our tokens
+      security: [{projectKey: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                authToken: {type: string}
+                authType: {type: string, enum: [user, business, tenant, system, external], default: user}
+                context:
+                  type: object
+                  properties: {businessId: {type: string}, tenantId: {type: string}}
+                rawLoginData: {type: object}
+      responses:
+        '200': {description: tokens, content: {application/json: {schema: {$ref: '#/components/schemas/TokenPair'}}}}
+        '400': {$ref: '#/components/responses/Error'}
+        '401': {$ref: '#/components/responses/Error'}
+        '403': {$ref: '#/components/responses/Error'}
+        '409': {$ref: '#/components/responses/Error'}
+  /v2/auth/refresh:
+    post:
+      summary: Rotate a refresh token
+      security: [{projectKey: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [refreshToken]
+              properties: {refreshToken: {type: string}, accessToken: {type: string}}
+      responses:
+        '200': {description: tokens, content: {application/json: {schema: {$ref: '#/components/schemas/TokenPair'}}}}
+        '401': {$ref: '#/components/responses/Error'}
+  /v2/auth/verify:
+    post:
+      summary: Verify one of our tokens or a tenant identity provider's token
+      security: [{projectKey: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [authToken], properties: {authToken: {type: string}}}
+      responses:
+        '200':
+          description: verification result (valid false for a bad token)
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  valid: {type: boolean}
+                  payload: {type: [object, 'null']}
+                  tenantId: {type: [string, 'null']}
+                  identifierEmail: {type: [string, 'null']}
+                  errorMessage: {type: [string, 'null']}
+  /v2/tenants:
+    post:
+      summary: Create a tenant (system API key)
+      security: [{apiKey: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, required: [projectName], properties: {projectName: {type: string}}}}}
+      responses:
+        '201': {description: created, content: {application/json: {schema: {$ref: '#/components/schemas/Tenant'}}}}
+        '401': {$ref: '#/components/responses/Error'}
+    put:
+      summary: Update tenant settings (tenant admin)
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Tenant'}}}
+      responses:
+        '200': {description: updated, content: {application/json: {schema: {$ref: '#/components/schemas/Tenant'}}}}
+        '401': {$ref: '#/components/responses/Error'}
+        '403': {$ref: '#/components/responses/Error'}
+  /v2/tenants/client-config:
+    get:
+      summary: Client configuration
+      security: [{projectKey: []}]
+      responses: {'200': {description: client config}}
+  /v2/tenants/login-token:
+    get:
+      summary: The tenant's login token
+      security: [{projectKey: []}]
+      responses: {'200': {description: a JSON string}}
+  /v2/tenants/me:
+    get:
+      summary: Current tenant
+      security: [{projectKey: []}]
+      responses: {'200': {description: tenant, content: {application/json: {schema: {$ref: '#/components/schemas/Tenant'}}}}}
+  /v2/tenants/{id}:
+    get:
+      summary: Tenant by id; data level by caller (none, project key, admin JWT)
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: tenant}, '404': {$ref: '#/components/responses/Error'}}
+  /v2/businesses:
+    get: {summary: List businesses, security: [{bearer: []}], responses: {'200': {description: page}}}
+    post: {summary: Create a business, security: [{bearer: []}], responses: {'201': {description: created}}}
+  /v2/businesses/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    get: {summary: Get a business, security: [{bearer: []}], responses: {'200': {description: business}}}
+    delete: {summary: Delete a business, security: [{bearer: []}], responses: {'204': {description: deleted}}}
+  /v2/businesses/{id}/memberships:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    get: {summary: List memberships, security: [{bearer: []}], responses: {'200': {description: list}}}
+    post: {summary: Add a member {userId, role}, security: [{bearer: []}], responses: {'201': {description: created}}}
+  /v2/businesses/{id}/memberships/{userId}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}}
+      - {name: userId, in: path, required: true, schema: {type: string}}
+    delete: {summary: Remove a member, security: [{bearer: []}], responses: {'204': {description: deleted}}}
+  /v2/admins:
+    get: {summary: List tenant admins, security: [{bearer: []}], responses: {'200': {description: list}}}
+    post: {summary: Make a user tenant admin {userId}, security: [{bearer: []}], responses: {'201': {description: created}}}
+  /v2/admins/{userId}:
+    parameters: [{name: userId, in: path, required: true, schema: {type: string}}]
+    delete: {summary: Remove a tenant admin, security: [{bearer: []}], responses: {'204': {description: deleted}}}
+  /v2/identity-providers:
+    get: {summary: List identity providers, security: [{bearer: []}], responses: {'200': {description: list}}}
+    post:
+      summary: Register an identity provider
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [issuer]
+              properties:
+                issuer: {type: string}
+                jwks: {type: object}
+                jwksUri: {type: string}
+                audience: {type: string}
+                algorithms: {type: array, items: {type: string, enum: [EdDSA, ES256, RS256]}}
+                emailClaim: {type: string, default: email}
+      responses: {'201': {description: created}, '400': {$ref: '#/components/responses/Error'}}
+  /v2/identity-providers/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    get: {summary: Get an identity provider, security: [{bearer: []}], responses: {'200': {description: provider}}}
+    delete: {summary: Delete an identity provider, security: [{bearer: []}], responses: {'204': {description: deleted}}}
+  /v2/users:
+    get: {summary: List users, security: [{bearer: []}], responses: {'200': {description: page}}}
+  /v2/users/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    get: {summary: Get a user (admin, or the user themselves), security: [{bearer: []}], responses: {'200': {description: user}}}
+  /v2/events:
+    get: {summary: The tenant's hash-chained audit log, security: [{bearer: []}], responses: {'200': {description: page}}}
+"""#
+}

@@ -1,0 +1,38 @@
+import Foundation
+import GatehouseCore
+
+/// Server settings; the CLI fills them from flags and `GATEHOUSE_*` environment variables.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var databaseURL = "sqlite://./data/gatehouse.sqlite"
+    public var dataDirectory = "./data"
+    /// Base64 of 32 bytes; when nil a key file is created in the data folder (mode 0600) and reused.
+    public var masterKeyBase64: String?
+    public var engine = EngineConfiguration()
+
+    public init() {}
+
+    public var masterKeyPath: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
+
+    public func loadMasterKey(random: any RandomSource) throws -> [UInt8] {
+        if let text = masterKeyBase64 {
+            guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32
+            else { throw GatehouseError(.invalidRequest, "GATEHOUSE_MASTER_KEY must be base64 of 32 bytes") }
+            return Array(data)
+        }
+        let fm = FileManager.default
+        if let data = fm.contents(atPath: masterKeyPath) {
+            guard let key = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+                key.count == 32
+            else { throw GatehouseError(.invalidRequest, "\(masterKeyPath) does not hold base64 of 32 bytes") }
+            return Array(key)
+        }
+        try fm.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let key = random.bytes(32)
+        // Created with 0600 from the start, so the key is never readable by others even briefly.
+        guard fm.createFile(atPath: masterKeyPath, contents: Data(Data(key).base64EncodedString().utf8), attributes: [.posixPermissions: 0o600])
+        else { throw GatehouseError(.internalError, "could not write \(masterKeyPath)") }
+        return key
+    }
+}

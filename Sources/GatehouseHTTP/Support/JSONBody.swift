@@ -1,0 +1,104 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+import NIOCore
+
+enum JSONBody {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    /// Decodes a JSON body: 415 unless the content type is JSON, 413 past 64 KiB, 400 naming the field that
+    /// is missing or has the wrong type. Unknown fields are ignored, as most identity servers do.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") || contentType.contains("+json") else {
+            throw GatehouseError(.unsupportedMediaType, "Content-Type must be application/json")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: HTTPLimits.maxBody)
+        } catch is NIOTooManyBytesError {
+            throw GatehouseError(.payloadTooLarge, "body exceeds \(HTTPLimits.maxBody) bytes")
+        }
+        guard buffer.readableBytes > 0 else { throw GatehouseError(.invalidRequest, "body is empty") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw describe(error)
+        } catch let error as GatehouseError {
+            throw error
+        } catch {
+            throw GatehouseError(.invalidRequest, "body is not valid JSON")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> GatehouseError {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let ctx):
+            return .field(path(ctx.codingPath + [key]), "is required")
+        case .typeMismatch(let type, let ctx):
+            return .field(path(ctx.codingPath).isEmpty ? "body" : path(ctx.codingPath), "must be \(typeName(type))")
+        case .valueNotFound(let type, let ctx):
+            return .field(path(ctx.codingPath), "must be \(typeName(type)), not null")
+        case .dataCorrupted(let ctx):
+            if ctx.codingPath.isEmpty { return GatehouseError(.invalidRequest, "body is not valid JSON") }
+            return .field(path(ctx.codingPath), "is not valid")
+        @unknown default:
+            return GatehouseError(.invalidRequest, "body is not valid JSON")
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Int.Type, is Int64.Type, is Double.Type: "a number"
+        default:
+            String(describing: type).hasPrefix("Array") ? "an array" : "an object"
+        }
+    }
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func raw(_ bytes: [UInt8], contentType: String, status: HTTPResponse.Status = .ok, cache: String = "no-store")
+        -> Response
+    {
+        Response(
+            status: status, headers: [.contentType: contentType, .cacheControl: cache],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Field checks shared by the controllers: every string input has a bound.
+enum Validate {
+    static func required(_ value: String?, _ field: String, max: Int = 255) throws -> String {
+        guard let value else { throw GatehouseError.field(field, "is required") }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw GatehouseError.field(field, "must not be empty") }
+        guard value.utf8.count <= max else { throw GatehouseError.field(field, "must be at most \(max) bytes") }
+        return trimmed
+    }
+
+    static func optional(_ value: String?, _ field: String, max: Int = 255) throws -> String? {
+        guard let value else { return nil }
+        guard value.utf8.count <= max else { throw GatehouseError.field(field, "must be at most \(max) bytes") }
+        return value
+    }
+
+    static func uuid(_ value: String?, _ field: String) throws -> String {
+        let v = try required(value, field, max: 64)
+        guard UUID(uuidString: v) != nil else { throw GatehouseError.field(field, "must be a UUID") }
+        return v.lowercased()
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import GatehouseCore
+import HTTPTypes
+import Hummingbird
+import Synchronization
+
+/// Finds the tenant a request is for. Tenants by project key are cached briefly (a hot path on every
+/// call); a settings change is seen by this node at once and by others within `ttl`.
+public final class TenantResolver: Sendable {
+    let engine: Engine
+    let ttl: TimeInterval = 5
+    private let byKey = Mutex<[String: (Tenant, Date)]>([:])
+
+    init(engine: Engine) { self.engine = engine }
+
+    static let projectKeyHeader = HTTPField.Name("x-project-key")!
+    static let apiKeyHeader = HTTPField.Name("x-api-key")!
+
+    /// The tenant named by `x-project-key`; 401 `INVALID_PROJECT_KEY` when absent or unknown.
+    func require(_ request: Request) async throws -> Tenant {
+        guard let key = request.headers[Self.projectKeyHeader] else {
+            throw GatehouseError(.invalidProjectKey, "x-project-key header is required")
+        }
+        guard let tenant = try await tenant(projectKey: key) else {
+            throw GatehouseError(.invalidProjectKey, "unknown project key")
+        }
+        return tenant
+    }
+
+    /// The tenant of `x-project-key` when given, else the default tenant (Classic and Enterprise dialects).
+    func projectOrDefault(_ request: Request) async throws -> Tenant {
+        if request.headers[Self.projectKeyHeader] != nil { return try await require(request) }
+        guard let t = try await engine.store.defaultTenant() else { throw GatehouseError(.unavailable, "not bootstrapped") }
+        return t
+    }
+
+    func tenant(projectKey key: String) async throws -> Tenant? {
+        guard !key.isEmpty, key.utf8.count <= 128 else { return nil }
+        let now = engine.clock.now
+        if let (t, at) = byKey.withLock({ $0[key] }), now.timeIntervalSince(at) < ttl { return t }
+        guard let t = try await engine.store.tenant(projectKey: key) else { return nil }
+        byKey.withLock {
+            if $0.count > 10_000 { $0.removeAll() }
+            $0[key] = (t, now)
+        }
+        return t
+    }
+
+    func invalidate(_ tenant: Tenant) {
+        byKey.withLock {
+            $0[tenant.projectApiKey] = nil
+            $0[tenant.testnetProjectApiKey] = nil
+        }
+    }
+}
+
+extension Request {
+    /// The bearer token of `Authorization`, if any.
+    var bearerToken: String? {
+        guard let value = headers[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import GatehouseCore
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+public enum SQLDialectKind: Sendable {
+    case sqlite, postgres
+}
+
+/// Connections to one database. SQLite: one writer (WAL allows readers beside it) and a few readers.
+/// PostgreSQL: a pool; transactions take a connection of their own.
+public protocol Database: Sendable {
+    var kind: SQLDialectKind { get }
+    func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    func shutdown() async
+}
+
+extension Database {
+    /// A single statement that writes: on SQLite it goes through the one writer.
+    public func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        switch kind {
+        case .sqlite: try await transaction(body)
+        case .postgres: try await read(body)
+        }
+    }
+}
+
+public func openDatabase(_ url: DatabaseURL, logger: Logger) async throws -> any Database {
+    switch url {
+    case .sqlite(let path): try await SQLiteDatabaseDriver.open(path: path, logger: logger)
+    case .postgres(let url): try PostgresDatabaseDriver(url: url, logger: logger)
+    }
+}
+
+final class SQLiteDatabaseDriver: Database {
+    let kind = SQLDialectKind.sqlite
+    private let writer: AsyncPool<SQLiteConnection>
+    private let readers: AsyncPool<SQLiteConnection>
+
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
+        self.writer = AsyncPool([writer])
+        self.readers = AsyncPool(readers)
+    }
+
+    static func open(path: String, logger: Logger, readerCount: Int = 2) async throws -> SQLiteDatabaseDriver {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var quiet = logger
+        quiet.logLevel = .warning
+        func connect() async throws -> SQLiteConnection {
+            let c = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: .singleton, logger: quiet,
+                on: MultiThreadedEventLoopGroup.singleton.any()
+            ).get()
+            for pragma in ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
+                _ = try await c.query(pragma)
+            }
+            return c
+        }
+        let writer = try await connect()
+        _ = try await writer.query("PRAGMA journal_mode = WAL")
+        var readers: [SQLiteConnection] = []
+        for _ in 0..<readerCount { readers.append(try await connect()) }
+        return SQLiteDatabaseDriver(writer: writer, readers: readers)
+    }
+
+    func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await readers.with { try await body($0.sql()) }
+    }
+
+    func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writer.with { conn in
+            let db = conn.sql()
+            try await db.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    func shutdown() async {
+        for c in writer.all + readers.all { try? await c.close() }
+    }
+}
+
+final class PostgresDatabaseDriver: Database {
+    let kind = SQLDialectKind.postgres
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+
+    init(url: String, logger: Logger, maximumConnections: Int = 16) throws {
+        guard let c = URLComponents(string: url), let host = c.host, let user = c.user else {
+            throw GatehouseError(.invalidRequest, "PostgreSQL URL must name a user and a host")
+        }
+        let database = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
+        let tlsMode = c.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable"
+        let tls: PostgresClient.Configuration.TLS =
+            tlsMode == "disable" ? .disable : .prefer(.makeClientConfiguration())
+        var configuration = PostgresClient.Configuration(
+            host: host, port: c.port ?? 5432, username: user, password: c.password,
+            database: database.isEmpty ? nil : database, tls: tls)
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.connectTimeout = .seconds(5)
+        var quiet = logger
+        quiet.logLevel = .critical
+        let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
+        self.client = client
+        // The client's pool lives as long as this driver; shutdown() cancels it.
+        runner = Task { await client.run() }
+    }
+
+    func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { conn in try await body(conn.sql(queryLogLevel: nil)) }
+    }
+
+    func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await read { db in
+            try await db.raw("BEGIN").run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    func shutdown() async {
+        runner.cancel()
+        _ = await runner.value
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import GatehouseCore
+import SQLKit
+
+/// One schema step. Statements use `{SERIAL_PK}` where the two dialects differ; `sqliteOnly`/`postgresOnly`
+/// hold what has no common spelling (triggers).
+struct Migration: Sendable {
+    var version: Int64
+    var name: String
+    var statements: [String]
+    var sqliteOnly: [String] = []
+    var postgresOnly: [String] = []
+
+    func sql(for kind: SQLDialectKind) -> [String] {
+        let serial = kind == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
+        return statements.map { $0.replacingOccurrences(of: "{SERIAL_PK}", with: serial) }
+            + (kind == .sqlite ? sqliteOnly : postgresOnly)
+    }
+}
+
+/// Applies migrations in order, each in its own transaction, recorded in `schema_migrations`.
+public struct Migrator: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "foundation",
+            statements: [
+                "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                """
+                CREATE TABLE tenants (
+                  id TEXT PRIMARY KEY, project_name TEXT NOT NULL, acronym TEXT NOT NULL,
+                  project_description TEXT, project_website TEXT, project_email TEXT, project_image_url TEXT,
+                  project_api_key TEXT NOT NULL UNIQUE, testnet_project_api_key TEXT NOT NULL UNIQUE,
+                  api_private_key_hash TEXT, stripe_api_key_sealed TEXT, stripe_webhook_secret_sealed TEXT,
+                  stripe_publishable_key TEXT, login_token TEXT, allow_unauthenticated BIGINT NOT NULL DEFAULT 0,
+                  firebase_tenant_id TEXT, default_wallet_management_type TEXT NOT NULL,
+                  is_default BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX tenants_created ON tenants (created_at, id)",
+                """
+                CREATE TABLE signing_keys (
+                  kid TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (id), algorithm TEXT NOT NULL,
+                  private_key_sealed TEXT NOT NULL, public_jwk TEXT NOT NULL, created_at BIGINT NOT NULL,
+                  rotated_at BIGINT, retire_at BIGINT)
+                """,
+                "CREATE INDEX signing_keys_tenant ON signing_keys (tenant_id, created_at)",
+                """
+                CREATE TABLE users (
+                  number {SERIAL_PK}, id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL REFERENCES tenants (id),
+                  email TEXT, email_normalized TEXT, username TEXT, username_normalized TEXT, password_hash TEXT,
+                  external_issuer TEXT, external_subject TEXT, is_super_admin BIGINT NOT NULL DEFAULT 0,
+                  mfa_enabled BIGINT NOT NULL DEFAULT 0, status TEXT NOT NULL, attributes TEXT,
+                  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX users_external ON users (tenant_id, external_issuer, external_subject)",
+                "CREATE UNIQUE INDEX users_email ON users (tenant_id, email_normalized)",
+                "CREATE UNIQUE INDEX users_username ON users (tenant_id, username_normalized)",
+                "CREATE INDEX users_created ON users (tenant_id, created_at, id)",
+                """
+                CREATE TABLE tenant_admins (
+                  tenant_id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                  created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, user_id))
+                """,
+                """
+                CREATE TABLE businesses (
+                  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (id), name TEXT NOT NULL,
+                  created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX businesses_created ON businesses (tenant_id, created_at, id)",
+                """
+                CREATE TABLE memberships (
+                  tenant_id TEXT NOT NULL, business_id TEXT NOT NULL REFERENCES businesses (id) ON DELETE CASCADE,
+                  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE, role TEXT NOT NULL,
+                  created_at BIGINT NOT NULL, PRIMARY KEY (business_id, user_id))
+                """,
+                "CREATE INDEX memberships_user ON memberships (tenant_id, user_id)",
+                """
+                CREATE TABLE identity_providers (
+                  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (id), issuer TEXT NOT NULL,
+                  jwks TEXT, jwks_uri TEXT, audience TEXT, algorithms TEXT NOT NULL, email_claim TEXT NOT NULL,
+                  created_at BIGINT NOT NULL, UNIQUE (tenant_id, issuer))
+                """,
+                """
+                CREATE TABLE sessions (
+                  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, user_id TEXT, subject TEXT NOT NULL,
+                  level TEXT NOT NULL, business_id TEXT, role TEXT, amr TEXT NOT NULL, scope TEXT,
+                  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, revoked_at BIGINT, revoked_reason TEXT)
+                """,
+                "CREATE INDEX sessions_user ON sessions (tenant_id, user_id)",
+                """
+                CREATE TABLE refresh_tokens (
+                  hash TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, session_id TEXT NOT NULL,
+                  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT, successor_hash TEXT,
+                  successor_sealed TEXT)
+                """,
+                "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id)",
+                """
+                CREATE TABLE events (
+                  tenant_id TEXT NOT NULL, seq BIGINT NOT NULL, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+                  subject TEXT, data TEXT NOT NULL, created_at BIGINT NOT NULL, prev_hash TEXT NOT NULL,
+                  hash TEXT NOT NULL, PRIMARY KEY (tenant_id, seq))
+                """,
+            ],
+            sqliteOnly: [
+                "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+                "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+            ],
+            postgresOnly: [
+                """
+                CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'events are append-only'; END $$
+                """,
+                "CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only()",
+            ]
+        )
+    ]
+
+    public static var latestVersion: Int64 { all.last?.version ?? 0 }
+
+    /// Applies what is missing; returns the versions applied by this call.
+    @discardableResult
+    public func migrate() async throws -> [Int64] {
+        try await database.transaction { db in
+            try await db.raw(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+            ).run()
+        }
+        var applied: [Int64] = []
+        for migration in Self.all {
+            let kind = database.kind
+            let didApply = try await database.transaction { db -> Bool in
+                if kind == .postgres {
+                    // Two nodes starting together: the second waits here, then finds the version recorded.
+                    try await db.raw("SELECT pg_advisory_xact_lock(727274)").run()
+                }
+                let existing = try await db.raw(
+                    "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)"
+                ).first()
+                if existing != nil { return false }
+                for statement in migration.sql(for: kind) {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
+                try await db.raw(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date().millis))"
+                ).run()
+                return true
+            }
+            if didApply { applied.append(migration.version) }
+        }
+        return applied
+    }
+
+    public func appliedVersions() async throws -> [Int64] {
+        try await database.read { db in
+            try await db.raw("SELECT version FROM schema_migrations ORDER BY version").all()
+                .map { try $0.decode(column: "version", as: Int64.self) }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import GatehouseCore
+import SQLKit
+
+extension SQLStore: SessionStore {
+    static let sessionColumns = """
+        s.id AS s_id, s.tenant_id AS s_tenant_id, s.user_id AS s_user_id, s.subject AS s_subject, s.level AS s_level,
+        s.business_id AS s_business_id, s.role AS s_role, s.amr AS s_amr, s.scope AS s_scope,
+        s.created_at AS s_created_at, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at,
+        s.revoked_reason AS s_revoked_reason
+        """
+
+    func session(from row: any SQLRow) throws -> Session {
+        Session(
+            id: try row.string("s_id"), tenantId: try row.string("s_tenant_id"), userId: try row.optionalString("s_user_id"),
+            subject: try row.string("s_subject"), level: AuthLevel(rawValue: try row.string("s_level")) ?? .user,
+            businessId: try row.optionalString("s_business_id"), role: try row.optionalString("s_role"),
+            amr: try row.string("s_amr").split(separator: " ").map(String.init), scope: try row.optionalString("s_scope"),
+            createdAt: try row.date("s_created_at"), expiresAt: try row.date("s_expires_at"),
+            revokedAt: try row.optionalDate("s_revoked_at"), revokedReason: try row.optionalString("s_revoked_reason"))
+    }
+
+    func refresh(from row: any SQLRow) throws -> RefreshTokenRecord {
+        RefreshTokenRecord(
+            hash: try row.string("hash"), tenantId: try row.string("tenant_id"), sessionId: try row.string("session_id"),
+            createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
+            usedAt: try row.optionalDate("used_at"), successorHash: try row.optionalString("successor_hash"),
+            successorSealed: try row.optionalString("successor_sealed"))
+    }
+
+    private func insertRefreshSQL(_ r: RefreshTokenRecord) -> SQLQueryString {
+        """
+        INSERT INTO refresh_tokens (hash, tenant_id, session_id, created_at, expires_at)
+        VALUES (\(bind: r.hash), \(bind: r.tenantId), \(bind: r.sessionId), \(bind: r.createdAt.millis), \(bind: r.expiresAt.millis))
+        """
+    }
+
+    public func insertSession(_ s: Session, firstRefreshToken: RefreshTokenRecord?) async throws {
+        try await transaction("insertSession") { db in
+            try await db.raw(
+                """
+                INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, expires_at)
+                VALUES (\(bind: s.id), \(bind: s.tenantId), \(bind: s.userId), \(bind: s.subject), \(bind: s.level.rawValue),
+                  \(bind: s.businessId), \(bind: s.role), \(bind: s.amr.joined(separator: " ")), \(bind: s.scope),
+                  \(bind: s.createdAt.millis), \(bind: s.expiresAt.millis))
+                """
+            ).run()
+            if let r = firstRefreshToken { try await db.raw(insertRefreshSQL(r)).run() }
+        }
+    }
+
+    public func session(tenantId: String, id: String) async throws -> Session? {
+        try await read("session") { db in
+            try await db.raw(
+                "SELECT \(unsafeRaw: Self.sessionColumns) FROM sessions s WHERE s.tenant_id = \(bind: tenantId) AND s.id = \(bind: id)"
+            ).first().map(session(from:))
+        }
+    }
+
+    public func sessionWithUser(tenantId: String, id: String) async throws -> (Session, User?)? {
+        let userColumns = Self.userColumns.split(separator: ",").map { "u.\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }
+            .joined(separator: ", ")
+        return try await read("sessionWithUser") { db in
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT \(unsafeRaw: Self.sessionColumns), \(unsafeRaw: userColumns) FROM sessions s
+                    LEFT JOIN users u ON u.id = s.user_id
+                    WHERE s.tenant_id = \(bind: tenantId) AND s.id = \(bind: id)
+                    """
+                ).first()
+            else { return nil }
+            let s = try session(from: row)
+            let u = try row.optionalString("id") == nil ? nil : try user(from: row)
+            return (s, u)
+        }
+    }
+
+    public func revokeSession(tenantId: String, id: String, at: Date, reason: String) async throws -> Bool {
+        try await write("revokeSession") { db in
+            try await db.raw(
+                "UPDATE sessions SET revoked_at = \(bind: at.millis), revoked_reason = \(bind: reason) WHERE tenant_id = \(bind: tenantId) AND id = \(bind: id) AND revoked_at IS NULL RETURNING id"
+            ).first() != nil
+        }
+    }
+
+    public func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
+        try await read("refreshToken") { db in
+            try await db.raw(
+                "SELECT hash, tenant_id, session_id, created_at, expires_at, used_at, successor_hash, successor_sealed FROM refresh_tokens WHERE hash = \(bind: hash)"
+            ).first().map(refresh(from:))
+        }
+    }
+
+    public func spendRefreshToken(
+        hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String
+    ) async throws -> RefreshSpendResult {
+        let spent = try await transaction("spendRefreshToken") { db -> Bool in
+            // The compare-and-set: only the caller whose UPDATE sees `used_at IS NULL` wins, on any node.
+            let won = try await db.raw(
+                """
+                UPDATE refresh_tokens SET used_at = \(bind: at.millis), successor_hash = \(bind: successor.hash),
+                  successor_sealed = \(bind: successorSealed)
+                WHERE hash = \(bind: hash) AND used_at IS NULL RETURNING hash
+                """
+            ).first() != nil
+            if won { try await db.raw(insertRefreshSQL(successor)).run() }
+            return won
+        }
+        if spent { return .spent }
+        guard let current = try await refreshToken(hash: hash) else { return .notFound }
+        return .alreadySpent(current)
+    }
+}
