@@ -81,14 +81,27 @@ let package = Package(
             dependencies: ["GatehouseCLI"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "GatehouseTestSupport",
+            dependencies: [
+                "GatehouseCore", "GatehouseStore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GatehouseCoreTests",
-            dependencies: ["GatehouseCore"],
+            dependencies: ["GatehouseCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatehouseStoreTests",
-            dependencies: ["GatehouseCore", "GatehouseStore"],
+            dependencies: [
+                "GatehouseCore", "GatehouseStore", "GatehouseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -97,7 +110,14 @@ let package = Package(
                 "GatehouseCore",
                 "GatehouseStore",
                 "GatehouseHTTP",
+                "GatehouseTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
