@@ -40,8 +40,8 @@ import Testing
         }
     }
 
-    @Test func reuseRevokesTheSession() async throws {
-        try await withHarness { h in
+    @Test(arguments: TestDatabase.kinds) func reuseRevokesTheSession(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
             let s = try await Self.login(h)
             let r1 = try await Self.refresh(h, s, s.refresh)
             let next = try #require(r1.string("refreshToken"))
@@ -62,8 +62,8 @@ import Testing
         }
     }
 
-    @Test func graceWindowReturnsTheSamePair() async throws {
-        try await withHarness { h in
+    @Test(arguments: TestDatabase.kinds) func graceWindowReturnsTheSamePair(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
             let s = try await Self.login(h)
             let first = try await Self.refresh(h, s, s.refresh)
             h.clock.advance(by: 5)
@@ -79,8 +79,8 @@ import Testing
         }
     }
 
-    @Test func fiftyConcurrentRefreshesYieldOneSuccessor() async throws {
-        try await withHarness { h in
+    @Test(arguments: TestDatabase.kinds) func fiftyConcurrentRefreshesYieldOneSuccessor(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
             let s = try await Self.login(h)
             let results = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for _ in 0..<50 {
@@ -94,6 +94,30 @@ import Testing
             #expect(results.allSatisfy { $0.0 == 200 }, "\(results.map(\.0))")
             #expect(Set(results.compactMap(\.1)).count == 1)
             #expect(try await h.verify(s.tenant, s.access)["valid"] == .bool(true))
+        }
+    }
+
+    /// Two nodes on one database, 50 concurrent refreshes of one token split between them: one successor.
+    @Test(arguments: TestDatabase.kinds) func twoNodesAgreeOnOneSuccessor(kind: String) async throws {
+        try await withTwoNodes(kind: kind) { a, b in
+            let s = try await Self.login(a)
+            let results = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for i in 0..<50 {
+                    let node = i % 2 == 0 ? a : b
+                    group.addTask {
+                        let r = try await Self.refresh(node, s, s.refresh)
+                        return (r.status, r.string("refreshToken"))
+                    }
+                }
+                return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+            }
+            #expect(results.allSatisfy { $0.0 == 200 }, "\(results.map(\.0))")
+            #expect(Set(results.compactMap(\.1)).count == 1)
+            // Reuse seen by one node revokes the session for the other.
+            let next = try #require(results.first?.1)
+            #expect(try await Self.refresh(b, s, next).status == 200)
+            #expect(try await Self.refresh(a, s, s.refresh).status == 401)
+            #expect(try await b.verify(s.tenant, s.access)["valid"] == .bool(false))
         }
     }
 

@@ -38,8 +38,8 @@ import Testing
         }
     }
 
-    @Test func concurrentFirstLoginsCreateOneUser() async throws {
-        try await withHarness { h in
+    @Test(arguments: TestDatabase.kinds) func concurrentFirstLoginsCreateOneUser(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
             let t = try await h.createTenant()
             let idp = ExternalIssuer.eddsa()
             try await h.registerProvider(t, idp)
@@ -125,8 +125,8 @@ import Testing
         }
     }
 
-    @Test func businessContext() async throws {
-        try await withHarness { h in
+    @Test(arguments: TestDatabase.kinds) func businessContext(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
             let t = try await h.createTenant()
             let idp = ExternalIssuer.eddsa()
             try await h.registerProvider(t, idp)

@@ -9,6 +9,13 @@ public struct EventRecorder: Sendable {
     let random: any RandomSource
     let logger: Logger
 
+    public init(store: any EventStore, clock: any GatehouseClock, random: any RandomSource, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.random = random
+        self.logger = logger
+    }
+
     public func record(_ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

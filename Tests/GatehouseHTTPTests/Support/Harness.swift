@@ -179,3 +179,33 @@ func withHarness(
     await runtime.shutdown()
     try? FileManager.default.removeItem(atPath: dir)
 }
+
+/// Two Gatehouse nodes (separate engines, caches and pools) sharing one database, as behind a load balancer.
+func withTwoNodes(kind: String, _ body: @Sendable (Harness, Harness) async throws -> Void) async throws {
+    let (configuration, dir) = try await TestDatabase.configuration(kind: kind)
+    let clock = ManualClock(Date())
+    let logs = LogCollector()
+    let a = try await GatehouseRuntime.open(configuration: configuration, clock: clock, jwksFetcher: NoNetworkFetcher(), logger: logs.logger)
+    let b = try await GatehouseRuntime.open(configuration: configuration, clock: clock, jwksFetcher: NoNetworkFetcher(), logger: logs.logger)
+    let routerA = buildRouter(engine: a.engine, metrics: a.metrics)
+    let routerB = buildRouter(engine: b.engine, metrics: b.metrics)
+    let routes = routerA.routes.map { (method: $0.method.rawValue, path: $0.path.description) }
+    let appA = Application(router: routerA, logger: logs.logger)
+    let appB = Application(router: routerB, logger: logs.logger)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    do {
+        try await appA.test(.router) { clientA in
+            try await appB.test(.router) { clientB in
+                try await body(
+                    Harness(runtime: a, clock: clock, client: clientA, logs: logs, routes: routes),
+                    Harness(runtime: b, clock: clock, client: clientB, logs: logs, routes: routes))
+            }
+        }
+    } catch {
+        await a.shutdown()
+        await b.shutdown()
+        throw error
+    }
+    await a.shutdown()
+    await b.shutdown()
+}

@@ -1,0 +1,201 @@
+import Foundation
+import GatehouseCore
+import GatehouseStore
+import GatehouseTestSupport
+import Logging
+import SQLKit
+import Testing
+
+/// One contract suite, run on SQLite always and on PostgreSQL when GATEHOUSE_TEST_POSTGRES_URL is set.
+@Suite struct StoreContractTests {
+    static var kinds: [String] { PostgresTestDatabase.baseURL == nil ? ["sqlite"] : ["sqlite", "postgres"] }
+
+    static func withStore(_ kind: String, _ body: (SQLStore, any Database) async throws -> Void) async throws {
+        let url: String
+        var dir: String?
+        if kind == "postgres", let base = PostgresTestDatabase.baseURL {
+            url = try await PostgresTestDatabase.create(base: base)
+        } else {
+            let d = FileManager.default.temporaryDirectory.appendingPathComponent("gh-store-\(UUID().uuidString)").path
+            dir = d
+            url = "sqlite://\(d)/store.sqlite"
+        }
+        let logger = Logger(label: "store-test")
+        let db = try await openDatabase(try DatabaseURL(url), logger: logger)
+        do {
+            try await Migrator(database: db).migrate()
+            try await body(SQLStore(database: db, logger: logger), db)
+        } catch {
+            await db.shutdown()
+            if let dir { try? FileManager.default.removeItem(atPath: dir) }
+            throw error
+        }
+        await db.shutdown()
+        if let dir { try? FileManager.default.removeItem(atPath: dir) }
+    }
+
+    static func tenant(_ store: SQLStore, name: String = "T") async throws -> Tenant {
+        let now = Date(millis: Date().millis)
+        let t = Tenant(
+            id: UUID().uuidString.lowercased(), projectName: name, acronym: "T",
+            projectApiKey: "pk_live_" + UUID().uuidString, testnetProjectApiKey: "pk_test_" + UUID().uuidString,
+            createdAt: now, updatedAt: now)
+        try await store.insertTenant(t)
+        return t
+    }
+
+    @Test(arguments: kinds) func migrationsApplyOnceAndAreRecorded(kind: String) async throws {
+        try await Self.withStore(kind) { store, db async throws in
+            let migrator = Migrator(database: db)
+            #expect(try await migrator.appliedVersions() == [1])
+            #expect(try await migrator.migrate() == [], "re-running is a no-op")
+            #expect(try await migrator.appliedVersions() == [1])
+            #expect(await store.isReady())
+        }
+    }
+
+    @Test(arguments: kinds) func tenantsRoundTrip(kind: String) async throws {
+        try await Self.withStore(kind) { store, _ async throws in
+            var t = try await Self.tenant(store, name: "Round Trip")
+            #expect(try await store.tenant(id: t.id) == t)
+            #expect(try await store.tenant(projectKey: t.projectApiKey) == t)
+            #expect(try await store.tenant(projectKey: t.testnetProjectApiKey) == t)
+            #expect(try await store.tenant(projectKey: "nope") == nil)
+            t.loginToken = "lt"
+            t.allowJWTForUnauthenticatedUsers = true
+            t.stripeApiKeySealed = "v1.sealed"
+            try await store.updateTenant(t)
+            #expect(try await store.tenant(id: t.id) == t)
+            var copy = t
+            copy.projectApiKey = "pk_other"
+            copy.testnetProjectApiKey = "pk_other_test"
+            #expect(try await store.insertTenantIfAbsent(copy) == false)
+            for i in 0..<5 { _ = try await Self.tenant(store, name: "P\(i)") }
+            let first = try await store.tenants(page: PageRequest(limit: 4))
+            #expect(first.items.count == 4)
+            let second = try await store.tenants(page: PageRequest(limit: 4, cursor: first.nextCursor))
+            #expect(second.items.count == 2)
+            #expect(second.nextCursor == nil)
+            #expect(Set(first.items.map(\.id)).isDisjoint(with: second.items.map(\.id)))
+        }
+    }
+
+    @Test(arguments: kinds) func settingsFirstWriterWins(kind: String) async throws {
+        try await Self.withStore(kind) { store, _ async throws in
+            let winners = try await withThrowingTaskGroup(of: String.self) { group in
+                for i in 0..<10 { group.addTask { try await store.insertSettingIfAbsent("k", value: "v\(i)") } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(winners.count == 1)
+            #expect(try await store.setting("k") == winners.first)
+            #expect(try await store.setting("missing") == nil)
+        }
+    }
+
+    @Test(arguments: kinds) func externalUsersAreCreatedOnceUnderConcurrency(kind: String) async throws {
+        try await Self.withStore(kind) { store, _ async throws in
+            let t = try await Self.tenant(store)
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<25 {
+                    group.addTask {
+                        let now = Date(millis: Date().millis)
+                        let u = User(
+                            id: UUID().uuidString.lowercased(), tenantId: t.id, email: "a@b.c", externalIssuer: "iss",
+                            externalSubject: "sub", createdAt: now, updatedAt: now)
+                        return try await store.findOrCreateExternalUser(u).id
+                    }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(ids.count == 1)
+            let user = try #require(try await store.user(tenantId: t.id, id: ids.first!))
+            #expect(user.number > 0)
+            #expect(user.externalSubject == "sub")
+            // Another tenant sees nothing of it.
+            let other = try await Self.tenant(store)
+            #expect(try await store.user(tenantId: other.id, id: user.id) == nil)
+        }
+    }
+
+    @Test(arguments: kinds) func refreshTokenIsSpentExactlyOnce(kind: String) async throws {
+        try await Self.withStore(kind) { store, _ async throws in
+            let t = try await Self.tenant(store)
+            let now = Date(millis: Date().millis)
+            let s = Session(
+                id: UUID().uuidString, tenantId: t.id, userId: nil, subject: "system", level: .system, amr: ["api_key"],
+                createdAt: now, expiresAt: now.addingTimeInterval(3600))
+            let first = RefreshTokenRecord(hash: "h0", tenantId: t.id, sessionId: s.id, createdAt: now, expiresAt: now.addingTimeInterval(60))
+            try await store.insertSession(s, firstRefreshToken: first)
+            let outcomes = try await withThrowingTaskGroup(of: RefreshSpendResult.self) { group in
+                for i in 0..<50 {
+                    group.addTask {
+                        let successor = RefreshTokenRecord(
+                            hash: "h1-\(i)", tenantId: t.id, sessionId: s.id, createdAt: now, expiresAt: now.addingTimeInterval(60))
+                        return try await store.spendRefreshToken(hash: "h0", at: now, successor: successor, successorSealed: "sealed-\(i)")
+                    }
+                }
+                return try await group.reduce(into: [RefreshSpendResult]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .spent }.count == 1)
+            let spent = try #require(try await store.refreshToken(hash: "h0"))
+            let winner = try #require(spent.successorHash)
+            #expect(try await store.refreshToken(hash: winner) != nil)
+            for case .alreadySpent(let seen) in outcomes { #expect(seen.successorHash == winner) }
+            #expect(
+                try await store.spendRefreshToken(hash: "nope", at: now, successor: first, successorSealed: "") == .notFound)
+            #expect(try await store.revokeSession(tenantId: t.id, id: s.id, at: now, reason: "test"))
+            #expect(try await store.revokeSession(tenantId: t.id, id: s.id, at: now, reason: "again") == false)
+            #expect(try await store.session(tenantId: t.id, id: s.id)?.revokedReason == "test")
+            #expect(try await store.session(tenantId: "other", id: s.id) == nil)
+        }
+    }
+
+    @Test(arguments: kinds) func auditChainIsAppendOnlyAndVerifiable(kind: String) async throws {
+        try await Self.withStore(kind) { store, db async throws in
+            let t = try await Self.tenant(store)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<30 {
+                    group.addTask {
+                        _ = try await store.appendEvent(
+                            tenantId: t.id, id: UUID().uuidString, type: "test.\(i)", subject: nil, data: "{}", at: Date())
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let events = try await store.events(tenantId: t.id, afterSequence: 0, limit: 100)
+            #expect(events.map(\.sequence) == Array(1...30))
+            let recorder = EventRecorder(store: store, clock: SystemClock(), random: SystemRandomSource(), logger: Logger(label: "t"))
+            #expect(try await recorder.verifyChain(tenantId: t.id) == nil)
+            // The database itself refuses to rewrite history.
+            await #expect(throws: (any Error).self) {
+                try await db.write { db in try await db.raw("UPDATE events SET type = 'forged' WHERE seq = 3").run() }
+            }
+            await #expect(throws: (any Error).self) {
+                try await db.write { db in try await db.raw("DELETE FROM events WHERE seq = 3").run() }
+            }
+        }
+    }
+
+    @Test(arguments: kinds) func membershipsAndAdmins(kind: String) async throws {
+        try await Self.withStore(kind) { store, _ async throws in
+            let t = try await Self.tenant(store)
+            let now = Date(millis: Date().millis)
+            let u = try await store.insertUser(User(id: UUID().uuidString.lowercased(), tenantId: t.id, username: "Alice", createdAt: now, updatedAt: now))
+            #expect(try await store.user(tenantId: t.id, username: "alice")?.id == u.id)
+            await #expect(throws: GatehouseError.self) {
+                _ = try await store.insertUser(User(id: UUID().uuidString, tenantId: t.id, username: "ALICE", createdAt: now, updatedAt: now))
+            }
+            let b = Business(id: UUID().uuidString.lowercased(), tenantId: t.id, name: "Shop", createdAt: now)
+            try await store.insertBusiness(b)
+            #expect(try await store.insertMembership(Membership(tenantId: t.id, businessId: b.id, userId: u.id, role: "owner", createdAt: now)))
+            #expect(try await store.insertMembership(Membership(tenantId: t.id, businessId: b.id, userId: u.id, role: "viewer", createdAt: now)) == false)
+            #expect(try await store.membershipOptions(tenantId: t.id, userId: u.id) == [MembershipOption(businessId: b.id, name: "Shop", role: "owner")])
+            #expect(try await store.deleteBusiness(tenantId: t.id, id: b.id))
+            #expect(try await store.membershipOptions(tenantId: t.id, userId: u.id).isEmpty)
+            #expect(try await store.insertTenantAdmin(TenantAdmin(tenantId: t.id, userId: u.id, createdAt: now)))
+            #expect(try await store.isTenantAdmin(tenantId: t.id, userId: u.id))
+            #expect(try await store.deleteTenantAdmin(tenantId: t.id, userId: u.id))
+            #expect(try await store.isTenantAdmin(tenantId: t.id, userId: u.id) == false)
+        }
+    }
+}
