@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Gatehouse load benchmark: builds release, starts the server on SQLite (fresh data folder), and measures
+# with wrk for DURATION each: /v2/auth/token (external EdDSA token exchange for an existing user),
+# /v2/auth/refresh (rotation chains), /v2/auth/verify and /health/live (the HTTP floor). Prints a table,
+# plus idle and peak RSS and the time from start to ready. Loopback only; stops the server on exit.
+#
+# Knobs: DURATION=15s THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+DURATION="${DURATION:-15s}"
+THREADS="${THREADS:-2}"
+CONNS="${CONNS:-16}"
+PORT="${PORT:-18080}"
+BASE="http://127.0.0.1:$PORT"
+WORK="$HERE/work"
+export BENCH_DIR="$HERE" BENCH_THREADS="$THREADS"
+
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+PY="$("$ROOT/scripts/venv.sh")"
+if [ "${SKIP_BUILD:-0}" != "1" ]; then (cd "$ROOT" && swift build -c release --product gatehouse >&2); fi
+BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)/gatehouse"
+
+rm -rf "$WORK"; mkdir -p "$WORK"
+SYSTEM_KEY="sk_system_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+SERVER_PID=""
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; }
+trap cleanup EXIT
+
+start_ns=$(date +%s%N)
+GATEHOUSE_SYSTEM_API_KEY="$SYSTEM_KEY" GATEHOUSE_DATA_DIR="$WORK/data" GATEHOUSE_LOG_LEVEL=warning \
+  "$BIN" serve --port "$PORT" > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+until curl -sf -o /dev/null "$BASE/health/ready"; do
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+  sleep 0.005
+done
+ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+sleep 1
+rss() { awk -v k="$1" '$1==k":" {printf "%.1f", $2/1024}' "/proc/$SERVER_PID/status"; }
+idle_rss=$(rss VmRSS)
+
+json() { "$PY" -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+curl -sf -X POST "$BASE/v2/tenants" -H "x-api-key: $SYSTEM_KEY" -H 'content-type: application/json' \
+  -d '{"projectName":"Bench"}' > "$WORK/tenant.json"
+PK=$(json '["projectApiKey"]' < "$WORK/tenant.json")
+ADMIN=$(json '["jwt"]' < "$WORK/tenant.json")
+"$PY" "$ROOT/scripts/demo-idp.py" keygen "$WORK/idp.pem"
+curl -sf -X POST "$BASE/v2/identity-providers" -H "authorization: Bearer $ADMIN" -H 'content-type: application/json' \
+  -d "{\"issuer\":\"https://idp.bench\",\"audience\":\"bench\",\"jwks\":$("$PY" "$ROOT/scripts/demo-idp.py" jwks "$WORK/idp.pem")}" >/dev/null
+IDP=$("$PY" "$ROOT/scripts/demo-idp.py" token "$WORK/idp.pem" --iss https://idp.bench --sub bench-user --aud bench --email b@bench.io --ttl 7200)
+echo "{\"authToken\":\"$IDP\",\"authType\":\"user\"}" > "$WORK/token.json"
+curl -sf -X POST "$BASE/v2/auth/token" -H "x-project-key: $PK" -H 'content-type: application/json' -d @"$WORK/token.json" > "$WORK/pair.json"
+ACCESS=$(json '["accessToken"]' < "$WORK/pair.json")
+echo "{\"authToken\":\"$ACCESS\"}" > "$WORK/verify.json"
+: > "$WORK/refresh-tokens.txt"
+for _ in $(seq 1 "$CONNS"); do
+  curl -sf -X POST "$BASE/v2/auth/token" -H "x-project-key: $PK" -H 'content-type: application/json' -d @"$WORK/token.json" \
+    | json '["refreshToken"]' >> "$WORK/refresh-tokens.txt"
+done
+
+run() { # NAME PATH SCRIPT ARGS...
+  local name="$1" path="$2" script="$3"; shift 3
+  wrk -t"$THREADS" -c"$CONNS" -d3s -s "$HERE/$script" "$BASE$path" -- "$@" > /dev/null 2>&1 || true
+  if [ "$name" = "refresh" ]; then   # the warm-up spent the chains: start new ones
+    : > "$WORK/refresh-tokens.txt"
+    for _ in $(seq 1 "$CONNS"); do
+      curl -sf -X POST "$BASE/v2/auth/token" -H "x-project-key: $PK" -H 'content-type: application/json' -d @"$WORK/token.json" \
+        | json '["refreshToken"]' >> "$WORK/refresh-tokens.txt"
+    done
+  fi
+  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$HERE/$script" "$BASE$path" -- "$@" > "$WORK/$name.txt" 2>&1
+  local line; line=$(grep '^RESULT' "$WORK/$name.txt")
+  printf "| %-24s | %8s | %7s | %7s | %6s |\n" "$name $path" \
+    "$(sed -E 's/.*rps=([0-9]+).*/\1/' <<<"$line")" "$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")" \
+    "$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")" "$(sed -E 's/.*non2xx=([0-9]+).*/\1/' <<<"$line")"
+}
+
+echo
+echo "gatehouse bench: SQLite, wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "| endpoint                 |    req/s | p50 ms  | p99 ms  | non2xx |"
+echo "|--------------------------|----------|---------|---------|--------|"
+run health /health/live get.lua
+run verify /v2/auth/verify post.lua "$WORK/verify.json" "$PK"
+run token /v2/auth/token post.lua "$WORK/token.json" "$PK"
+run refresh /v2/auth/refresh refresh.lua "$WORK/refresh-tokens.txt" "$PK"
+echo
+echo "start to ready: ${ready_ms} ms | idle RSS: ${idle_rss} MB | peak RSS: $(rss VmHWM) MB"
