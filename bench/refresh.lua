@@ -1,5 +1,7 @@
 -- wrk: refresh-token rotation. Each thread holds a pool of live refresh tokens (one per connection);
 -- a request takes one, its response gives back the successor, so no token is ever sent twice.
+-- wrk calls request() once per thread before the run (and sends nothing), so each thread needs one
+-- token more than it has connections: run.sh makes CONNS + THREADS chains.
 -- usage: wrk ... -s refresh.lua URL -- TOKENS_FILE PROJECT_KEY
 threads = {}
 local counter = 0

@@ -54,7 +54,7 @@ curl -sf -X POST "$BASE/v2/auth/token" -H "x-project-key: $PK" -H 'content-type:
 ACCESS=$(json '["accessToken"]' < "$WORK/pair.json")
 echo "{\"authToken\":\"$ACCESS\"}" > "$WORK/verify.json"
 : > "$WORK/refresh-tokens.txt"
-for _ in $(seq 1 "$CONNS"); do
+for _ in $(seq 1 $((CONNS + THREADS))); do
   curl -sf -X POST "$BASE/v2/auth/token" -H "x-project-key: $PK" -H 'content-type: application/json' -d @"$WORK/token.json" \
     | json '["refreshToken"]' >> "$WORK/refresh-tokens.txt"
 done
@@ -64,7 +64,7 @@ run() { # NAME PATH SCRIPT ARGS...
   wrk -t"$THREADS" -c"$CONNS" -d3s -s "$HERE/$script" "$BASE$path" -- "$@" > /dev/null 2>&1 || true
   if [ "$name" = "refresh" ]; then   # the warm-up spent the chains: start new ones
     : > "$WORK/refresh-tokens.txt"
-    for _ in $(seq 1 "$CONNS"); do
+    for _ in $(seq 1 $((CONNS + THREADS))); do
       curl -sf -X POST "$BASE/v2/auth/token" -H "x-project-key: $PK" -H 'content-type: application/json' -d @"$WORK/token.json" \
         | json '["refreshToken"]' >> "$WORK/refresh-tokens.txt"
     done

@@ -57,22 +57,20 @@ extension SQLStore: SessionStore {
         }
     }
 
-    public func sessionWithUser(tenantId: String, id: String) async throws -> (Session, User?)? {
-        let userColumns = Self.userColumns.split(separator: ",").map { "u.\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }
-            .joined(separator: ", ")
-        return try await read("sessionWithUser") { db in
+    public func sessionState(tenantId: String, id: String) async throws -> SessionState? {
+        try await read("sessionState") { db in
             guard
                 let row = try await db.raw(
                     """
-                    SELECT \(unsafeRaw: Self.sessionColumns), \(unsafeRaw: userColumns) FROM sessions s
-                    LEFT JOIN users u ON u.id = s.user_id
-                    WHERE s.tenant_id = \(bind: tenantId) AND s.id = \(bind: id)
+                    SELECT s.revoked_at AS revoked_at, s.user_id AS user_id, u.email AS email, u.status AS status
+                    FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.tenant_id = \(bind: tenantId) AND s.id = \(bind: id)
                     """
                 ).first()
             else { return nil }
-            let s = try session(from: row)
-            let u = try row.optionalString("id") == nil ? nil : try user(from: row)
-            return (s, u)
+            return SessionState(
+                sessionId: id, userId: try row.optionalString("user_id"), revokedAt: try row.optionalDate("revoked_at"),
+                userEmail: try row.optionalString("email"),
+                userStatus: try row.optionalString("status").flatMap(UserStatus.init(rawValue:)))
         }
     }
 

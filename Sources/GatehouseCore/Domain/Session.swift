@@ -39,6 +39,22 @@ public struct Session: Sendable, Equatable {
     public func isActive(at now: Date) -> Bool { revokedAt == nil && expiresAt > now }
 }
 
+/// What authenticating a bearer token needs from the database: one short indexed read.
+public struct SessionState: Sendable, Equatable {
+    public var sessionId: String
+    public var userId: String?
+    public var revokedAt: Date?
+    public var userEmail: String?
+    public var userStatus: UserStatus?
+    public init(sessionId: String, userId: String?, revokedAt: Date?, userEmail: String?, userStatus: UserStatus?) {
+        self.sessionId = sessionId
+        self.userId = userId
+        self.revokedAt = revokedAt
+        self.userEmail = userEmail
+        self.userStatus = userStatus
+    }
+}
+
 /// One refresh token; only its SHA-256 is stored.
 public struct RefreshTokenRecord: Sendable, Equatable {
     public var hash: String

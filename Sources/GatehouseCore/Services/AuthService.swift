@@ -21,8 +21,13 @@ public struct TokenExchangeRequest: Sendable {
 }
 
 public struct VerifyResult: Sendable {
+    public enum Payload: Sendable {
+        /// Our token's payload exactly as signed.
+        case raw([UInt8])
+        case object([String: JSONValue])
+    }
     public var valid: Bool
-    public var payload: [String: JSONValue]?
+    public var payload: Payload?
     public var tenantId: String?
     public var identifierEmail: String?
     public var errorMessage: String?
@@ -31,8 +36,9 @@ public struct VerifyResult: Sendable {
 /// An authenticated caller: a verified access token whose session is live.
 public struct Principal: Sendable {
     public var claims: AccessTokenClaims
-    public var session: Session
-    public var user: User?
+    public var state: SessionState
+    /// The token's payload bytes as signed.
+    public var rawPayload: [UInt8]
 }
 
 /// The token engine behind every dialect's login: exchange, refresh, verify, bearer authentication.
@@ -176,13 +182,13 @@ public struct AuthService: Sendable {
 
     /// Signature and claims, then one indexed read: the session (revocation) joined with its user.
     public func authenticate(tenantId: String, bearer token: String) async throws -> Principal {
-        let claims = try await tokens.verify(token, tenantId: tenantId)
-        guard let (session, user) = try await store.sessionWithUser(tenantId: tenantId, id: claims.sid) else {
+        let (claims, payload) = try await tokens.verifyReturningPayload(token, tenantId: tenantId)
+        guard let state = try await store.sessionState(tenantId: tenantId, id: claims.sid) else {
             throw GatehouseError.invalidToken("session not found")
         }
-        guard session.revokedAt == nil else { throw GatehouseError.invalidToken("session revoked") }
-        if let user, user.status == .disabled { throw GatehouseError.invalidToken("user is disabled") }
-        return Principal(claims: claims, session: session, user: user)
+        guard state.revokedAt == nil else { throw GatehouseError.invalidToken("session revoked") }
+        if state.userStatus == .disabled { throw GatehouseError.invalidToken("user is disabled") }
+        return Principal(claims: claims, state: state, rawPayload: payload)
     }
 
     /// `/v2/auth/verify`: never throws for a bad token; the reason goes in `errorMessage`.
@@ -190,8 +196,8 @@ public struct AuthService: Sendable {
         do {
             let p = try await authenticate(tenantId: tenant.id, bearer: token)
             return VerifyResult(
-                valid: true, payload: p.claims.jsonObject, tenantId: tenant.id,
-                identifierEmail: p.user?.email ?? syntheticEmail(p.user?.id ?? p.session.subject), errorMessage: nil)
+                valid: true, payload: .raw(p.rawPayload), tenantId: tenant.id,
+                identifierEmail: p.state.userEmail ?? syntheticEmail(p.state.userId ?? p.claims.sub), errorMessage: nil)
         } catch {
             let ours = (error as? GatehouseError)?.message ?? "Invalid token"
             // Not ours (or not valid as ours): perhaps the tenant's identity provider issued it.
@@ -201,7 +207,7 @@ public struct AuthService: Sendable {
                 do {
                     let identity = try await verifyExternal(tenant: tenant, token: token)
                     return VerifyResult(
-                        valid: true, payload: identity.claims, tenantId: tenant.id,
+                        valid: true, payload: .object(identity.claims), tenantId: tenant.id,
                         identifierEmail: identity.email
                             ?? syntheticEmail(Digest.sha256Hex(identity.issuer + "\u{1F}" + identity.subject)),
                         errorMessage: nil)

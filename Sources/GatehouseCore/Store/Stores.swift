@@ -91,7 +91,7 @@ public protocol SessionStore: Sendable {
     func insertSession(_ session: Session, firstRefreshToken: RefreshTokenRecord?) async throws
     func session(tenantId: String, id: String) async throws -> Session?
     /// One indexed read that answers "is this session live, and whose is it": the session joined with its user.
-    func sessionWithUser(tenantId: String, id: String) async throws -> (Session, User?)?
+    func sessionState(tenantId: String, id: String) async throws -> SessionState?
     func revokeSession(tenantId: String, id: String, at: Date, reason: String) async throws -> Bool
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?
     /// Atomically: if `hash` is unspent, mark it spent with its successor and insert the successor.

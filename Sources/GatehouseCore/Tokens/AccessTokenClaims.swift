@@ -39,17 +39,4 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         self.scope = scope
         self.amr = amr
     }
-
-    /// The claims as a JSON object, for `/v2/auth/verify`'s `payload`.
-    public var jsonObject: [String: JSONValue] {
-        var o: [String: JSONValue] = [
-            "iss": .string(iss), "sub": .string(sub), "aud": .string(aud), "exp": .number(Double(exp)),
-            "iat": .number(Double(iat)), "nbf": .number(Double(nbf)), "jti": .string(jti), "tid": .string(tid),
-            "lvl": .string(lvl.rawValue), "sid": .string(sid), "amr": .array(amr.map { .string($0) }),
-        ]
-        if let bid { o["bid"] = .string(bid) }
-        if let role { o["role"] = .string(role) }
-        if let scope { o["scope"] = .string(scope) }
-        return o
-    }
 }

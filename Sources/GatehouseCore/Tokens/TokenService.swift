@@ -50,6 +50,13 @@ public struct TokenService: Sendable {
 
     /// Verifies one of our tokens for `tenantId`. Throws `invalidToken` with the reason.
     public func verify(_ token: String, tenantId: String) async throws -> AccessTokenClaims {
+        try await verifyReturningPayload(token, tenantId: tenantId).claims
+    }
+
+    /// As `verify`, also giving the payload bytes exactly as signed.
+    public func verifyReturningPayload(_ token: String, tenantId: String) async throws
+        -> (claims: AccessTokenClaims, payload: [UInt8])
+    {
         let jws = try CompactJWS(token)
         guard let alg = SigningAlgorithm(rawValue: jws.header.alg) else {
             throw GatehouseError.invalidToken("algorithm \(jws.header.alg) is not accepted")
@@ -63,7 +70,7 @@ public struct TokenService: Sendable {
         }
         let claims = try jws.decodePayload(AccessTokenClaims.self)
         try check(claims, tenantId: tenantId)
-        return claims
+        return (claims, jws.payload)
     }
 
     func check(_ claims: AccessTokenClaims, tenantId: String) throws {

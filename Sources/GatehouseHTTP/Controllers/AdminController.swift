@@ -171,7 +171,7 @@ struct AdminController {
     @Sendable func deleteAdmin(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (tenant, principal) = try await guards.requireAdmin(request)
         let userId = try Validate.uuid(context.parameters.get("userId"), "userId")
-        guard userId != principal.session.userId else {
+        guard userId != principal.state.userId else {
             throw GatehouseError(.conflict, "an admin cannot remove themselves")
         }
         try await engine.admin.removeAdmin(tenantId: tenant.id, userId: userId)
@@ -297,7 +297,7 @@ struct AdminController {
             tenantId = tenant.id
         } else {
             let (tenant, principal) = try await guards.requireUser(request)
-            guard principal.session.userId == id else { throw GatehouseError.forbidden }
+            guard principal.state.userId == id else { throw GatehouseError.forbidden }
             tenantId = tenant.id
         }
         guard let u = try await engine.store.user(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("user") }

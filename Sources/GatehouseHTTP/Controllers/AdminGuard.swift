@@ -21,7 +21,7 @@ struct AdminGuard {
             tenant = t
         }
         let principal = try await engine.auth.authenticate(tenantId: tenant.id, bearer: token)
-        guard principal.claims.lvl == .tenant, let userId = principal.session.userId,
+        guard principal.claims.lvl == .tenant, let userId = principal.state.userId,
             try await engine.store.isTenantAdmin(tenantId: tenant.id, userId: userId)
         else { throw GatehouseError(.forbidden, "a tenant admin token is required") }
         return (tenant, principal)

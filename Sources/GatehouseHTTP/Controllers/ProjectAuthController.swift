@@ -43,7 +43,7 @@ struct ProjectAuthController {
             level = .user
         }
         let authToken = try Validate.optional(body.authToken, "authToken", max: CompactJWS.maxLength)
-        if body.rawLoginData == nil { _ = try Validate.required(authToken, "authToken", max: CompactJWS.maxLength) }
+        if body.rawLoginData == nil { _ = try Validate.token(authToken, "authToken", max: CompactJWS.maxLength) }
         if let raw = body.rawLoginData {
             let size = try JSONBody.encoder.encode(raw).count
             guard size <= 8 * 1024 else { throw GatehouseError.field("rawLoginData", "must be at most 8192 bytes") }
@@ -65,7 +65,7 @@ struct ProjectAuthController {
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.require(request)
         let body = try await JSONBody.decode(RefreshBody.self, from: request)
-        let token = try Validate.required(body.refreshToken, "refreshToken", max: 512)
+        let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
         let pair = try await engine.sessions.refresh(tenantId: tenant.id, refreshToken: token)
         return try JSONBody.response(PairBody(accessToken: pair.accessToken, refreshToken: pair.refreshToken))
     }
@@ -74,24 +74,28 @@ struct ProjectAuthController {
         var authToken: String?
     }
 
-    /// Seed 001's shape, every key present (null when not applicable).
-    struct VerifyResponse: Encodable {
-        var result: VerifyResult
-        enum Keys: String, CodingKey { case valid, payload, tenantId, identifierEmail, errorMessage }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(result.valid, forKey: .valid)
-            try c.encode(result.payload, forKey: .payload)
-            try c.encode(result.tenantId, forKey: .tenantId)
-            try c.encode(result.identifierEmail, forKey: .identifierEmail)
-            try c.encode(result.errorMessage, forKey: .errorMessage)
+    /// Seed 001's shape, every key present (null when not applicable). Our own token's payload is
+    /// spliced in as signed rather than decoded and re-encoded.
+    static func verifyBody(_ r: VerifyResult) throws -> [UInt8] {
+        func json(_ v: String?) throws -> [UInt8] { Array(try JSONBody.encoder.encode(v)) }
+        var out = Array(#"{"errorMessage":"#.utf8) + (try json(r.errorMessage))
+        out += Array(#","identifierEmail":"#.utf8) + (try json(r.identifierEmail))
+        out += Array(#","payload":"#.utf8)
+        switch r.payload {
+        case .raw(let bytes): out += bytes
+        case .object(let o): out += Array(try JSONBody.encoder.encode(o))
+        case nil: out += Array("null".utf8)
         }
+        out += Array(#","tenantId":"#.utf8) + (try json(r.tenantId))
+        out += Array(#","valid":"#.utf8) + Array((r.valid ? "true" : "false").utf8) + [UInt8(ascii: "}")]
+        return out
     }
 
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.require(request)
         let body = try await JSONBody.decode(VerifyBody.self, from: request)
-        let token = try Validate.required(body.authToken, "authToken", max: CompactJWS.maxLength)
-        return try JSONBody.response(VerifyResponse(result: await engine.auth.verify(tenant: tenant, token: token)))
+        let token = try Validate.token(body.authToken, "authToken", max: CompactJWS.maxLength)
+        let result = await engine.auth.verify(tenant: tenant, token: token)
+        return JSONBody.raw(try Self.verifyBody(result), contentType: "application/json; charset=utf-8")
     }
 }

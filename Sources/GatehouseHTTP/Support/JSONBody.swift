@@ -90,6 +90,14 @@ enum Validate {
         return trimmed
     }
 
+    /// A credential: required, bounded, not trimmed (whitespace inside a token is the token's problem).
+    static func token(_ value: String?, _ field: String, max: Int) throws -> String {
+        guard let value else { throw GatehouseError.field(field, "is required") }
+        guard !value.isEmpty else { throw GatehouseError.field(field, "must not be empty") }
+        guard value.utf8.count <= max else { throw GatehouseError.field(field, "must be at most \(max) bytes") }
+        return value
+    }
+
     static func optional(_ value: String?, _ field: String, max: Int = 255) throws -> String? {
         guard let value else { return nil }
         guard value.utf8.count <= max else { throw GatehouseError.field(field, "must be at most \(max) bytes") }
