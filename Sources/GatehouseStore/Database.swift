@@ -17,16 +17,14 @@ public protocol Database: Sendable {
     var kind: SQLDialectKind { get }
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    func writeAutocommit<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
     func shutdown() async
 }
 
 extension Database {
-    /// A single statement that writes: on SQLite it goes through the one writer.
+    /// A single statement that writes (autocommit): on SQLite it goes through the one writer.
     public func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        switch kind {
-        case .sqlite: try await transaction(body)
-        case .postgres: try await read(body)
-        }
+        try await writeAutocommit(body)
     }
 }
 
@@ -73,6 +71,10 @@ final class SQLiteDatabaseDriver: Database {
 
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await readers.with { try await body($0.sql()) }
+    }
+
+    func writeAutocommit<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writer.with { try await body($0.sql()) }
     }
 
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
@@ -123,6 +125,10 @@ final class PostgresDatabaseDriver: Database {
 
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { conn in try await body(conn.sql(queryLogLevel: nil)) }
+    }
+
+    func writeAutocommit<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await read(body)
     }
 
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {

@@ -6,33 +6,40 @@ extension SQLStore: EventStore {
     public func appendEvent(
         tenantId: String, id: String, type: String, subject: String?, data: String, at: Date
     ) async throws -> AuditEvent {
+        let draft = EventDraft(id: id, type: type, subject: subject, data: data, at: at)
         for _ in 0..<20 {
-            let appended = try await transaction("appendEvent") { db -> AuditEvent? in
-                let last = try await db.raw(
-                    "SELECT seq, hash FROM events WHERE tenant_id = \(bind: tenantId) ORDER BY seq DESC LIMIT 1"
-                ).first()
-                let seq = (try last?.int("seq") ?? 0) + 1
-                let previous = try last?.string("hash") ?? ""
-                let hash = AuditEvent.chainHash(
-                    previousHash: previous, tenantId: tenantId, sequence: seq, id: id, type: type, subject: subject,
-                    data: data, createdAtMillis: at.millis)
-                // A concurrent append that took this sequence number makes the insert a no-op; try again.
-                let inserted = try await db.raw(
-                    """
-                    INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash)
-                    VALUES (\(bind: tenantId), \(bind: seq), \(bind: id), \(bind: type), \(bind: subject), \(bind: data),
-                      \(bind: at.millis), \(bind: previous), \(bind: hash))
-                    ON CONFLICT DO NOTHING RETURNING seq
-                    """
-                ).first() != nil
-                guard inserted else { return nil }
-                return AuditEvent(
-                    id: id, tenantId: tenantId, sequence: seq, type: type, subject: subject, data: data,
-                    createdAt: Date(millis: at.millis), previousHash: previous, hash: hash)
+            let appended = try await transaction("appendEvent") { db in
+                try await Self.append(draft, tenantId: tenantId, on: db)
             }
             if let appended { return appended }
         }
         throw GatehouseError(.unavailable, "audit log is busy", retryAfterSeconds: 1)
+    }
+
+    /// Appends inside the caller's transaction; nil when a concurrent append took the sequence number
+    /// (the caller's transaction then retries).
+    static func append(_ e: EventDraft, tenantId: String, on db: any SQLDatabase) async throws -> AuditEvent? {
+        let last = try await db.raw(
+            "SELECT seq, hash FROM events WHERE tenant_id = \(bind: tenantId) ORDER BY seq DESC LIMIT 1"
+        ).first()
+        let seq = (try last?.int("seq") ?? 0) + 1
+        let previous = try last?.string("hash") ?? ""
+        let millis = e.at.millis
+        let hash = AuditEvent.chainHash(
+            previousHash: previous, tenantId: tenantId, sequence: seq, id: e.id, type: e.type, subject: e.subject,
+            data: e.data, createdAtMillis: millis)
+        let inserted = try await db.raw(
+            """
+            INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash)
+            VALUES (\(bind: tenantId), \(bind: seq), \(bind: e.id), \(bind: e.type), \(bind: e.subject), \(bind: e.data),
+              \(bind: millis), \(bind: previous), \(bind: hash))
+            ON CONFLICT DO NOTHING RETURNING seq
+            """
+        ).first() != nil
+        guard inserted else { return nil }
+        return AuditEvent(
+            id: e.id, tenantId: tenantId, sequence: seq, type: e.type, subject: e.subject, data: e.data,
+            createdAt: Date(millis: millis), previousHash: previous, hash: hash)
     }
 
     public func events(tenantId: String, afterSequence: Int64, limit: Int) async throws -> [AuditEvent] {

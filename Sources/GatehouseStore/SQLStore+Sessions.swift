@@ -2,6 +2,9 @@ import Foundation
 import GatehouseCore
 import SQLKit
 
+/// Rolls back a session insert whose event lost the sequence race, so the whole attempt is retried.
+struct SessionInsertRace: Error {}
+
 extension SQLStore: SessionStore {
     static let sessionColumns = """
         s.id AS s_id, s.tenant_id AS s_tenant_id, s.user_id AS s_user_id, s.subject AS s_subject, s.level AS s_level,
@@ -35,8 +38,19 @@ extension SQLStore: SessionStore {
         """
     }
 
-    public func insertSession(_ s: Session, firstRefreshToken: RefreshTokenRecord?) async throws {
-        try await transaction("insertSession") { db in
+    public func insertSession(_ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?) async throws {
+        for _ in 0..<20 {
+            if try await insertSessionOnce(s, firstRefreshToken: firstRefreshToken, event: event) { return }
+        }
+        throw GatehouseError(.unavailable, "audit log is busy", retryAfterSeconds: 1)
+    }
+
+    /// One attempt; false when a concurrent event append took the sequence number (nothing was kept).
+    private func insertSessionOnce(_ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?) async throws
+        -> Bool
+    {
+        do {
+            return try await transaction("insertSession") { db in
             try await db.raw(
                 """
                 INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, expires_at)
@@ -46,6 +60,13 @@ extension SQLStore: SessionStore {
                 """
             ).run()
             if let r = firstRefreshToken { try await db.raw(insertRefreshSQL(r)).run() }
+            if let event, try await Self.append(event, tenantId: s.tenantId, on: db) == nil {
+                throw SessionInsertRace()
+            }
+            return true
+        }
+        } catch is SessionInsertRace {
+            return false
         }
     }
 

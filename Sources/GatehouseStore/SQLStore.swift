@@ -19,6 +19,8 @@ public final class SQLStore: Sendable {
             return try await body()
         } catch let error as GatehouseError {
             throw error
+        } catch let error as SessionInsertRace {
+            throw error
         } catch {
             logger.error("database operation failed", metadata: ["operation": "\(operation)", "error": "\(type(of: error))"])
             throw GatehouseError(.unavailable, "database unavailable", retryAfterSeconds: 1)

@@ -105,6 +105,20 @@ import Testing
         }
     }
 
+    @Test func deletingAProviderStopsItsTokensAtOnce() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            let idp = ExternalIssuer.eddsa()
+            try await h.registerProvider(t, idp)
+            let token = try idp.token(now: h.clock.now)
+            #expect(try await h.exchange(t, token).status == 200)
+            let list = try await h.call(.get, "/v2/identity-providers", headers: t.admin)
+            let id = try #require(list["data"]?.arrayValue?.first?.objectValue?["id"]?.stringValue)
+            #expect(try await h.call(.delete, "/v2/identity-providers/\(id)", headers: t.admin).status == 204)
+            #expect(try await h.exchange(t, token).status == 401)
+        }
+    }
+
     @Test func tenantIsolation() async throws {
         try await withHarness { h in
             let a = try await h.createTenant("Tenant A")

@@ -125,7 +125,9 @@ import Testing
                 id: UUID().uuidString, tenantId: t.id, userId: nil, subject: "system", level: .system, amr: ["api_key"],
                 createdAt: now, expiresAt: now.addingTimeInterval(3600))
             let first = RefreshTokenRecord(hash: "h0", tenantId: t.id, sessionId: s.id, createdAt: now, expiresAt: now.addingTimeInterval(60))
-            try await store.insertSession(s, firstRefreshToken: first)
+            let login = EventDraft(id: UUID().uuidString, type: "auth.login", subject: "system", data: "{}", at: now)
+            try await store.insertSession(s, firstRefreshToken: first, event: login)
+            #expect(try await store.events(tenantId: t.id, afterSequence: 0, limit: 10).map(\.type) == ["auth.login"])
             let outcomes = try await withThrowingTaskGroup(of: RefreshSpendResult.self) { group in
                 for i in 0..<50 {
                     group.addTask {
@@ -173,6 +175,33 @@ import Testing
             await #expect(throws: (any Error).self) {
                 try await db.write { db in try await db.raw("DELETE FROM events WHERE seq = 3").run() }
             }
+        }
+    }
+
+    /// Sessions inserted concurrently, each with its login event: every session and every event kept, the chain intact.
+    @Test(arguments: kinds) func sessionsAndTheirEventsCommitTogether(kind: String) async throws {
+        try await Self.withStore(kind) { store, _ async throws in
+            let t = try await Self.tenant(store)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<20 {
+                    group.addTask {
+                        let now = Date(millis: Date().millis)
+                        let s = Session(
+                            id: "s\(i)", tenantId: t.id, userId: nil, subject: "x", level: .external, amr: ["ext"],
+                            createdAt: now, expiresAt: now.addingTimeInterval(60))
+                        let r = RefreshTokenRecord(hash: "r\(i)", tenantId: t.id, sessionId: s.id, createdAt: now, expiresAt: now.addingTimeInterval(60))
+                        let e = EventDraft(id: "e\(i)", type: "auth.login", subject: s.id, data: "{}", at: now)
+                        try await store.insertSession(s, firstRefreshToken: r, event: e)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let events = try await store.events(tenantId: t.id, afterSequence: 0, limit: 100)
+            #expect(events.count == 20)
+            #expect(Set(events.compactMap(\.subject)) == Set((0..<20).map { "s\($0)" }))
+            for i in 0..<20 { #expect(try await store.session(tenantId: t.id, id: "s\(i)") != nil) }
+            let recorder = EventRecorder(store: store, clock: SystemClock(), random: SystemRandomSource(), logger: Logger(label: "t"))
+            #expect(try await recorder.verifyChain(tenantId: t.id) == nil)
         }
     }
 

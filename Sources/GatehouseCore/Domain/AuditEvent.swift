@@ -1,5 +1,21 @@
 import Foundation
 
+/// An event not yet in the chain: appended by the store in the same transaction as the act it records.
+public struct EventDraft: Sendable, Equatable {
+    public var id: String
+    public var type: String
+    public var subject: String?
+    public var data: String
+    public var at: Date
+    public init(id: String, type: String, subject: String?, data: String, at: Date) {
+        self.id = id
+        self.type = type
+        self.subject = subject
+        self.data = data
+        self.at = at
+    }
+}
+
 public struct AuditEvent: Sendable, Equatable {
     public var id: String
     public var tenantId: String

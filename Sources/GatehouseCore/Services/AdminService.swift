@@ -16,6 +16,7 @@ public struct AdminService: Sendable {
     let clock: any GatehouseClock
     let random: any RandomSource
     let events: EventRecorder
+    let providers: IdentityProviderCache
 
     public func createBusiness(tenantId: String, name: String) async throws -> Business {
         let b = Business(id: random.uuidString(), tenantId: tenantId, name: name, createdAt: clock.now)
@@ -88,6 +89,7 @@ public struct AdminService: Sendable {
         guard try await store.insertIdentityProvider(provider) else {
             throw GatehouseError(.conflict, "an identity provider with this issuer exists")
         }
+        providers.invalidate(tenantId: tenantId)
         await events.record(
             "identity_provider.created", tenantId: tenantId, subject: provider.id, data: ["issuer": .string(input.issuer)])
         return provider
@@ -97,6 +99,7 @@ public struct AdminService: Sendable {
         guard try await store.deleteIdentityProvider(tenantId: tenantId, id: id) else {
             throw GatehouseError.notFound("identity provider")
         }
+        providers.invalidate(tenantId: tenantId)
         await events.record("identity_provider.deleted", tenantId: tenantId, subject: id)
     }
 }

@@ -47,6 +47,7 @@ public struct AuthService: Sendable {
     let tokens: TokenService
     let sessions: SessionService
     let external: ExternalTokenVerifier
+    let providers: IdentityProviderCache
     let clock: any GatehouseClock
     let random: any RandomSource
     let config: EngineConfiguration
@@ -107,16 +108,15 @@ public struct AuthService: Sendable {
                     throw GatehouseError(.forbidden, "user is not a tenant admin")
                 }
             }
-            let pair = try await sessions.start(start).1
-            await events.record(
-                "auth.login", tenantId: tenant.id, subject: user.id,
+            start.event = events.draft(
+                "auth.login", subject: user.id,
                 data: ["authType": .string(request.authType.rawValue), "method": .string("ext")])
-            return pair
+            return try await sessions.start(start).1
         }
     }
 
     private func verifyExternal(tenant: Tenant, token: String) async throws -> ExternalIdentity {
-        let providers = try await store.identityProviders(tenantId: tenant.id)
+        let providers = try await providers.providers(tenantId: tenant.id)
         guard !providers.isEmpty else { throw GatehouseError.invalidToken("no identity provider is configured") }
         return try await external.verify(token, providers: providers)
     }
@@ -172,10 +172,9 @@ public struct AuthService: Sendable {
             User(
                 id: random.uuidString(), tenantId: tenant.id, status: .anonymous, attributes: attributes,
                 createdAt: now, updatedAt: now))
-        let pair = try await sessions.start(
-            .init(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["anon"])).1
-        await events.record("auth.anonymous_user_created", tenantId: tenant.id, subject: user.id)
-        return pair
+        var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["anon"])
+        start.event = events.draft("auth.anonymous_user_created", subject: user.id)
+        return try await sessions.start(start).1
     }
 
     // MARK: verification

@@ -38,9 +38,11 @@ public final class Engine: Sendable {
         sessions = SessionService(
             store: store, tokens: tokens, box: box, clock: clock, random: random, config: config, events: events,
             observer: observer)
+        let providerCache = IdentityProviderCache(store: store, clock: clock)
         let configuredSystemKeyHash = config.systemAPIKey.map { Digest.sha256Hex($0) }
         auth = AuthService(
-            store: store, tokens: tokens, sessions: sessions, external: external, clock: clock, random: random,
+            store: store, tokens: tokens, sessions: sessions, external: external, providers: providerCache,
+            clock: clock, random: random,
             config: config, events: events,
             systemKeyHash: { [store] in
                 if let configuredSystemKeyHash { return configuredSystemKeyHash }
@@ -49,7 +51,7 @@ public final class Engine: Sendable {
         tenants = TenantService(
             store: store, sessions: sessions, keys: keys, box: box, clock: clock, random: random, config: config,
             events: events)
-        admin = AdminService(store: store, clock: clock, random: random, events: events)
+        admin = AdminService(store: store, clock: clock, random: random, events: events, providers: providerCache)
     }
 
     static let systemKeySetting = "system_api_key_sha256"

@@ -16,10 +16,19 @@ public struct EventRecorder: Sendable {
         self.logger = logger
     }
 
-    public func record(_ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async {
+    /// An event to hand to a store call that appends it in its own transaction.
+    public func draft(_ type: String, subject: String?, data: [String: JSONValue] = [:]) -> EventDraft {
+        EventDraft(id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now)
+    }
+
+    static func encode(_ data: [String: JSONValue]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let text = (try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return (try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    public func record(_ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async {
+        let text = Self.encode(data)
         do {
             _ = try await store.appendEvent(
                 tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: text, at: clock.now)

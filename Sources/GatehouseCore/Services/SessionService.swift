@@ -31,6 +31,8 @@ public struct SessionService: Sendable {
         public var accessTTL: TimeInterval? = nil
         public var refreshTTL: TimeInterval? = nil
         public var sessionLifetime: TimeInterval? = nil
+        /// Recorded in the same transaction as the session.
+        public var event: EventDraft? = nil
 
         public init(tenantId: String, user: User?, subject: String, level: AuthLevel, amr: [String]) {
             self.tenantId = tenantId
@@ -54,7 +56,7 @@ public struct SessionService: Sendable {
         let record = RefreshTokenRecord(
             hash: Digest.sha256Hex(refresh), tenantId: s.tenantId, sessionId: session.id, createdAt: now,
             expiresAt: refreshExpiry)
-        try await store.insertSession(session, firstRefreshToken: record)
+        try await store.insertSession(session, firstRefreshToken: record, event: s.event)
         let access = try await tokens.issue(session: session, ttl: s.accessTTL ?? config.accessTokenTTL)
         observer.tokenIssued(level: s.level)
         return (

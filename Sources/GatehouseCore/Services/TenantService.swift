@@ -81,9 +81,8 @@ public struct TenantService: Sendable {
         start.accessTTL = config.adminTokenTTL
         start.refreshTTL = config.adminTokenTTL
         start.sessionLifetime = config.adminTokenTTL
-        let (_, pair) = try await sessions.start(start)
-        await events.record("tenant.admin_token_issued", tenantId: tenantId, subject: admin.id)
-        return pair.accessToken
+        start.event = events.draft("tenant.admin_token_issued", subject: admin.id)
+        return try await sessions.start(start).1.accessToken
     }
 
     public func update(_ tenant: Tenant, with u: TenantUpdate) async throws -> Tenant {

@@ -88,7 +88,8 @@ public enum RefreshSpendResult: Sendable, Equatable {
 }
 
 public protocol SessionStore: Sendable {
-    func insertSession(_ session: Session, firstRefreshToken: RefreshTokenRecord?) async throws
+    /// Inserts a session with its first refresh token and, atomically with them, its login event.
+    func insertSession(_ session: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?) async throws
     func session(tenantId: String, id: String) async throws -> Session?
     /// One indexed read that answers "is this session live, and whose is it": the session joined with its user.
     func sessionState(tenantId: String, id: String) async throws -> SessionState?
