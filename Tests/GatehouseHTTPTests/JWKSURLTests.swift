@@ -1,0 +1,76 @@
+import Foundation
+import GatehouseCore
+import GatehouseHTTP
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Testing
+
+/// A provider that publishes its keys at a JWKS URL: a real HTTP server on loopback, fetched with the
+/// production fetcher (URLSession), counting what it serves.
+@Suite struct JWKSURLTests {
+    final class KeyServer: Sendable {
+        let current: Mutex<[ExternalIssuer]>
+        let fetches = Mutex(0)
+        init(_ issuers: [ExternalIssuer]) { current = Mutex(issuers) }
+
+        var router: Router<BasicRequestContext> {
+            let router = Router()
+            router.get("jwks") { _, _ -> Response in
+                self.fetches.withLock { $0 += 1 }
+                let keys: [JSONValue] = self.current.withLock { $0 }.map { .object($0.jwk.mapValues { .string($0) }) }
+                let body = try JSONEncoder().encode(JSONValue.object(["keys": .array(keys)]))
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            }
+            return router
+        }
+    }
+
+    @Test func keysAreFetchedCachedAndRefetchedOnUnknownKid() async throws {
+        let first = ExternalIssuer.eddsa("https://remote.example.com", kid: "k1")
+        let second = ExternalIssuer(issuer: first.issuer, kid: "k2", key: ExternalIssuer.eddsa().key)
+        let server = KeyServer([first])
+        let idpApp = Application(router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await idpApp.test(.live) { idp in
+            let port = try #require(idp.port)
+            try await withHarness(fetcher: URLSessionJWKSFetcher(timeout: 5)) { h in
+                let t = try await h.createTenant()
+                let created = try await h.post(
+                    "/v2/identity-providers",
+                    .object(["issuer": .string(first.issuer), "jwksUri": .string("http://127.0.0.1:\(port)/jwks"), "audience": "gatehouse-tests"]),
+                    headers: t.admin)
+                #expect(created.status == 201, "\(created.text)")
+                for _ in 0..<3 { #expect(try await h.exchange(t, try first.token(now: h.clock.now)).status == 200) }
+                #expect(server.fetches.withLock { $0 } == 1, "the JWKS is cached")
+
+                // The provider rotates: a token with the new kid triggers one refetch.
+                server.current.withLock { $0 = [first, second] }
+                h.clock.advance(by: 11)
+                #expect(try await h.exchange(t, try second.token(now: h.clock.now)).status == 200)
+                #expect(server.fetches.withLock { $0 } == 2)
+                // An unknown kid does not hammer the provider: refetches are rate-limited.
+                let stranger = try second.token(now: h.clock.now, headerKid: .some("k-unknown"))
+                for _ in 0..<5 { #expect(try await h.exchange(t, stranger).status == 401) }
+                #expect(server.fetches.withLock { $0 } == 2)
+            }
+        }
+    }
+
+    @Test func anUnreachableJWKSURLIsAnUpstreamError() async throws {
+        try await withHarness(fetcher: URLSessionJWKSFetcher(timeout: 2)) { h in
+            let t = try await h.createTenant()
+            let idp = ExternalIssuer.eddsa("https://gone.example.com")
+            let created = try await h.post(
+                "/v2/identity-providers", .object(["issuer": .string(idp.issuer), "jwksUri": "http://127.0.0.1:9/jwks"]),
+                headers: t.admin)
+            #expect(created.status == 201)
+            let r = try await h.exchange(t, try idp.token(aud: nil, now: h.clock.now))
+            #expect(r.status == 502)
+            #expect(r.string("code") == "UPSTREAM_ERROR")
+            let v = try await h.verify(t, try idp.token(aud: nil, now: h.clock.now))
+            #expect(v.status == 200 && v["valid"] == .bool(false))
+        }
+    }
+}
