@@ -5,7 +5,6 @@ import NIOCore
 import NIOPosix
 import PostgresKit
 import SQLKit
-import SQLiteKit
 
 public enum SQLDialectKind: Sendable {
     case sqlite, postgres
@@ -39,10 +38,12 @@ final class SQLiteDatabaseDriver: Database {
     let kind = SQLDialectKind.sqlite
     private let writer: AsyncPool<SQLiteConnection>
     private let readers: AsyncPool<SQLiteConnection>
+    private let logger: Logger
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
         self.writer = AsyncPool([writer])
         self.readers = AsyncPool(readers)
+        self.logger = logger
     }
 
     static func open(path: String, logger: Logger, readerCount: Int = 2) async throws -> SQLiteDatabaseDriver {
@@ -50,36 +51,31 @@ final class SQLiteDatabaseDriver: Database {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        var quiet = logger
-        quiet.logLevel = .warning
-        func connect() async throws -> SQLiteConnection {
-            let c = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: .singleton, logger: quiet,
-                on: MultiThreadedEventLoopGroup.singleton.any()
-            ).get()
-            for pragma in ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
-                _ = try await c.query(pragma)
+        func connect() throws -> SQLiteConnection {
+            let c = try SQLiteConnection(path: path)
+            for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
+                try c.execute(pragma, []) { _ in }
             }
             return c
         }
-        let writer = try await connect()
-        _ = try await writer.query("PRAGMA journal_mode = WAL")
+        let writer = try connect()
+        try writer.execute("PRAGMA journal_mode = WAL", []) { _ in }
         var readers: [SQLiteConnection] = []
-        for _ in 0..<readerCount { readers.append(try await connect()) }
-        return SQLiteDatabaseDriver(writer: writer, readers: readers)
+        for _ in 0..<readerCount { readers.append(try connect()) }
+        return SQLiteDatabaseDriver(writer: writer, readers: readers, logger: logger)
     }
 
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await readers.with { try await body($0.sql()) }
+        try await readers.with { try await body(SQLiteSQLDatabase(connection: $0, logger: logger)) }
     }
 
     func writeAutocommit<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await writer.with { try await body($0.sql()) }
+        try await writer.with { try await body(SQLiteSQLDatabase(connection: $0, logger: logger)) }
     }
 
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await writer.with { conn in
-            let db = conn.sql()
+            let db = SQLiteSQLDatabase(connection: conn, logger: logger)
             try await db.raw("BEGIN IMMEDIATE").run()
             do {
                 let result = try await body(db)
@@ -93,7 +89,7 @@ final class SQLiteDatabaseDriver: Database {
     }
 
     func shutdown() async {
-        for c in writer.all + readers.all { try? await c.close() }
+        for c in writer.all + readers.all { c.close() }
     }
 }
 

@@ -1,0 +1,127 @@
+import CSQLite
+import Foundation
+import GatehouseCore
+import Synchronization
+
+/// A value as SQLite stores it.
+enum SQLiteValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+struct SQLiteFailure: Error, CustomStringConvertible {
+    var code: Int32
+    var message: String
+    var description: String { "SQLite error \(code): \(message)" }
+}
+
+/// One SQLite connection, used synchronously on the caller's thread. SQLite calls take microseconds, so
+/// hopping to a thread pool and back for each statement (what sqlite-nio does) cost more than the work:
+/// it capped token issuance. Exclusive use comes from the pool that hands connections out; the mutex
+/// makes that a guarantee rather than a convention. Prepared statements are cached per SQL text.
+final class SQLiteConnection: Sendable {
+    private struct State {
+        var db: OpaquePointer?
+        var statements: [String: OpaquePointer] = [:]
+    }
+
+    private let state: Mutex<State>
+
+    init(path: String) throws {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(db)
+            throw SQLiteFailure(code: rc, message: message)
+        }
+        sqlite3_busy_timeout(db, 5000)
+        sqlite3_extended_result_codes(db, 1)
+        state = Mutex(State(db: db))
+    }
+
+    /// Runs one statement, calling `onRow` with each result row's columns.
+    func execute(_ sql: String, _ binds: [SQLiteValue], onRow: ([String: SQLiteValue]) throws -> Void) throws {
+        try state.withLock { state in
+            guard let db = state.db else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "connection closed") }
+            let statement: OpaquePointer
+            if let cached = state.statements[sql] {
+                statement = cached
+            } else {
+                var prepared: OpaquePointer?
+                let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+                guard rc == SQLITE_OK, let prepared else { throw Self.failure(db, rc) }
+                if state.statements.count > 256 {
+                    for (_, s) in state.statements { sqlite3_finalize(s) }
+                    state.statements.removeAll()
+                }
+                state.statements[sql] = prepared
+                statement = prepared
+            }
+            defer {
+                sqlite3_reset(statement)
+                sqlite3_clear_bindings(statement)
+            }
+            for (i, value) in binds.enumerated() {
+                let index = Int32(i + 1)
+                let rc: Int32
+                switch value {
+                case .null: rc = sqlite3_bind_null(statement, index)
+                case .integer(let v): rc = sqlite3_bind_int64(statement, index, v)
+                case .real(let v): rc = sqlite3_bind_double(statement, index, v)
+                case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, SQLITE_TRANSIENT)
+                case .blob(let v):
+                    rc = v.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
+                }
+                guard rc == SQLITE_OK else { throw Self.failure(db, rc) }
+            }
+            let columnCount = sqlite3_column_count(statement)
+            var names: [String] = []
+            for c in 0..<columnCount { names.append(String(cString: sqlite3_column_name(statement, c))) }
+            while true {
+                let rc = sqlite3_step(statement)
+                if rc == SQLITE_DONE { break }
+                guard rc == SQLITE_ROW else { throw Self.failure(db, rc) }
+                var row: [String: SQLiteValue] = [:]
+                for c in 0..<columnCount {
+                    let value: SQLiteValue
+                    switch sqlite3_column_type(statement, c) {
+                    case SQLITE_INTEGER: value = .integer(sqlite3_column_int64(statement, c))
+                    case SQLITE_FLOAT: value = .real(sqlite3_column_double(statement, c))
+                    case SQLITE_TEXT: value = .text(String(cString: sqlite3_column_text(statement, c)))
+                    case SQLITE_BLOB:
+                        let count = Int(sqlite3_column_bytes(statement, c))
+                        if let p = sqlite3_column_blob(statement, c) {
+                            value = .blob(Array(UnsafeRawBufferPointer(start: p, count: count)))
+                        } else {
+                            value = .blob([])
+                        }
+                    default: value = .null
+                    }
+                    row[names[Int(c)]] = value
+                }
+                try onRow(row)
+            }
+        }
+    }
+
+    func close() {
+        state.withLock { state in
+            for (_, s) in state.statements { sqlite3_finalize(s) }
+            state.statements.removeAll()
+            sqlite3_close_v2(state.db)
+            state.db = nil
+        }
+    }
+
+    private static func failure(_ db: OpaquePointer, _ rc: Int32) -> SQLiteFailure {
+        SQLiteFailure(code: rc, message: String(cString: sqlite3_errmsg(db)))
+    }
+}
+
+/// SQLite's "copy this buffer now" destructor, which the C macro spells as a cast of -1.
+private let SQLITE_TRANSIENT = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)

@@ -1,0 +1,56 @@
+import Foundation
+import GatehouseStore
+import Logging
+import SQLKit
+import Testing
+
+/// The embedded driver on its own: what goes in comes out, and misuse is an error, not a crash.
+@Suite struct SQLiteDriverTests {
+    static func withDatabase(_ body: (any Database) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gh-sqlite-\(UUID().uuidString)").path
+        let db = try await openDatabase(.sqlite(path: "\(dir)/t.sqlite"), logger: Logger(label: "t"))
+        do { try await body(db) } catch {
+            await db.shutdown()
+            throw error
+        }
+        await db.shutdown()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    @Test func valuesRoundTrip() async throws {
+        try await Self.withDatabase { db in
+            try await db.write { try await $0.raw("CREATE TABLE t (s TEXT, i BIGINT, r REAL, n TEXT)").run() }
+            let none: String? = nil
+            try await db.write {
+                try await $0.raw("INSERT INTO t VALUES (\(bind: "héllo ' \"x\""), \(bind: Int64.max), \(bind: 1.5), \(bind: none))").run()
+            }
+            let row = try #require(try await db.read { try await $0.raw("SELECT s, i, r, n FROM t").first() })
+            #expect(try row.decode(column: "s", as: String.self) == "héllo ' \"x\"")
+            #expect(try row.decode(column: "i", as: Int64.self) == Int64.max)
+            #expect(try row.decode(column: "r", as: Double.self) == 1.5)
+            #expect(try row.decode(column: "n", as: String?.self) == nil)
+            #expect(try row.decodeNil(column: "n"))
+            #expect(throws: DecodingError.self) { try row.decode(column: "s", as: Int64.self) }
+            #expect(throws: DecodingError.self) { try row.decode(column: "missing", as: String.self) }
+            #expect(throws: DecodingError.self) { try row.decode(column: "i", as: Int8.self) }
+        }
+    }
+
+    @Test func errorsAreThrownAndTransactionsRollBack() async throws {
+        try await Self.withDatabase { db in
+            await #expect(throws: (any Error).self) { try await db.read { try await $0.raw("SELEC nonsense").run() } }
+            try await db.write { try await $0.raw("CREATE TABLE u (k TEXT PRIMARY KEY)").run() }
+            await #expect(throws: (any Error).self) {
+                try await db.transaction { db in
+                    try await db.raw("INSERT INTO u VALUES ('a')").run()
+                    try await db.raw("INSERT INTO u VALUES ('a')").run()
+                }
+            }
+            let count = try await db.read { try await $0.raw("SELECT COUNT(*) AS c FROM u").first()?.decode(column: "c", as: Int64.self) }
+            #expect(count == 0, "the first insert was rolled back with the failed second")
+            // The connection is still usable after errors (statements were reset).
+            try await db.write { try await $0.raw("INSERT INTO u VALUES ('b')").run() }
+            #expect(try await db.read { try await $0.raw("SELECT k FROM u").all() }.count == 1)
+        }
+    }
+}
