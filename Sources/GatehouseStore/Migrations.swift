@@ -96,10 +96,9 @@ public struct Migrator: Sendable {
                   created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT, successor_hash TEXT,
                   successor_sealed TEXT)
                 """,
-                "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id)",
                 """
                 CREATE TABLE events (
-                  tenant_id TEXT NOT NULL, seq BIGINT NOT NULL, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+                  tenant_id TEXT NOT NULL, seq BIGINT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
                   subject TEXT, data TEXT NOT NULL, created_at BIGINT NOT NULL, prev_hash TEXT NOT NULL,
                   hash TEXT NOT NULL, PRIMARY KEY (tenant_id, seq))
                 """,
