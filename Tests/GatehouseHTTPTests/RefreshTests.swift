@@ -133,6 +133,21 @@ import Testing
         }
     }
 
+    /// Verified tokens are remembered by their full text: the same claims under another signature never pass.
+    @Test func aForgedSignatureFailsEvenAfterTheGenuineTokenWasVerified() async throws {
+        try await withHarness { h in
+            let s = try await Self.login(h)
+            #expect(try await h.verify(s.tenant, s.access)["valid"] == .bool(true))
+            let parts = s.access.split(separator: ".")
+            let forger = PrivateSigningKey.generate(.ES256)
+            let forged = parts[0] + "." + parts[1] + "." + Base64URL.encode(try forger.sign(Array((parts[0] + "." + parts[1]).utf8)))
+            let v = try await h.verify(s.tenant, String(forged))
+            #expect(v["valid"] == .bool(false))
+            #expect(v.string("errorMessage") == "bad signature")
+            #expect(try await h.verify(s.tenant, s.access)["valid"] == .bool(true))
+        }
+    }
+
     @Test func accessTokenExpiresAndNotBefore() async throws {
         try await withHarness { h in
             let s = try await Self.login(h)

@@ -42,7 +42,11 @@ public enum Base64URL {
 
     /// nil for anything that is not base64url (or standard base64), including a dangling character.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var chars = Array(text.utf8)
+        decode(bytes: Array(text.utf8)[...])
+    }
+
+    public static func decode(bytes input: ArraySlice<UInt8>) -> [UInt8]? {
+        var chars = input
         while chars.last == UInt8(ascii: "=") { chars.removeLast() }
         if chars.count % 4 == 1 { return nil }
         var out = [UInt8]()

@@ -19,10 +19,11 @@ public struct CompactJWS: Sendable {
 
     public init(_ token: String) throws {
         guard token.utf8.count <= Self.maxLength else { throw GatehouseError.invalidToken("token is too long") }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        let bytes = Array(token.utf8)
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw GatehouseError.invalidToken("token is not a compact JWS") }
-        guard let h = Base64URL.decode(parts[0]), let p = Base64URL.decode(parts[1]),
-            let s = Base64URL.decode(parts[2])
+        guard let h = Base64URL.decode(bytes: parts[0]), let p = Base64URL.decode(bytes: parts[1]),
+            let s = Base64URL.decode(bytes: parts[2])
         else { throw GatehouseError.invalidToken("token is not base64url") }
         do {
             header = try JSONDecoder().decode(Header.self, from: Data(h))
@@ -31,7 +32,7 @@ public struct CompactJWS: Sendable {
         }
         payload = p
         signature = s
-        signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+        signingInput = Array(bytes[0..<(parts[0].count + 1 + parts[1].count)])
     }
 
     public func decodePayload<T: Decodable>(_ type: T.Type) throws -> T {

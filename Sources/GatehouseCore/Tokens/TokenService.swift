@@ -10,6 +10,7 @@ public struct IssuedAccessToken: Sendable {
 /// `tid`, `nbf`, `exp` and `kid` are all decided from the token and the tenant's key ring.
 public struct TokenService: Sendable {
     public let keys: KeyRingCache
+    let verified = VerifiedTokenCache(capacity: 20_000)
     let clock: any GatehouseClock
     let random: any RandomSource
     let publicURL: String
@@ -55,6 +56,20 @@ public struct TokenService: Sendable {
 
     /// As `verify`, also giving the payload bytes exactly as signed.
     public func verifyReturningPayload(_ token: String, tenantId: String) async throws
+        -> (claims: AccessTokenClaims, payload: [UInt8])
+    {
+        // A resource server verifies the same token on every call for its whole life: remember tokens
+        // whose signature held. The time, tenant and issuer checks still run on every call.
+        if let hit = verified.lookup(token) {
+            try check(hit.claims, tenantId: tenantId)
+            return hit
+        }
+        let result = try await verifySignatureAndClaims(token, tenantId: tenantId)
+        verified.remember(token, result)
+        return result
+    }
+
+    private func verifySignatureAndClaims(_ token: String, tenantId: String) async throws
         -> (claims: AccessTokenClaims, payload: [UInt8])
     {
         let jws = try CompactJWS(token)
