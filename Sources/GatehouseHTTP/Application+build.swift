@@ -29,7 +29,7 @@ public struct GatehouseRuntime: Sendable {
 
     public static func open(
         configuration: ServerConfiguration, clock: any GatehouseClock = SystemClock(),
-        random: any RandomSource = SystemRandomSource(), jwksFetcher: any JWKSFetcher = URLSessionJWKSFetcher(),
+        random: any RandomSource = SystemRandomSource(), jwksFetcher: any JWKSFetcher = HTTPJWKSFetcher(),
         logger: Logger
     ) async throws -> GatehouseRuntime {
         let database = try await openDatabase(try DatabaseURL(configuration.databaseURL), logger: logger)

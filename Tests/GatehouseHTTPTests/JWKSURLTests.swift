@@ -9,7 +9,7 @@ import Synchronization
 import Testing
 
 /// A provider that publishes its keys at a JWKS URL: a real HTTP server on loopback, fetched with the
-/// production fetcher (URLSession), counting what it serves.
+/// production fetcher (AsyncHTTPClient), counting what it serves.
 @Suite struct JWKSURLTests {
     final class KeyServer: Sendable {
         let current: Mutex<[ExternalIssuer]>
@@ -35,7 +35,7 @@ import Testing
         let idpApp = Application(router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await idpApp.test(.live) { idp in
             let port = try #require(idp.port)
-            try await withHarness(fetcher: URLSessionJWKSFetcher(timeout: 5)) { h in
+            try await withHarness(fetcher: HTTPJWKSFetcher(timeout: .seconds(5))) { h in
                 let t = try await h.createTenant()
                 let created = try await h.post(
                     "/v2/identity-providers",
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func anUnreachableJWKSURLIsAnUpstreamError() async throws {
-        try await withHarness(fetcher: URLSessionJWKSFetcher(timeout: 2)) { h in
+        try await withHarness(fetcher: HTTPJWKSFetcher(timeout: .seconds(2))) { h in
             let t = try await h.createTenant()
             let idp = ExternalIssuer.eddsa("https://gone.example.com")
             let created = try await h.post(
