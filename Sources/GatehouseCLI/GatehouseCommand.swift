@@ -113,7 +113,7 @@ struct KeysCommand: AsyncParsableCommand {
                     id = t.id
                 }
                 guard try await runtime.engine.store.tenant(id: id) != nil else { throw ValidationError("no tenant \(id)") }
-                print("new key id: \(try await runtime.engine.keys.rotate(tenantId: id))")
+                print("new key id: \(try await runtime.engine.rotateSigningKey(tenantId: id))")
             }
         }
     }
@@ -147,8 +147,16 @@ struct EventsCommand: AsyncParsableCommand {
                     if all.count > count { all.removeFirst(all.count - count) }
                     after = batch.last!.sequence
                 }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 for e in all {
-                    print("{\"seq\":\(e.sequence),\"at\":\"\(e.createdAt.rfc3339)\",\"type\":\"\(e.type)\",\"subject\":\"\(e.subject ?? "")\",\"data\":\(e.data)}")
+                    let line: [String: JSONValue] = [
+                        "seq": .number(Double(e.sequence)), "at": .string(e.createdAt.rfc3339), "type": .string(e.type),
+                        "subject": e.subject.map(JSONValue.string) ?? .null,
+                        "data": (try? JSONDecoder().decode(JSONValue.self, from: Data(e.data.utf8))) ?? .null,
+                        "hash": .string(e.hash),
+                    ]
+                    print(String(decoding: try encoder.encode(line), as: UTF8.self))
                 }
             }
         }

@@ -73,6 +73,7 @@ import Testing
         try await withHarness { h in
             let r = try await h.call(.get, "/v2/nope")
             #expect(r.status == 404)
+            #expect(r.headers[HTTPField.Name("x-request-id")!]?.isEmpty == false)
             #expect(r.string("code") == "NOT_FOUND")
         }
     }

@@ -171,9 +171,11 @@ import Testing
         try await withHarness { h in
             let s = try await RefreshTests.login(h)
             let oldKid = try CompactJWS(s.access).header.kid
-            let newKid = try await h.engine.keys.rotate(tenantId: s.tenant.id)
+            let newKid = try await h.engine.rotateSigningKey(tenantId: s.tenant.id)
             #expect(newKid != oldKid)
             #expect(try await h.verify(s.tenant, s.access)["valid"] == .bool(true))
+            let events = try await h.engine.store.events(tenantId: s.tenant.id, afterSequence: 0, limit: 100)
+            #expect(events.contains { $0.type == "signing_key.rotated" && $0.subject == newKid })
             let jwks = try await h.call(.get, "/t/\(s.tenant.id)/.well-known/jwks.json")
             let kids = Set(try #require(jwks["keys"]?.arrayValue).compactMap { $0.objectValue?["kid"]?.stringValue })
             #expect(kids == [oldKid, newKid].compactMap { $0 }.reduce(into: Set<String>()) { $0.insert($1) })

@@ -67,6 +67,14 @@ public final class Engine: Sendable {
         return (tenant, stored == hash ? candidate : nil)
     }
 
+    /// A new current signing key for the tenant, audited. Nodes pick it up within a minute (or at once
+    /// when they meet its kid); the previous key keeps verifying until its tokens have expired.
+    public func rotateSigningKey(tenantId: String) async throws -> String {
+        let kid = try await keys.rotate(tenantId: tenantId)
+        await events.record("signing_key.rotated", tenantId: tenantId, subject: kid)
+        return kid
+    }
+
     /// True when `key` is the system key (configured or generated).
     public func isSystemKey(_ key: String) async throws -> Bool {
         let hash = Digest.sha256Hex(key)
