@@ -12,15 +12,27 @@ import Testing
     }
 
     static func login(_ h: Harness) async throws -> Session {
-        let t = try await h.createTenant()
-        let idp = ExternalIssuer.eddsa()
-        try await h.registerProvider(t, idp)
+        let (t, idp) = try await h.tenantWithProvider()
         let r = try await h.exchange(t, try idp.token(now: h.clock.now))
         return Session(tenant: t, access: try #require(r.string("accessToken")), refresh: try #require(r.string("refreshToken")))
     }
 
     static func refresh(_ h: Harness, _ s: Session, _ token: String) async throws -> Reply {
         try await h.post("/v2/auth/refresh", .object(["refreshToken": .string(token)]), headers: s.tenant.headers)
+    }
+
+    /// 50 refreshes of the session's first refresh token at once, round-robin over `nodes`: (status, new refresh token).
+    static func concurrentRefreshes(of s: Session, spreadOver nodes: [Harness]) async throws -> [(Int, String?)] {
+        try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for i in 0..<50 {
+                let node = nodes[i % nodes.count]
+                group.addTask {
+                    let r = try await refresh(node, s, s.refresh)
+                    return (r.status, r.string("refreshToken"))
+                }
+            }
+            return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+        }
     }
 
     @Test func rotationOnEveryUse() async throws {
@@ -82,15 +94,7 @@ import Testing
     @Test(arguments: TestDatabase.kinds) func fiftyConcurrentRefreshesYieldOneSuccessor(kind: String) async throws {
         try await withHarness(kind: kind) { h in
             let s = try await Self.login(h)
-            let results = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-                for _ in 0..<50 {
-                    group.addTask {
-                        let r = try await Self.refresh(h, s, s.refresh)
-                        return (r.status, r.string("refreshToken"))
-                    }
-                }
-                return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
-            }
+            let results = try await Self.concurrentRefreshes(of: s, spreadOver: [h])
             #expect(results.allSatisfy { $0.0 == 200 }, "\(results.map(\.0))")
             #expect(Set(results.compactMap(\.1)).count == 1)
             #expect(try await h.verify(s.tenant, s.access)["valid"] == .bool(true))
@@ -101,16 +105,7 @@ import Testing
     @Test(arguments: TestDatabase.kinds) func twoNodesAgreeOnOneSuccessor(kind: String) async throws {
         try await withTwoNodes(kind: kind) { a, b in
             let s = try await Self.login(a)
-            let results = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-                for i in 0..<50 {
-                    let node = i % 2 == 0 ? a : b
-                    group.addTask {
-                        let r = try await Self.refresh(node, s, s.refresh)
-                        return (r.status, r.string("refreshToken"))
-                    }
-                }
-                return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
-            }
+            let results = try await Self.concurrentRefreshes(of: s, spreadOver: [a, b])
             #expect(results.allSatisfy { $0.0 == 200 }, "\(results.map(\.0))")
             #expect(Set(results.compactMap(\.1)).count == 1)
             // Reuse seen by one node revokes the session for the other.

@@ -40,9 +40,7 @@ import Testing
 
     @Test(arguments: TestDatabase.kinds) func concurrentFirstLoginsCreateOneUser(kind: String) async throws {
         try await withHarness(kind: kind) { h in
-            let t = try await h.createTenant()
-            let idp = ExternalIssuer.eddsa()
-            try await h.registerProvider(t, idp)
+            let (t, idp) = try await h.tenantWithProvider()
             let token = try idp.token(sub: "racer", now: h.clock.now)
             let subjects = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<20 {
@@ -60,9 +58,7 @@ import Testing
 
     @Test func refusals() async throws {
         try await withHarness { h in
-            let t = try await h.createTenant()
-            let idp = ExternalIssuer.eddsa()
-            try await h.registerProvider(t, idp)
+            let (t, idp) = try await h.tenantWithProvider()
             let now = h.clock.now
             let stranger = ExternalIssuer.eddsa(idp.issuer, kid: idp.kid)
             let rsa = try ExternalIssuer.rs256()
@@ -107,9 +103,7 @@ import Testing
 
     @Test func deletingAProviderStopsItsTokensAtOnce() async throws {
         try await withHarness { h in
-            let t = try await h.createTenant()
-            let idp = ExternalIssuer.eddsa()
-            try await h.registerProvider(t, idp)
+            let (t, idp) = try await h.tenantWithProvider()
             let token = try idp.token(now: h.clock.now)
             #expect(try await h.exchange(t, token).status == 200)
             let list = try await h.call(.get, "/v2/identity-providers", headers: t.admin)
@@ -141,9 +135,7 @@ import Testing
 
     @Test(arguments: TestDatabase.kinds) func businessContext(kind: String) async throws {
         try await withHarness(kind: kind) { h in
-            let t = try await h.createTenant()
-            let idp = ExternalIssuer.eddsa()
-            try await h.registerProvider(t, idp)
+            let (t, idp) = try await h.tenantWithProvider()
             let token = try idp.token(sub: "biz-user", now: h.clock.now)
             // Zero memberships.
             let none = try await h.exchange(t, token, type: "business")
@@ -257,9 +249,7 @@ import Testing
 
     @Test func verifyAcceptsTheTenantsExternalTokens() async throws {
         try await withHarness { h in
-            let t = try await h.createTenant()
-            let idp = ExternalIssuer.eddsa()
-            try await h.registerProvider(t, idp)
+            let (t, idp) = try await h.tenantWithProvider()
             let withEmail = try await h.verify(t, try idp.token(now: h.clock.now))
             #expect(withEmail["valid"] == .bool(true))
             #expect(withEmail.string("identifierEmail") == "user@example.com")

@@ -108,6 +108,13 @@ struct Harness: Sendable {
         #expect(r.status == 201, "\(r.text)")
     }
 
+    /// A tenant trusting a fresh EdDSA provider: the common start of a login test.
+    func tenantWithProvider(_ idp: ExternalIssuer = .eddsa()) async throws -> (TenantSetup, ExternalIssuer) {
+        let t = try await createTenant()
+        try await registerProvider(t, idp)
+        return (t, idp)
+    }
+
     func exchange(_ tenant: TenantSetup, _ token: String, type: String? = nil, businessId: String? = nil)
         async throws -> Reply
     {
