@@ -1,6 +1,12 @@
 import Foundation
 import GatehouseCore
 import SQLKit
+import Synchronization
+
+struct ChainHead: Sendable {
+    var sequence: Int64
+    var hash: String
+}
 
 extension SQLStore: EventStore {
     public func appendEvent(
@@ -9,37 +15,59 @@ extension SQLStore: EventStore {
         let draft = EventDraft(id: id, type: type, subject: subject, data: data, at: at)
         for _ in 0..<20 {
             let appended = try await transaction("appendEvent") { db in
-                try await Self.append(draft, tenantId: tenantId, on: db)
+                try await append(draft, tenantId: tenantId, on: db)
             }
-            if let appended { return appended }
+            if let appended {
+                committed(appended)
+                return appended
+            }
         }
         throw GatehouseError(.unavailable, "audit log is busy", retryAfterSeconds: 1)
     }
 
-    /// Appends inside the caller's transaction; nil when a concurrent append took the sequence number
-    /// (the caller's transaction then retries).
-    static func append(_ e: EventDraft, tenantId: String, on db: any SQLDatabase) async throws -> AuditEvent? {
+    /// Appends inside the caller's transaction; nil when concurrent appends kept taking the sequence
+    /// number (the caller's transaction then retries). Call `committed` once the transaction commits.
+    func append(_ e: EventDraft, tenantId: String, on db: any SQLDatabase) async throws -> AuditEvent? {
+        if let hint = chainHeads.withLock({ $0[tenantId] }), let event = try await insert(e, after: hint, tenantId: tenantId, on: db) {
+            return event
+        }
         let last = try await db.raw(
             "SELECT seq, hash FROM events WHERE tenant_id = \(bind: tenantId) ORDER BY seq DESC LIMIT 1"
         ).first()
-        let seq = (try last?.int("seq") ?? 0) + 1
-        let previous = try last?.string("hash") ?? ""
+        let head = ChainHead(sequence: try last?.int("seq") ?? 0, hash: try last?.string("hash") ?? "")
+        return try await insert(e, after: head, tenantId: tenantId, on: db)
+    }
+
+    /// Remembers a committed event as its tenant's chain head (never moving the hint backwards).
+    func committed(_ event: AuditEvent) {
+        chainHeads.withLock {
+            if ($0[event.tenantId]?.sequence ?? 0) < event.sequence {
+                $0[event.tenantId] = ChainHead(sequence: event.sequence, hash: event.hash)
+            }
+        }
+    }
+
+    private func insert(_ e: EventDraft, after head: ChainHead, tenantId: String, on db: any SQLDatabase) async throws
+        -> AuditEvent?
+    {
+        let seq = head.sequence + 1
         let millis = e.at.millis
         let hash = AuditEvent.chainHash(
-            previousHash: previous, tenantId: tenantId, sequence: seq, id: e.id, type: e.type, subject: e.subject,
+            previousHash: head.hash, tenantId: tenantId, sequence: seq, id: e.id, type: e.type, subject: e.subject,
             data: e.data, createdAtMillis: millis)
+        // Taken already (a concurrent append, or a stale hint): the insert is a no-op.
         let inserted = try await db.raw(
             """
             INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash)
             VALUES (\(bind: tenantId), \(bind: seq), \(bind: e.id), \(bind: e.type), \(bind: e.subject), \(bind: e.data),
-              \(bind: millis), \(bind: previous), \(bind: hash))
+              \(bind: millis), \(bind: head.hash), \(bind: hash))
             ON CONFLICT DO NOTHING RETURNING seq
             """
         ).first() != nil
         guard inserted else { return nil }
         return AuditEvent(
             id: e.id, tenantId: tenantId, sequence: seq, type: e.type, subject: e.subject, data: e.data,
-            createdAt: Date(millis: millis), previousHash: previous, hash: hash)
+            createdAt: Date(millis: millis), previousHash: head.hash, hash: hash)
     }
 
     public func events(tenantId: String, afterSequence: Int64, limit: Int) async throws -> [AuditEvent] {

@@ -40,14 +40,18 @@ extension SQLStore: SessionStore {
 
     public func insertSession(_ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?) async throws {
         for _ in 0..<20 {
-            if try await insertSessionOnce(s, firstRefreshToken: firstRefreshToken, event: event) { return }
+            if let outcome = try await insertSessionOnce(s, firstRefreshToken: firstRefreshToken, event: event) {
+                if let appended = outcome { committed(appended) }
+                return
+            }
         }
         throw GatehouseError(.unavailable, "audit log is busy", retryAfterSeconds: 1)
     }
 
-    /// One attempt; false when a concurrent event append took the sequence number (nothing was kept).
+    /// One attempt: the appended event (if any) once committed, or nil when a concurrent event append
+    /// took the sequence number (nothing was kept).
     private func insertSessionOnce(_ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?) async throws
-        -> Bool
+        -> AuditEvent??
     {
         do {
             return try await transaction("insertSession") { db in
@@ -60,13 +64,12 @@ extension SQLStore: SessionStore {
                 """
             ).run()
             if let r = firstRefreshToken { try await db.raw(insertRefreshSQL(r)).run() }
-            if let event, try await Self.append(event, tenantId: s.tenantId, on: db) == nil {
-                throw SessionInsertRace()
-            }
-            return true
+            guard let event else { return AuditEvent?.none }
+            guard let appended = try await append(event, tenantId: s.tenantId, on: db) else { throw SessionInsertRace() }
+            return appended
         }
         } catch is SessionInsertRace {
-            return false
+            return nil
         }
     }
 

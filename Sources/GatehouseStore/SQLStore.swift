@@ -2,11 +2,15 @@ import Foundation
 import GatehouseCore
 import Logging
 import SQLKit
+import Synchronization
 
 /// The engine's storage over SQLKit, for SQLite and PostgreSQL alike. Every query names its tenant.
 public final class SQLStore: Sendable {
     public let database: any Database
     let logger: Logger
+    /// The last committed link of each tenant's audit chain as this process saw it: a hint that saves a
+    /// read per append. A stale hint makes the insert collide on (tenant, seq), and the head is re-read.
+    let chainHeads = Mutex<[String: ChainHead]>([:])
 
     public init(database: any Database, logger: Logger) {
         self.database = database

@@ -9,6 +9,8 @@ import Testing
 /// One contract suite, run on SQLite always and on PostgreSQL when GATEHOUSE_TEST_POSTGRES_URL is set.
 @Suite struct StoreContractTests {
     static var kinds: [String] { PostgresTestDatabase.baseURL == nil ? ["sqlite"] : ["sqlite", "postgres"] }
+    /// The URL `withStore` opened last, for tests that open a second store on the same database.
+    @TaskLocal static var currentURL: String?
 
     static func withStore(_ kind: String, _ body: (SQLStore, any Database) async throws -> Void) async throws {
         let url: String
@@ -24,7 +26,7 @@ import Testing
         let db = try await openDatabase(try DatabaseURL(url), logger: logger)
         do {
             try await Migrator(database: db).migrate()
-            try await body(SQLStore(database: db, logger: logger), db)
+            try await $currentURL.withValue(url) { try await body(SQLStore(database: db, logger: logger), db) }
         } catch {
             await db.shutdown()
             if let dir { try? FileManager.default.removeItem(atPath: dir) }
@@ -202,6 +204,42 @@ import Testing
             for i in 0..<20 { #expect(try await store.session(tenantId: t.id, id: "s\(i)") != nil) }
             let recorder = EventRecorder(store: store, clock: SystemClock(), random: SystemRandomSource(), logger: Logger(label: "t"))
             #expect(try await recorder.verifyChain(tenantId: t.id) == nil)
+        }
+    }
+
+    /// Two stores (two nodes) on one database append to one chain, concurrently and in turns: each keeps a
+    /// stale idea of the chain head most of the time, and the chain must still come out dense and intact.
+    @Test(arguments: kinds) func twoNodesShareOneChain(kind: String) async throws {
+        try await Self.withStore(kind) { a, db async throws in
+            let t = try await Self.tenant(a)
+            let url = try #require(Self.currentURL)
+            let otherDB = try await openDatabase(try DatabaseURL(url), logger: Logger(label: "b"))
+            let b = SQLStore(database: otherDB, logger: Logger(label: "b"))
+            do {
+                func append(_ store: SQLStore, _ i: Int) async throws {
+                    let now = Date(millis: Date().millis)
+                    if i % 3 == 0 {
+                        _ = try await store.appendEvent(tenantId: t.id, id: "e\(i)", type: "t", subject: nil, data: "{}", at: now)
+                    } else {
+                        let s = Session(id: "s\(i)", tenantId: t.id, userId: nil, subject: "x", level: .external, amr: [], createdAt: now, expiresAt: now)
+                        try await store.insertSession(s, firstRefreshToken: nil, event: EventDraft(id: "e\(i)", type: "login", subject: nil, data: "{}", at: now))
+                    }
+                }
+                for i in 0..<10 { try await append(i % 2 == 0 ? a : b, i) }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 10..<40 { group.addTask { try await append(i % 2 == 0 ? a : b, i) } }
+                    try await group.waitForAll()
+                }
+                let events = try await a.events(tenantId: t.id, afterSequence: 0, limit: 100)
+                #expect(events.map(\.sequence) == Array(1...40))
+                let recorder = EventRecorder(store: b, clock: SystemClock(), random: SystemRandomSource(), logger: Logger(label: "t"))
+                #expect(try await recorder.verifyChain(tenantId: t.id) == nil)
+            } catch {
+                await otherDB.shutdown()
+                throw error
+            }
+            await otherDB.shutdown()
+            _ = db
         }
     }
 
