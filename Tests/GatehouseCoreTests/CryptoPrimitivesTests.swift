@@ -108,3 +108,16 @@ import Testing
         #expect(d.rfc3339 == "2023-11-14T22:13:20.123Z")
     }
 }
+
+@Suite struct JSONWriterTests {
+    @Test func claimsMatchWhatCodableWouldRead() throws {
+        let claims = AccessTokenClaims(
+            iss: "https://x/t/1", sub: "s\"\\\n\u{01}é", aud: "1", exp: 10, iat: 5, nbf: 5, jti: "j", tid: "1", lvl: .business,
+            sid: "sid", bid: "b", role: nil, scope: nil, amr: ["ext", "otp"])
+        let decoded = try JSONDecoder().decode(AccessTokenClaims.self, from: Data(claims.jsonBytes))
+        #expect(decoded == claims)
+        let object = try JSONDecoder().decode([String: JSONValue].self, from: Data(claims.jsonBytes))
+        #expect(object["role"] == nil, "absent optionals are left out, as Codable does")
+        #expect(String(decoding: claims.jsonBytes, as: UTF8.self).contains(#""iss":"https://x/t/1""#), "slashes unescaped")
+    }
+}

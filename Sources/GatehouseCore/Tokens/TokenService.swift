@@ -24,12 +24,6 @@ public struct TokenService: Sendable {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
     }
 
-    static let claimsEncoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.withoutEscapingSlashes]
-        return e
-    }()
-
     public func issuer(tenantId: String) -> String { "\(publicURL)/t/\(tenantId)" }
 
     public func issue(session: Session, ttl: TimeInterval) async throws -> IssuedAccessToken {
@@ -43,7 +37,7 @@ public struct TokenService: Sendable {
         )
         let token = try CompactJWS.serialize(
             header: ["alg": ring.currentKey.algorithm.rawValue, "typ": "JWT", "kid": ring.currentKid],
-            payloadJSON: try Self.claimsEncoder.encode(claims),
+            payloadJSON: Data(claims.jsonBytes),
             sign: { try ring.currentKey.sign($0) }
         )
         return IssuedAccessToken(token: token, claims: claims, expiresAt: Date(timeIntervalSince1970: TimeInterval(exp)))
