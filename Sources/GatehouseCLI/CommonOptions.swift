@@ -40,6 +40,12 @@ struct CommonOptions: ParsableArguments {
         c.engine.accessTokenTTL = try seconds("GATEHOUSE_ACCESS_TOKEN_TTL") ?? c.engine.accessTokenTTL
         c.engine.refreshTokenTTL = try seconds("GATEHOUSE_REFRESH_TOKEN_TTL") ?? c.engine.refreshTokenTTL
         c.engine.adminTokenTTL = try seconds("GATEHOUSE_ADMIN_TOKEN_TTL") ?? c.engine.adminTokenTTL
+        if let cost = value(nil, "GATEHOUSE_BCRYPT_COST") {
+            guard let bcryptCost = UInt8(cost), (10...16).contains(bcryptCost) else {
+                throw ValidationError("GATEHOUSE_BCRYPT_COST must be from 10 to 16")
+            }
+            c.engine.bcryptCost = bcryptCost
+        }
         if let alg = value(nil, "GATEHOUSE_SIGNING_ALGORITHM") {
             guard let a = SigningAlgorithm(rawValue: alg) else {
                 throw ValidationError("GATEHOUSE_SIGNING_ALGORITHM must be ES256 or EdDSA")

@@ -17,6 +17,8 @@ public func buildRouter(engine: Engine, metrics: GatehouseMetrics) -> Router<App
     ProjectAuthController(engine: engine, tenants: tenants).register(on: router)
     TenantController(engine: engine, tenants: tenants, guards: guards).register(on: router)
     AdminController(engine: engine, guards: guards).register(on: router)
+    UsersController(engine: engine, guards: guards).register(on: router)
+    ClassicAuthController(engine: engine, tenants: tenants, callers: CallerAuthenticator(engine: engine)).register(on: router)
     return router
 }
 
@@ -26,6 +28,7 @@ public struct GatehouseRuntime: Sendable {
     public let metrics: GatehouseMetrics
     public let database: any Database
     public let generatedSystemKey: String?
+    let cpu: ThreadPoolCPUWork
 
     public static func open(
         configuration: ServerConfiguration, clock: any GatehouseClock = SystemClock(),
@@ -37,25 +40,35 @@ public struct GatehouseRuntime: Sendable {
             try await Migrator(database: database).migrate()
             let masterKey = try configuration.loadMasterKey(random: random)
             let metrics = GatehouseMetrics()
+            let cpu = ThreadPoolCPUWork()
             let engine = try Engine(
                 store: SQLStore(database: database, logger: logger), config: configuration.engine, masterKey: masterKey,
-                jwksFetcher: jwksFetcher, clock: clock, random: random, observer: metrics, logger: logger)
+                jwksFetcher: jwksFetcher, cpuPool: cpu, clock: clock, random: random, observer: metrics, logger: logger)
             let (_, generated) = try await engine.bootstrap()
-            return GatehouseRuntime(engine: engine, metrics: metrics, database: database, generatedSystemKey: generated)
+            return GatehouseRuntime(
+                engine: engine, metrics: metrics, database: database, generatedSystemKey: generated, cpu: cpu)
         } catch {
             await database.shutdown()
             throw error
         }
     }
 
-    public func shutdown() async { await database.shutdown() }
+    public func shutdown() async {
+        try? await engine.apiKeys.lastUsed.flush()
+        await cpu.shutdown()
+        await database.shutdown()
+    }
 }
 
-/// Closes the database after the server has drained (graceful shutdown on SIGTERM).
-struct DatabaseService: Service {
+/// Background upkeep: writes batched API-key `lastUsed` every few seconds; after the server has drained
+/// (graceful shutdown on SIGTERM) flushes once more and closes the database.
+struct MaintenanceService: Service {
     let runtime: GatehouseRuntime
     func run() async throws {
-        try? await gracefulShutdown()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+            try? await runtime.engine.apiKeys.lastUsed.flush()
+        }
         await runtime.shutdown()
     }
 }
@@ -67,6 +80,6 @@ public func buildApplication(runtime: GatehouseRuntime, configuration: ServerCon
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),
-        services: [DatabaseService(runtime: runtime)],
+        services: [MaintenanceService(runtime: runtime)],
         logger: logger)
 }

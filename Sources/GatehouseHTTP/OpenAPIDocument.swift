@@ -229,10 +229,88 @@ paths:
     get: {summary: Get an identity provider, security: [{bearer: []}], responses: {'200': {description: provider}}}
     delete: {summary: Delete an identity provider, security: [{bearer: []}], responses: {'204': {description: deleted}}}
   /v2/users:
-    get: {summary: List users, security: [{bearer: []}], responses: {'200': {description: page}}}
+    get:
+      summary: List users (cursor pagination; ?email= filters)
+      security: [{bearer: []}]
+      parameters:
+        - {name: email, in: query, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200}}
+        - {name: cursor, in: query, schema: {type: string}}
+      responses: {'200': {description: page}}
+    post:
+      summary: Create a local user {email?, username?, password?, isSuperAdmin?, department?, employee?}
+      security: [{bearer: []}]
+      responses: {'201': {description: user}, '409': {$ref: '#/components/responses/Error'}}
   /v2/users/{id}:
     parameters: [{name: id, in: path, required: true, schema: {type: string}}]
     get: {summary: Get a user (admin, or the user themselves), security: [{bearer: []}], responses: {'200': {description: user}}}
+    put:
+      summary: Update email, username, isSuperAdmin, department, employee, status (active/disabled), resetMfa
+      security: [{bearer: []}]
+      responses: {'200': {description: user}, '409': {$ref: '#/components/responses/Error'}}
+    delete: {summary: Delete a user (revokes their sessions), security: [{bearer: []}], responses: {'204': {description: deleted}}}
+  /v2/users/{id}/password:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    post: {summary: Set a user's password, security: [{bearer: []}], responses: {'204': {description: set}}}
+  /api/v1/auth/login:
+    post:
+      summary: Classic username/password login (seed 003)
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [username, password], properties: {username: {type: string}, password: {type: string}}}
+      responses:
+        '200':
+          description: token
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  token: {type: string}
+                  expires_in: {type: integer}
+                  refreshToken: {type: string}
+                  user: {type: object, properties: {id: {type: string}, username: {type: string}, email: {type: string}}}
+        '401': {description: '{"error":"Invalid credentials"}'}
+  /api/v1/auth/refresh:
+    post:
+      summary: Classic refresh (rotates the refresh token)
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, required: [refreshToken], properties: {refreshToken: {type: string}}}}}
+      responses:
+        '200': {description: '{token, expires_in, refreshToken}'}
+        '401': {description: '{"error":"Invalid or expired refresh token"}'}
+  /api/v1/auth/logout:
+    post:
+      summary: Revoke the caller's session
+      security: [{bearer: []}]
+      responses:
+        '200': {description: '{"message":"Successfully logged out"}'}
+        '401': {description: '{"error":"Authentication required"}'}
+  /api/v1/auth/keys:
+    post:
+      summary: Create an API key (shown once)
+      security: [{bearer: []}, {apiKey: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, required: [name], properties: {name: {type: string}}}}}
+      responses:
+        '201': {description: '{keyId, apiKey, name, createdAt}'}
+    get:
+      summary: List the caller's API keys (never the key)
+      security: [{bearer: []}, {apiKey: []}]
+      responses:
+        '200': {description: '[{keyId, name, createdAt, lastUsed}]'}
+  /api/v1/auth/keys/{keyId}:
+    parameters: [{name: keyId, in: path, required: true, schema: {type: string}}]
+    delete:
+      summary: Delete one of the caller's API keys
+      security: [{bearer: []}, {apiKey: []}]
+      responses:
+        '204': {description: deleted}
+        '404': {description: '{"error":"API key not found"}'}
   /v2/events:
     get: {summary: The tenant's hash-chained audit log, security: [{bearer: []}], responses: {'200': {description: page}}}
 """#

@@ -114,7 +114,21 @@ public struct Migrator: Sendable {
                 """,
                 "CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only()",
             ]
-        )
+        ),
+        Migration(
+            version: 2, name: "local_accounts_and_api_keys",
+            statements: [
+                "ALTER TABLE users ADD COLUMN department TEXT",
+                "ALTER TABLE users ADD COLUMN employee TEXT",
+                """
+                CREATE TABLE api_keys (
+                  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (id),
+                  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE, name TEXT NOT NULL,
+                  key_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, last_used_at BIGINT)
+                """,
+                "CREATE INDEX api_keys_user ON api_keys (tenant_id, user_id, created_at)",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -216,12 +216,12 @@ import Testing
             #expect(try await h.exchange(t, other.apiPrivateKey, type: "system").status == 401)
 
             // external: verified, no user provisioned.
-            let before = try await h.engine.store.users(tenantId: t.id, page: .init(limit: 200)).items.count
+            let before = try await h.engine.store.users(tenantId: t.id, page: .init(limit: 200), email: nil).items.count
             let ext = try await h.exchange(t, try idp.token(sub: "outsider", now: h.clock.now), type: "external")
             #expect(ext.status == 200)
             let extClaims = try CompactJWS(try #require(ext.string("accessToken"))).decodePayload(AccessTokenClaims.self)
             #expect(extClaims.lvl == .external && extClaims.sub == "outsider")
-            #expect(try await h.engine.store.users(tenantId: t.id, page: .init(limit: 200)).items.count == before)
+            #expect(try await h.engine.store.users(tenantId: t.id, page: .init(limit: 200), email: nil).items.count == before)
             #expect(try await h.verify(t, try #require(ext.string("accessToken")))["valid"] == .bool(true))
             #expect(try await h.exchange(t, token, type: "superuser").status == 400)
         }

@@ -18,6 +18,8 @@ public struct User: Sendable, Equatable {
     public var status: UserStatus
     /// Free-form attributes (e.g. the `rawLoginData` of an anonymous user), JSON text.
     public var attributes: String?
+    public var department: Department?
+    public var employee: Employee?
     public var createdAt: Date
     public var updatedAt: Date
 

@@ -187,6 +187,7 @@ public struct AuthService: Sendable {
         }
         guard state.revokedAt == nil else { throw GatehouseError.invalidToken("session revoked") }
         if state.userStatus == .disabled { throw GatehouseError.invalidToken("user is disabled") }
+        if state.userId != nil, state.userStatus == nil { throw GatehouseError.invalidToken("user no longer exists") }
         return Principal(claims: claims, state: state, rawPayload: payload)
     }
 

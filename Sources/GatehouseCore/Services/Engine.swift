@@ -16,10 +16,14 @@ public final class Engine: Sendable {
     public let auth: AuthService
     public let tenants: TenantService
     public let admin: AdminService
+    public let passwords: PasswordHasher
+    public let users: UserService
+    public let apiKeys: APIKeyService
     public let logger: Logger
 
     public init(
         store: any GatehouseStore, config: EngineConfiguration, masterKey: [UInt8], jwksFetcher: any JWKSFetcher,
+        cpuPool: any CPUWorkPool,
         clock: any GatehouseClock = SystemClock(), random: any RandomSource = SystemRandomSource(),
         observer: any EngineObserver = NoObserver(), logger: Logger = Logger(label: "gatehouse")
     ) throws {
@@ -52,6 +56,10 @@ public final class Engine: Sendable {
             store: store, sessions: sessions, keys: keys, box: box, clock: clock, random: random, config: config,
             events: events)
         admin = AdminService(store: store, clock: clock, random: random, events: events, providers: providerCache)
+        passwords = PasswordHasher(pool: cpuPool, cost: config.bcryptCost)
+        users = UserService(store: store, passwords: passwords, clock: clock, random: random, events: events)
+        apiKeys = APIKeyService(
+            store: store, clock: clock, random: random, events: events, lastUsed: LastUsedRecorder(store: store))
     }
 
     static let systemKeySetting = "system_api_key_sha256"

@@ -16,6 +16,8 @@ public struct EngineConfiguration: Sendable {
     public var signingAlgorithm: SigningAlgorithm = .ES256
     /// The system API key from the environment; when nil one is generated on first start.
     public var systemAPIKey: String?
+    /// bcrypt cost for new password hashes; stored hashes of a lower cost are re-hashed at login.
+    public var bcryptCost: UInt8 = 12
 
     public init() {}
 }

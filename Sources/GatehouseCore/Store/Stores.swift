@@ -50,7 +50,26 @@ public protocol UserStore: Sendable {
     func insertUser(_ user: User) async throws -> User
     func user(tenantId: String, id: String) async throws -> User?
     func user(tenantId: String, username: String) async throws -> User?
-    func users(tenantId: String, page: PageRequest) async throws -> Page<User>
+    /// Users ordered by creation; `email` filters on the normalised email.
+    func users(tenantId: String, page: PageRequest, email: String?) async throws -> Page<User>
+    /// A local account; `conflict` when the email or username is taken (case-insensitively, by the database).
+    func insertLocalUser(_ user: User, passwordHash: String?) async throws -> User
+    /// The account a login names, by normalised username or email, with its password hash.
+    func credentials(tenantId: String, login: String) async throws -> (User, String?)?
+    func setPasswordHash(tenantId: String, userId: String, hash: String) async throws
+    /// Writes the mutable fields (email, username, profile, flags, status); `conflict` on a taken email or username.
+    func updateUser(_ user: User) async throws
+    /// Deletes the user and revokes their sessions.
+    func deleteUser(tenantId: String, id: String, at: Date) async throws -> Bool
+}
+
+public protocol APIKeyStore: Sendable {
+    func insertAPIKey(_ key: APIKey) async throws
+    func apiKeys(tenantId: String, userId: String) async throws -> [APIKey]
+    func apiKey(hash: String) async throws -> APIKey?
+    func deleteAPIKey(tenantId: String, userId: String, id: String) async throws -> Bool
+    /// Batched bookkeeping: the latest use of each key.
+    func recordAPIKeyUse(_ uses: [String: Date]) async throws
 }
 
 public protocol BusinessStore: Sendable {
@@ -116,4 +135,4 @@ public protocol HealthStore: Sendable {
 
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
-    & IdentityProviderStore & SessionStore & EventStore & HealthStore
+    & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore

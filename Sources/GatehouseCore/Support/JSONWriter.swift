@@ -38,6 +38,12 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "]"))
     }
 
+    /// A member whose value is already JSON (a nested object written by another writer).
+    public mutating func field(_ k: String, json: [UInt8]) {
+        key(k)
+        bytes.append(contentsOf: json)
+    }
+
     public func finished() -> [UInt8] { bytes + [UInt8(ascii: "}")] }
 
     static func appendString(_ s: String, to out: inout [UInt8]) {

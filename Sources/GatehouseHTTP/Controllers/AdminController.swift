@@ -24,8 +24,6 @@ struct AdminController {
         v2.post("identity-providers", use: createProvider)
         v2.get("identity-providers/:id", use: getProvider)
         v2.delete("identity-providers/:id", use: deleteProvider)
-        v2.get("users", use: listUsers)
-        v2.get("users/:id", use: getUser)
         v2.get("events", use: listEvents)
     }
 
@@ -256,53 +254,7 @@ struct AdminController {
         return Response(status: .noContent)
     }
 
-    // MARK: users (read) and events
-
-    struct UserBody: Encodable {
-        var id: String
-        var number: Int64
-        var email: String?
-        var username: String?
-        var externalIssuer: String?
-        var externalSubject: String?
-        var status: String
-        var isSuperAdmin: Bool
-        var mfaEnabled: Bool
-        var createdAt: String
-        init(_ u: User) {
-            id = u.id
-            number = u.number
-            email = u.email
-            username = u.username
-            externalIssuer = u.externalIssuer
-            externalSubject = u.externalSubject
-            status = u.status.rawValue
-            isSuperAdmin = u.isSuperAdmin
-            mfaEnabled = u.mfaEnabled
-            createdAt = u.createdAt.rfc3339
-        }
-    }
-
-    @Sendable func listUsers(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
-        let page = try await engine.store.users(tenantId: tenant.id, page: try Self.pageRequest(request))
-        return try JSONBody.response(ListBody(data: page.items.map(UserBody.init), nextCursor: page.nextCursor))
-    }
-
-    /// A tenant admin reads anyone; any other caller only their own user.
-    @Sendable func getUser(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try Validate.uuid(context.parameters.get("id"), "id")
-        let tenantId: String
-        if let (tenant, _) = try? await guards.requireAdmin(request) {
-            tenantId = tenant.id
-        } else {
-            let (tenant, principal) = try await guards.requireUser(request)
-            guard principal.state.userId == id else { throw GatehouseError.forbidden }
-            tenantId = tenant.id
-        }
-        guard let u = try await engine.store.user(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("user") }
-        return try JSONBody.response(UserBody(u))
-    }
+    // MARK: events
 
     struct EventBody: Encodable {
         var id: String

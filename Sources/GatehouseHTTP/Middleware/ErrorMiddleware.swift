@@ -13,7 +13,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            return Self.response(for: error, logger: context.logger)
+            return Self.response(
+                for: error, logger: context.logger, classic: request.uri.path.hasPrefix(ClassicAuthController.prefix))
         }
     }
 
@@ -40,7 +41,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func response(for error: any Error, logger: Logger) -> Response {
+    /// The Classic dialect's error body: `{"error": "..."}` with the seed's messages.
+    struct ClassicBody: Encodable { var error: String }
+
+    static func classicMessage(_ g: GatehouseError) -> String {
+        switch g.code {
+        case .unauthorized, .invalidToken, .invalidProjectKey:
+            let seeded = [UserService.invalidCredentials.message, SessionService.invalidRefresh.message]
+            return seeded.contains(g.message) ? g.message : "Authentication required"
+        default: return g.message
+        }
+    }
+
+    static func response(for error: any Error, logger: Logger, classic: Bool = false) -> Response {
         let g: GatehouseError
         switch error {
         case let e as GatehouseError:
@@ -65,10 +78,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             logger.error("unexpected error", metadata: ["type": "\(type(of: error))"])
             g = GatehouseError(.internalError, "internal error")
         }
-        var response =
-            (try? JSONBody.response(
-                Body(error: g.message, code: g.code.rawValue, details: g.details), status: status(for: g.code)))
-            ?? Response(status: status(for: g.code))
+        let body: any Encodable =
+            classic
+            ? ClassicBody(error: classicMessage(g)) : Body(error: g.message, code: g.code.rawValue, details: g.details)
+        var response = (try? JSONBody.response(body, status: status(for: g.code))) ?? Response(status: status(for: g.code))
         if let retry = g.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
         if g.code == .unauthorized || g.code == .invalidToken {
             response.headers[.wwwAuthenticate] = "Bearer"

@@ -152,6 +152,8 @@ enum TestDatabase {
         c.masterKeyBase64 = Data((0..<32).map { UInt8($0) }).base64EncodedString()
         c.engine.systemAPIKey = Harness.systemKey
         c.engine.publicURL = "http://gatehouse.test"
+        // Fast hashes for the suite; the cost rules themselves are tested at higher cost where they matter.
+        c.engine.bcryptCost = 4
         if kind == "postgres", let base = ProcessInfo.processInfo.environment["GATEHOUSE_TEST_POSTGRES_URL"] {
             c.databaseURL = try await PostgresTestDatabase.create(base: base)
         } else {

@@ -1,0 +1,75 @@
+import Foundation
+import Synchronization
+
+/// Users' API keys (seed 003): `sk_live_` + 43 base62 characters (256 bits), stored as SHA-256, shown once.
+public struct APIKeyService: Sendable {
+    let store: any GatehouseStore
+    let clock: any GatehouseClock
+    let random: any RandomSource
+    let events: EventRecorder
+    public let lastUsed: LastUsedRecorder
+
+    public static let prefix = "sk_live_"
+
+    public func create(user: User, name: String) async throws -> (APIKey, String) {
+        let plaintext = Self.prefix + random.base62(length: 43)
+        let key = APIKey(
+            id: "key_" + random.base62(length: 16), tenantId: user.tenantId, userId: user.id, name: name,
+            keyHash: Digest.sha256Hex(plaintext), createdAt: clock.now)
+        try await store.insertAPIKey(key)
+        await events.record("api_key.created", tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(key.id)])
+        return (key, plaintext)
+    }
+
+    /// Keys with the latest use folded in, including uses not yet written.
+    public func list(user: User) async throws -> [APIKey] {
+        try await store.apiKeys(tenantId: user.tenantId, userId: user.id).map { key in
+            var k = key
+            if let pending = lastUsed.pending(key.id), (k.lastUsedAt ?? .distantPast) < pending { k.lastUsedAt = pending }
+            return k
+        }
+    }
+
+    public func delete(user: User, id: String) async throws {
+        guard try await store.deleteAPIKey(tenantId: user.tenantId, userId: user.id, id: id) else {
+            throw GatehouseError(.notFound, "API key not found")
+        }
+        await events.record("api_key.deleted", tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(id)])
+    }
+
+    /// The key and its owner, for a presented key; nil when unknown, deleted, or the owner is gone or disabled.
+    public func authenticate(_ presented: String, tenantId: String) async throws -> (APIKey, User)? {
+        guard presented.hasPrefix(Self.prefix), presented.utf8.count <= 128 else { return nil }
+        guard let key = try await store.apiKey(hash: Digest.sha256Hex(presented)), key.tenantId == tenantId,
+            let user = try await store.user(tenantId: tenantId, id: key.userId), user.status == .active
+        else { return nil }
+        lastUsed.note(key.id, at: clock.now)
+        return (key, user)
+    }
+}
+
+/// `lastUsed` bookkeeping in batches: uses are noted in memory and written by `flush` (every few seconds
+/// and at shutdown), so an API-key request costs no write.
+public final class LastUsedRecorder: Sendable {
+    private let store: any APIKeyStore
+    private let pendingUses = Mutex<[String: Date]>([:])
+
+    public init(store: any APIKeyStore) { self.store = store }
+
+    func note(_ id: String, at: Date) { pendingUses.withLock { $0[id] = at } }
+    func pending(_ id: String) -> Date? { pendingUses.withLock { $0[id] } }
+
+    public func flush() async throws {
+        let batch = pendingUses.withLock { p -> [String: Date] in
+            defer { p.removeAll() }
+            return p
+        }
+        do {
+            try await store.recordAPIKeyUse(batch)
+        } catch {
+            // Not lost: merged back for the next flush (newest wins).
+            pendingUses.withLock { p in for (k, v) in batch where (p[k] ?? .distantPast) < v { p[k] = v } }
+            throw error
+        }
+    }
+}

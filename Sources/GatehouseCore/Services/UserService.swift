@@ -1,0 +1,107 @@
+import Foundation
+
+public struct NewLocalUser: Sendable {
+    public var email: String?
+    public var username: String?
+    public var password: String?
+    public var isSuperAdmin = false
+    public var department: Department?
+    public var employee: Employee?
+    public init(email: String?, username: String?, password: String?) {
+        self.email = email
+        self.username = username
+        self.password = password
+    }
+}
+
+/// Changes to a user; nil leaves a field as it is, `.some(nil)` clears it.
+public struct UserChanges: Sendable {
+    public var email: String??
+    public var username: String??
+    public var isSuperAdmin: Bool?
+    public var department: Department??
+    public var employee: Employee??
+    public var status: UserStatus?
+    /// false turns MFA off (an admin's reset); TOTP enrollment is the only way to turn it on.
+    public var mfaEnabled: Bool?
+    public init() {}
+}
+
+/// Local accounts: creation, profile changes, password login.
+public struct UserService: Sendable {
+    let store: any GatehouseStore
+    let passwords: PasswordHasher
+    let clock: any GatehouseClock
+    let random: any RandomSource
+    let events: EventRecorder
+
+    public static let invalidCredentials = GatehouseError(.unauthorized, "Invalid credentials")
+
+    public func create(tenantId: String, _ n: NewLocalUser) async throws -> User {
+        guard n.email != nil || n.username != nil else { throw GatehouseError.field("email", "email or username is required") }
+        if let e = n.email, !Identifiers.isPlausibleEmail(e) { throw GatehouseError.field("email", "is not an email address") }
+        if let p = n.password { try PasswordHasher.check(p) }
+        var hash: String?
+        if let p = n.password { hash = try await passwords.hash(p) }
+        let now = clock.now
+        var user = User(
+            id: random.uuidString(), tenantId: tenantId, email: n.email?.trimmingCharacters(in: .whitespaces),
+            username: n.username?.trimmingCharacters(in: .whitespaces), isSuperAdmin: n.isSuperAdmin, createdAt: now,
+            updatedAt: now)
+        user.department = n.department
+        user.employee = n.employee
+        let created = try await store.insertLocalUser(user, passwordHash: hash)
+        await events.record("user.created", tenantId: tenantId, subject: created.id)
+        return created
+    }
+
+    public func update(_ user: User, _ c: UserChanges) async throws -> User {
+        var u = user
+        if let e = c.email {
+            if let e, !Identifiers.isPlausibleEmail(e) { throw GatehouseError.field("email", "is not an email address") }
+            u.email = e
+        }
+        if let v = c.username { u.username = v }
+        guard u.email != nil || u.username != nil || u.externalSubject != nil || u.status == .anonymous else {
+            throw GatehouseError.field("email", "a user keeps an email or a username")
+        }
+        if let v = c.isSuperAdmin { u.isSuperAdmin = v }
+        if let v = c.department { u.department = v }
+        if let v = c.employee { u.employee = v }
+        if let v = c.status { u.status = v }
+        if let v = c.mfaEnabled { u.mfaEnabled = v }
+        u.updatedAt = clock.now
+        try await store.updateUser(u)
+        await events.record("user.updated", tenantId: u.tenantId, subject: u.id)
+        return u
+    }
+
+    public func setPassword(_ user: User, _ password: String) async throws {
+        try PasswordHasher.check(password)
+        try await store.setPasswordHash(tenantId: user.tenantId, userId: user.id, hash: try await passwords.hash(password))
+        await events.record("user.password_set", tenantId: user.tenantId, subject: user.id)
+    }
+
+    public func delete(tenantId: String, id: String) async throws {
+        guard try await store.deleteUser(tenantId: tenantId, id: id, at: clock.now) else { throw GatehouseError.notFound("user") }
+        await events.record("user.deleted", tenantId: tenantId, subject: id)
+    }
+
+    /// Checks a password login. Unknown user, no password, wrong password and disabled account all answer
+    /// `invalidCredentials` after one bcrypt verification, so none can be told apart by time or message.
+    public func checkPassword(tenantId: String, login: String, password: String) async throws -> User {
+        let found = login.isEmpty || login.utf8.count > 320 ? nil : try await store.credentials(tenantId: tenantId, login: login)
+        let tooLong = password.utf8.count > PasswordHasher.maxBytes
+        let ok = try await passwords.verify(tooLong ? "" : password, against: tooLong ? nil : found?.1)
+        guard ok, let (user, hash) = found, let hash, user.status == .active else {
+            await events.record(
+                "auth.login_failed", tenantId: tenantId, subject: found?.0.id,
+                data: ["method": .string("pwd")])
+            throw Self.invalidCredentials
+        }
+        if passwords.needsRehash(hash) {
+            try await store.setPasswordHash(tenantId: tenantId, userId: user.id, hash: try await passwords.hash(password))
+        }
+        return user
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// Who is calling a user-facing route: an access token with a live session, or one of the user's API keys
+/// (`Authorization: Bearer sk_live_…` or `x-api-key`), which acts as its owner at level `system` within
+/// the owner's tenant.
+enum Caller: Sendable {
+    case token(Principal, User)
+    case apiKey(APIKey, User)
+
+    var user: User {
+        switch self {
+        case .token(_, let u), .apiKey(_, let u): u
+        }
+    }
+
+    var sessionId: String? {
+        if case .token(let p, _) = self { return p.state.sessionId }
+        return nil
+    }
+}
+
+struct CallerAuthenticator {
+    let engine: Engine
+
+    func authenticate(_ request: Request, tenant: Tenant) async throws -> Caller {
+        let presented = request.headers[TenantResolver.apiKeyHeader] ?? request.bearerToken
+        guard let credential = presented, !credential.isEmpty else { throw GatehouseError.unauthenticated }
+        if credential.hasPrefix(APIKeyService.prefix) {
+            guard let (key, user) = try await engine.apiKeys.authenticate(credential, tenantId: tenant.id) else {
+                throw GatehouseError(.unauthorized, "invalid API key")
+            }
+            return .apiKey(key, user)
+        }
+        let principal = try await engine.auth.authenticate(tenantId: tenant.id, bearer: credential)
+        guard let userId = principal.state.userId, let user = try await engine.store.user(tenantId: tenant.id, id: userId)
+        else { throw GatehouseError(.forbidden, "this token does not belong to a user") }
+        return .token(principal, user)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// The Classic API (seed 003): username/password login, refresh, logout, API keys. Errors here are the
+/// seed's `{"error": "..."}` bodies (ErrorMiddleware knows the prefix).
+struct ClassicAuthController {
+    let engine: Engine
+    let tenants: TenantResolver
+    let callers: CallerAuthenticator
+
+    static let prefix = "/api/v1/auth"
+
+    func register(on router: Router<AppRequestContext>) {
+        let group = router.group("api/v1/auth")
+        group.post("login", use: login)
+        group.post("refresh", use: refresh)
+        group.post("logout", use: logout)
+        group.post("keys", use: createKey)
+        group.get("keys", use: listKeys)
+        group.delete("keys/:keyId", use: deleteKey)
+    }
+
+    struct LoginBody: Decodable {
+        var username: String?
+        var password: String?
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let body = try await JSONBody.decode(LoginBody.self, from: request)
+        let username = try Validate.token(body.username, "username", max: 320)
+        let password = try Validate.token(body.password, "password", max: 4096)
+        let user = try await engine.users.checkPassword(tenantId: tenant.id, login: username, password: password)
+        var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["pwd"])
+        start.event = engine.events.draft("auth.login", subject: user.id, data: ["method": "pwd", "dialect": "classic"])
+        let pair = try await engine.sessions.start(start).1
+        var u = JSONWriter()
+        u.field("id", user.id)
+        u.field("username", user.username ?? user.email ?? user.id)
+        u.field("email", user.email)
+        var w = JSONWriter()
+        w.field("token", pair.accessToken)
+        w.field("expires_in", Int64(engine.config.accessTokenTTL))
+        w.field("user", json: u.finished())
+        w.field("refreshToken", pair.refreshToken)
+        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+    }
+
+    struct RefreshBody: Decodable { var refreshToken: String? }
+
+    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let body = try await JSONBody.decode(RefreshBody.self, from: request)
+        let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
+        let pair = try await engine.sessions.refresh(tenantId: tenant.id, refreshToken: token)
+        var w = JSONWriter()
+        w.field("token", pair.accessToken)
+        w.field("expires_in", Int64(engine.config.accessTokenTTL))
+        w.field("refreshToken", pair.refreshToken)
+        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        guard case .token(let principal, _) = try await callers.authenticate(request, tenant: tenant) else {
+            throw GatehouseError(.invalidRequest, "an API key has no session to log out; delete the key instead")
+        }
+        _ = try await engine.sessions.revoke(tenantId: tenant.id, sessionId: principal.state.sessionId, reason: "logout")
+        await engine.events.record("auth.logout", tenantId: tenant.id, subject: principal.claims.sub)
+        return try JSONBody.response(["message": "Successfully logged out"])
+    }
+
+    struct CreateKeyBody: Decodable { var name: String? }
+
+    struct KeyBody: Encodable {
+        var keyId: String
+        var apiKey: String?
+        var name: String
+        var createdAt: String
+        var lastUsed: String??
+        func encode(to encoder: any Encoder) throws {
+            enum K: String, CodingKey { case keyId, apiKey, name, createdAt, lastUsed }
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(keyId, forKey: .keyId)
+            try c.encodeIfPresent(apiKey, forKey: .apiKey)
+            try c.encode(name, forKey: .name)
+            try c.encode(createdAt, forKey: .createdAt)
+            // Listed keys always carry lastUsed, null until first use (seed 003).
+            if let lastUsed { try c.encode(lastUsed, forKey: .lastUsed) }
+        }
+    }
+
+    @Sendable func createKey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let caller = try await callers.authenticate(request, tenant: tenant)
+        let body = try await JSONBody.decode(CreateKeyBody.self, from: request)
+        let name = try Validate.required(body.name, "name", max: 255)
+        let (key, plaintext) = try await engine.apiKeys.create(user: caller.user, name: name)
+        return try JSONBody.response(
+            KeyBody(keyId: key.id, apiKey: plaintext, name: key.name, createdAt: key.createdAt.rfc3339, lastUsed: nil),
+            status: .created)
+    }
+
+    @Sendable func listKeys(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let caller = try await callers.authenticate(request, tenant: tenant)
+        let keys = try await engine.apiKeys.list(user: caller.user)
+        return try JSONBody.response(
+            keys.map {
+                KeyBody(keyId: $0.id, apiKey: nil, name: $0.name, createdAt: $0.createdAt.rfc3339, lastUsed: .some($0.lastUsedAt?.rfc3339))
+            })
+    }
+
+    @Sendable func deleteKey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let caller = try await callers.authenticate(request, tenant: tenant)
+        let keyId = try Validate.required(context.parameters.get("keyId"), "keyId", max: 64)
+        try await engine.apiKeys.delete(user: caller.user, id: keyId)
+        return Response(status: .noContent)
+    }
+}
