@@ -16,8 +16,8 @@ extension SQLStore: APIKeyStore {
         try await write("insertAPIKey") { db in
             try await db.raw(
                 """
-                INSERT INTO api_keys (\\(unsafeRaw: Self.apiKeyColumns)) VALUES (\\(bind: k.id), \\(bind: k.tenantId),
-                  \\(bind: k.userId), \\(bind: k.name), \\(bind: k.keyHash), \\(bind: k.createdAt.millis), \\(bind: k.lastUsedAt?.millis))
+                INSERT INTO api_keys (\(unsafeRaw: Self.apiKeyColumns)) VALUES (\(bind: k.id), \(bind: k.tenantId),
+                  \(bind: k.userId), \(bind: k.name), \(bind: k.keyHash), \(bind: k.createdAt.millis), \(bind: k.lastUsedAt?.millis))
                 """
             ).run()
         }
@@ -26,14 +26,14 @@ extension SQLStore: APIKeyStore {
     public func apiKeys(tenantId: String, userId: String) async throws -> [APIKey] {
         try await read("apiKeys") { db in
             try await db.raw(
-                "SELECT \\(unsafeRaw: Self.apiKeyColumns) FROM api_keys WHERE tenant_id = \\(bind: tenantId) AND user_id = \\(bind: userId) ORDER BY created_at, id"
+                "SELECT \(unsafeRaw: Self.apiKeyColumns) FROM api_keys WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: userId) ORDER BY created_at, id"
             ).all().map(apiKey(from:))
         }
     }
 
     public func apiKey(hash: String) async throws -> APIKey? {
         try await read("apiKeyByHash") { db in
-            try await db.raw("SELECT \\(unsafeRaw: Self.apiKeyColumns) FROM api_keys WHERE key_hash = \\(bind: hash)")
+            try await db.raw("SELECT \(unsafeRaw: Self.apiKeyColumns) FROM api_keys WHERE key_hash = \(bind: hash)")
                 .first().map(apiKey(from:))
         }
     }
@@ -41,7 +41,7 @@ extension SQLStore: APIKeyStore {
     public func deleteAPIKey(tenantId: String, userId: String, id: String) async throws -> Bool {
         try await write("deleteAPIKey") { db in
             try await db.raw(
-                "DELETE FROM api_keys WHERE tenant_id = \\(bind: tenantId) AND user_id = \\(bind: userId) AND id = \\(bind: id) RETURNING id"
+                "DELETE FROM api_keys WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: userId) AND id = \(bind: id) RETURNING id"
             ).first() != nil
         }
     }
@@ -51,7 +51,7 @@ extension SQLStore: APIKeyStore {
         try await transaction("recordAPIKeyUse") { db in
             for (id, at) in uses {
                 try await db.raw(
-                    "UPDATE api_keys SET last_used_at = \\(bind: at.millis) WHERE id = \\(bind: id) AND (last_used_at IS NULL OR last_used_at < \\(bind: at.millis))"
+                    "UPDATE api_keys SET last_used_at = \(bind: at.millis) WHERE id = \(bind: id) AND (last_used_at IS NULL OR last_used_at < \(bind: at.millis))"
                 ).run()
             }
         }
