@@ -11,7 +11,7 @@ public struct GatehouseCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gatehouse",
         abstract: "Multi-tenant authentication and authorization server.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, KeysCommand.self, EventsCommand.self],
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, KeysCommand.self, EventsCommand.self],
         defaultSubcommand: Serve.self)
     public init() {}
 }
@@ -90,6 +90,46 @@ struct TenantCommand: AsyncParsableCommand {
                     throw ValidationError("no tenant \(tenant)")
                 }
                 print(try await runtime.engine.tenants.issueAdminToken(tenantId: tenant))
+            }
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage users.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a local user; the password is read from standard input, never from a flag.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Tenant id (default: the default tenant)") var tenant: String?
+        @Option(help: "Email") var email: String?
+        @Option(help: "Username") var username: String?
+        @Flag(help: "Read the password from the first line of standard input") var passwordStdin = false
+
+        func validate() throws {
+            guard email != nil || username != nil else { throw ValidationError("give --email or --username") }
+        }
+
+        func run() async throws {
+            var password: String?
+            if passwordStdin {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                    throw ValidationError("no password on standard input")
+                }
+                password = line
+            }
+            try await common.withRuntime { runtime in
+                let id: String
+                if let tenant { id = tenant } else {
+                    guard let t = try await runtime.engine.store.defaultTenant() else { throw ValidationError("no default tenant") }
+                    id = t.id
+                }
+                guard try await runtime.engine.store.tenant(id: id) != nil else { throw ValidationError("no tenant \(id)") }
+                let user = try await runtime.engine.users.create(
+                    tenantId: id, NewLocalUser(email: email, username: username, password: password))
+                print("user id: \(user.id)")
             }
         }
     }
