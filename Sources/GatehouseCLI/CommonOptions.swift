@@ -46,6 +46,18 @@ struct CommonOptions: ParsableArguments {
             }
             c.engine.bcryptCost = bcryptCost
         }
+        if let proxies = value(nil, "GATEHOUSE_TRUSTED_PROXIES") {
+            c.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        for (env, apply) in [
+            ("GATEHOUSE_LOGIN_ACCOUNT_LIMIT", { (v: Int) in c.engine.bruteForce.accountLimit = v }),
+            ("GATEHOUSE_LOGIN_ADDRESS_LIMIT", { (v: Int) in c.engine.bruteForce.addressLimit = v }),
+        ] as [(String, (Int) -> Void)] {
+            if let raw = value(nil, env) {
+                guard let v = Int(raw), v > 0 else { throw ValidationError("\(env) must be a positive number") }
+                apply(v)
+            }
+        }
         if let alg = value(nil, "GATEHOUSE_SIGNING_ALGORITHM") {
             guard let a = SigningAlgorithm(rawValue: alg) else {
                 throw ValidationError("GATEHOUSE_SIGNING_ALGORITHM must be ES256 or EdDSA")

@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 
 /// Builds the router for an engine: every dialect's controllers behind the shared middleware.
-public func buildRouter(engine: Engine, metrics: GatehouseMetrics) -> Router<AppRequestContext> {
+public func buildRouter(engine: Engine, metrics: GatehouseMetrics, trustedProxies: Set<String> = []) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: RequestLogMiddleware())
@@ -18,7 +18,10 @@ public func buildRouter(engine: Engine, metrics: GatehouseMetrics) -> Router<App
     TenantController(engine: engine, tenants: tenants, guards: guards).register(on: router)
     AdminController(engine: engine, guards: guards).register(on: router)
     UsersController(engine: engine, guards: guards).register(on: router)
-    ClassicAuthController(engine: engine, tenants: tenants, callers: CallerAuthenticator(engine: engine)).register(on: router)
+    ClassicAuthController(
+        engine: engine, tenants: tenants, callers: CallerAuthenticator(engine: engine),
+        clientAddress: ClientAddressResolver(trustedProxies: trustedProxies)
+    ).register(on: router)
     return router
 }
 
@@ -76,7 +79,8 @@ struct MaintenanceService: Service {
 public func buildApplication(runtime: GatehouseRuntime, configuration: ServerConfiguration, logger: Logger)
     -> some ApplicationProtocol
 {
-    let router = buildRouter(engine: runtime.engine, metrics: runtime.metrics)
+    let router = buildRouter(
+        engine: runtime.engine, metrics: runtime.metrics, trustedProxies: configuration.trustedProxies)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),

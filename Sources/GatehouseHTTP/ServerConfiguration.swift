@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     /// Base64 of 32 bytes; when nil a key file is created in the data folder (mode 0600) and reused.
     public var masterKeyBase64: String?
     public var engine = EngineConfiguration()
+    /// Peers whose `X-Forwarded-For` is believed (`GATEHOUSE_TRUSTED_PROXIES`, comma-separated IPs).
+    public var trustedProxies: Set<String> = []
 
     public init() {}
 

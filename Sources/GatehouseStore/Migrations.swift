@@ -129,6 +129,17 @@ public struct Migrator: Sendable {
                 "CREATE INDEX api_keys_user ON api_keys (tenant_id, user_id, created_at)",
             ]
         ),
+        Migration(
+            version: 3, name: "login_throttle",
+            statements: [
+                """
+                CREATE TABLE login_throttle (
+                  tenant_id TEXT NOT NULL, key TEXT NOT NULL, failures BIGINT NOT NULL, window_start BIGINT NOT NULL,
+                  locked_until BIGINT NOT NULL DEFAULT 0, lock_count BIGINT NOT NULL DEFAULT 0,
+                  PRIMARY KEY (tenant_id, key))
+                """
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

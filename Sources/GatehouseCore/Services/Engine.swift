@@ -19,6 +19,7 @@ public final class Engine: Sendable {
     public let passwords: PasswordHasher
     public let users: UserService
     public let apiKeys: APIKeyService
+    public let bruteForce: BruteForceGuard
     public let logger: Logger
 
     public init(
@@ -57,7 +58,9 @@ public final class Engine: Sendable {
             events: events)
         admin = AdminService(store: store, clock: clock, random: random, events: events, providers: providerCache)
         passwords = PasswordHasher(pool: cpuPool, cost: config.bcryptCost)
-        users = UserService(store: store, passwords: passwords, clock: clock, random: random, events: events)
+        bruteForce = BruteForceGuard(store: store, clock: clock, policy: config.bruteForce)
+        users = UserService(
+            store: store, passwords: passwords, clock: clock, random: random, events: events, bruteForce: bruteForce)
         apiKeys = APIKeyService(
             store: store, clock: clock, random: random, events: events, lastUsed: LastUsedRecorder(store: store))
     }

@@ -18,6 +18,7 @@ public struct EngineConfiguration: Sendable {
     public var systemAPIKey: String?
     /// bcrypt cost for new password hashes; stored hashes of a lower cost are re-hashed at login.
     public var bcryptCost: UInt8 = 12
+    public var bruteForce = BruteForcePolicy()
 
     public init() {}
 }

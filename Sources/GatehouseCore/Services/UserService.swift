@@ -34,6 +34,7 @@ public struct UserService: Sendable {
     let clock: any GatehouseClock
     let random: any RandomSource
     let events: EventRecorder
+    let bruteForce: BruteForceGuard
 
     public static let invalidCredentials = GatehouseError(.unauthorized, "Invalid credentials")
 
@@ -89,16 +90,24 @@ public struct UserService: Sendable {
 
     /// Checks a password login. Unknown user, no password, wrong password and disabled account all answer
     /// `invalidCredentials` after one bcrypt verification, so none can be told apart by time or message.
-    public func checkPassword(tenantId: String, login: String, password: String) async throws -> User {
-        let found = login.isEmpty || login.utf8.count > 320 ? nil : try await store.credentials(tenantId: tenantId, login: login)
+    ///
+    /// Throttled per account (the normalised login name) and per client address: once either is locked,
+    /// attempts answer 429 without checking the password.
+    public func checkPassword(tenantId: String, login: String, password: String, clientAddress: String?) async throws -> User {
+        let account = login.utf8.count > 320 ? nil : Identifiers.normalizedUsername(login)
+        try await bruteForce.check(tenantId: tenantId, kind: "pwd", account: account, address: clientAddress)
+        let found = login.isEmpty || account == nil ? nil : try await store.credentials(tenantId: tenantId, login: login)
         let tooLong = password.utf8.count > PasswordHasher.maxBytes
         let ok = try await passwords.verify(tooLong ? "" : password, against: tooLong ? nil : found?.1)
         guard ok, let (user, hash) = found, let hash, user.status == .active else {
             await events.record(
                 "auth.login_failed", tenantId: tenantId, subject: found?.0.id,
                 data: ["method": .string("pwd")])
+            // The failure that reaches a limit still answers like any other; the lock shows from the next.
+            _ = try await bruteForce.failed(tenantId: tenantId, kind: "pwd", account: account, address: clientAddress)
             throw Self.invalidCredentials
         }
+        if let account { try await bruteForce.succeeded(tenantId: tenantId, kind: "pwd", account: account) }
         if passwords.needsRehash(hash) {
             try await store.setPasswordHash(tenantId: tenantId, userId: user.id, hash: try await passwords.hash(password))
         }

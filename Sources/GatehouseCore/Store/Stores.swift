@@ -63,6 +63,19 @@ public protocol UserStore: Sendable {
     func deleteUser(tenantId: String, id: String, at: Date) async throws -> Bool
 }
 
+/// Failure counters for brute-force protection, shared by every node through the database.
+public protocol ThrottleStore: Sendable {
+    /// The latest `locked_until` among `keys` (nil when none is locked at `now`).
+    func lockedUntil(tenantId: String, keys: [String], now: Date) async throws -> Date?
+    /// Counts a failure (atomically); when the count reaches `limit` within `window`, locks the key for
+    /// `lockSeconds(previousLocks)` and returns the lock's end.
+    func recordFailure(
+        tenantId: String, key: String, now: Date, window: TimeInterval, limit: Int,
+        lockSeconds: @Sendable (Int64) -> TimeInterval
+    ) async throws -> Date?
+    func clearThrottle(tenantId: String, key: String) async throws
+}
+
 public protocol APIKeyStore: Sendable {
     func insertAPIKey(_ key: APIKey) async throws
     func apiKeys(tenantId: String, userId: String) async throws -> [APIKey]
@@ -135,4 +148,4 @@ public protocol HealthStore: Sendable {
 
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
-    & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore
+    & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore

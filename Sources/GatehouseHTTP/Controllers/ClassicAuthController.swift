@@ -8,6 +8,7 @@ struct ClassicAuthController {
     let engine: Engine
     let tenants: TenantResolver
     let callers: CallerAuthenticator
+    let clientAddress: ClientAddressResolver
 
     static let prefix = "/api/v1/auth"
 
@@ -31,7 +32,9 @@ struct ClassicAuthController {
         let body = try await JSONBody.decode(LoginBody.self, from: request)
         let username = try Validate.token(body.username, "username", max: 320)
         let password = try Validate.token(body.password, "password", max: 4096)
-        let user = try await engine.users.checkPassword(tenantId: tenant.id, login: username, password: password)
+        let user = try await engine.users.checkPassword(
+            tenantId: tenant.id, login: username, password: password,
+            clientAddress: clientAddress.address(request, context: context))
         var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["pwd"])
         start.event = engine.events.draft("auth.login", subject: user.id, data: ["method": "pwd", "dialect": "classic"])
         let pair = try await engine.sessions.start(start).1

@@ -1,0 +1,21 @@
+import Foundation
+import Hummingbird
+
+/// The client's address for throttling: the socket peer, or — only when that peer is a trusted proxy
+/// (`GATEHOUSE_TRUSTED_PROXIES`) — the right-most `X-Forwarded-For` entry that is not itself trusted.
+public struct ClientAddressResolver: Sendable {
+    let trustedProxies: Set<String>
+
+    public init(trustedProxies: Set<String>) { self.trustedProxies = trustedProxies }
+
+    func address(_ request: Request, context: AppRequestContext) -> String? {
+        resolve(peer: context.peerAddress, forwardedFor: request.headers[.init("x-forwarded-for")!])
+    }
+
+    public func resolve(peer: String?, forwardedFor: String?) -> String? {
+        guard let peer else { return nil }
+        guard trustedProxies.contains(peer), let forwarded = forwardedFor else { return peer }
+        let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return hops.last(where: { !trustedProxies.contains($0) }).map { String($0.prefix(64)) } ?? peer
+    }
+}
