@@ -18,10 +18,12 @@ public func buildRouter(engine: Engine, metrics: GatehouseMetrics, trustedProxie
     TenantController(engine: engine, tenants: tenants, guards: guards).register(on: router)
     AdminController(engine: engine, guards: guards).register(on: router)
     UsersController(engine: engine, guards: guards).register(on: router)
-    ClassicAuthController(
-        engine: engine, tenants: tenants, callers: CallerAuthenticator(engine: engine),
-        clientAddress: ClientAddressResolver(trustedProxies: trustedProxies)
-    ).register(on: router)
+    let callers = CallerAuthenticator(engine: engine)
+    let clientAddress = ClientAddressResolver(trustedProxies: trustedProxies)
+    ClassicAuthController(engine: engine, tenants: tenants, callers: callers, clientAddress: clientAddress)
+        .register(on: router)
+    EnterpriseAuthController(engine: engine, tenants: tenants, callers: callers, clientAddress: clientAddress)
+        .register(on: router)
     return router
 }
 

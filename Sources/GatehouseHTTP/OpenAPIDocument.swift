@@ -50,6 +50,14 @@ components:
         defaultWalletManagementType: {type: string, enum: [custodial, non-custodial]}
         jwt: {type: string}
         apiPrivateKey: {type: string}
+    Tokens:
+      type: object
+      properties:
+        accessToken: {type: string}
+        accessTokenExpiresAt: {type: string, format: date-time}
+        refreshToken: {type: string}
+        refreshTokenExpiresAt: {type: string, format: date-time}
+        signature: {type: string}
   responses:
     Error:
       description: Error
@@ -311,6 +319,76 @@ paths:
       responses:
         '204': {description: deleted}
         '404': {description: '{"error":"API key not found"}'}
+  /auth/login:
+    post:
+      summary: Enterprise email/password login (seed 004)
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [email, password], properties: {email: {type: string}, password: {type: string}}}
+      responses:
+        '200':
+          description: '{registerOtp, token, tokens}'
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  registerOtp: {type: boolean}
+                  token: {type: string}
+                  tokens: {$ref: '#/components/schemas/Tokens'}
+        '401': {$ref: '#/components/responses/Error'}
+        '429': {$ref: '#/components/responses/Error'}
+  /auth/refresh:
+    post:
+      summary: Rotate a refresh token; returns Tokens
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, required: [refreshToken], properties: {refreshToken: {type: string}}}}}
+      responses:
+        '200': {description: Tokens, content: {application/json: {schema: {$ref: '#/components/schemas/Tokens'}}}}
+        '401': {$ref: '#/components/responses/Error'}
+  /auth/profile:
+    get:
+      summary: The caller's profile with effective permissions and a file-access signature
+      security: [{bearer: []}, {apiKey: []}]
+      responses:
+        '200':
+          description: profile
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  id: {type: integer}
+                  email: {type: string}
+                  isSuperAdmin: {type: boolean}
+                  mfaEnabled: {type: boolean}
+                  permissions: {type: array, items: {type: string}}
+                  department: {type: object, properties: {id: {type: string}, name: {type: string}}}
+                  employee: {type: object, properties: {id: {type: string}, name: {type: string}, avatarFileId: {type: string}}}
+                  signature: {type: string}
+  /auth/sessions:
+    get:
+      summary: The caller's active sessions
+      security: [{bearer: []}]
+      responses: {'200': {description: '[{id, createdAt, expiresAt, amr, level, current}]'}}
+  /auth/sessions/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    delete:
+      summary: Revoke one of the caller's sessions
+      security: [{bearer: []}]
+      responses: {'204': {description: revoked}, '404': {$ref: '#/components/responses/Error'}}
+  /auth/signature/verify:
+    post:
+      summary: Check a file-access signature for a user (the integer id)
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [signature, userId], properties: {signature: {type: string}, userId: {type: integer}}}
+      responses: {'200': {description: '{valid}'}}
   /v2/events:
     get: {summary: The tenant's hash-chained audit log, security: [{bearer: []}], responses: {'200': {description: page}}}
 """#

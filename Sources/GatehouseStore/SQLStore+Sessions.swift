@@ -106,6 +106,18 @@ extension SQLStore: SessionStore {
         }
     }
 
+    public func activeSessions(tenantId: String, userId: String, now: Date) async throws -> [Session] {
+        try await read("activeSessions") { db in
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: Self.sessionColumns) FROM sessions s WHERE s.tenant_id = \(bind: tenantId)
+                AND s.user_id = \(bind: userId) AND s.revoked_at IS NULL AND s.expires_at > \(bind: now.millis)
+                ORDER BY s.created_at DESC LIMIT 200
+                """
+            ).all().map(session(from:))
+        }
+    }
+
     public func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
         try await read("refreshToken") { db in
             try await db.raw(

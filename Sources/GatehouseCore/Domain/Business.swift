@@ -55,3 +55,38 @@ public struct TenantAdmin: Sendable, Equatable {
 public enum BuiltInRole: String, CaseIterable, Sendable {
     case owner, admin, member, viewer
 }
+
+extension BuiltInRole {
+    /// The chain a role inherits from: owner > admin > member > viewer.
+    public var parent: BuiltInRole? {
+        switch self {
+        case .owner: .admin
+        case .admin: .member
+        case .member: .viewer
+        case .viewer: nil
+        }
+    }
+
+    var ownPermissions: [String] {
+        switch self {
+        case .owner: ["business:delete", "business:transfer"]
+        case .admin: ["members:manage", "settings:write"]
+        case .member: ["documents:write", "confirmations:request"]
+        case .viewer: ["documents:read", "profile:read"]
+        }
+    }
+
+    /// Its own permissions and every ancestor's, sorted.
+    public var permissions: [String] {
+        var all = Set(ownPermissions)
+        var next = parent
+        while let r = next {
+            all.formUnion(r.ownPermissions)
+            next = r.parent
+        }
+        return all.sorted()
+    }
+
+    /// The built-in role a role name grants (custom names carry no built-in permissions).
+    public static func named(_ name: String?) -> BuiltInRole? { name.flatMap { BuiltInRole(rawValue: $0.lowercased()) } }
+}

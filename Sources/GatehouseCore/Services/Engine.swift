@@ -20,6 +20,7 @@ public final class Engine: Sendable {
     public let users: UserService
     public let apiKeys: APIKeyService
     public let bruteForce: BruteForceGuard
+    public let fileSignatures: FileSignature
     public let logger: Logger
 
     public init(
@@ -34,6 +35,7 @@ public final class Engine: Sendable {
         self.random = random
         self.logger = logger
         box = try SecretBox(masterKey: masterKey)
+        fileSignatures = FileSignature(masterKey: masterKey, clock: clock)
         keys = KeyRingCache(
             store: store, box: box, clock: clock, random: random, algorithm: config.signingAlgorithm,
             retention: max(config.accessTokenTTL, config.adminTokenTTL) + 60)

@@ -126,6 +126,8 @@ public protocol SessionStore: Sendable {
     /// One indexed read that answers "is this session live, and whose is it": the session joined with its user.
     func sessionState(tenantId: String, id: String) async throws -> SessionState?
     func revokeSession(tenantId: String, id: String, at: Date, reason: String) async throws -> Bool
+    /// A user's sessions that are neither revoked nor expired at `now`, newest first.
+    func activeSessions(tenantId: String, userId: String, now: Date) async throws -> [Session]
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?
     /// Atomically: if `hash` is unspent, mark it spent with its successor and insert the successor.
     func spendRefreshToken(

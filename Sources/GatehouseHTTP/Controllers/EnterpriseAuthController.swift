@@ -1,0 +1,163 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// The Enterprise dialect (seed 004) — this part: email/password login, refresh, profile, sessions and the
+/// file-access signature. Tenant from `x-project-key`, else the default tenant.
+struct EnterpriseAuthController {
+    let engine: Engine
+    let tenants: TenantResolver
+    let callers: CallerAuthenticator
+    let clientAddress: ClientAddressResolver
+
+    func register(on router: Router<AppRequestContext>) {
+        let group = router.group("auth")
+        group.post("login", use: login)
+        group.post("refresh", use: refresh)
+        group.get("profile", use: profile)
+        group.get("sessions", use: sessions)
+        group.delete("sessions/:id", use: revokeSession)
+        group.post("signature/verify", use: verifySignature)
+    }
+
+    /// `Tokens` of seed 004.
+    func tokens(_ pair: TokenPair, user: User, tenantId: String) -> [UInt8] {
+        var w = JSONWriter()
+        w.field("accessToken", pair.accessToken)
+        w.field("accessTokenExpiresAt", pair.accessTokenExpiresAt.rfc3339)
+        w.field("refreshToken", pair.refreshToken)
+        w.field("refreshTokenExpiresAt", pair.refreshTokenExpiresAt.rfc3339)
+        w.field(
+            "signature",
+            engine.fileSignatures.sign(tenantId: tenantId, userNumber: user.number, expires: pair.accessTokenExpiresAt))
+        return w.finished()
+    }
+
+    struct LoginBody: Decodable {
+        var email: String?
+        var password: String?
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let body = try await JSONBody.decode(LoginBody.self, from: request)
+        let email = try Validate.token(body.email, "email", max: 320)
+        let password = try Validate.token(body.password, "password", max: 4096)
+        let user = try await engine.users.checkPassword(
+            tenantId: tenant.id, login: email, password: password,
+            clientAddress: clientAddress.address(request, context: context))
+        // TOTP enrollment and the MFA-pending token are the next step of this dialect; until then an
+        // account that needs a second factor is refused rather than let in on one.
+        guard !user.mfaEnabled else {
+            throw GatehouseError(.forbidden, "this account requires a second factor, not yet offered by this server")
+        }
+        var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["pwd"])
+        start.event = engine.events.draft("auth.login", subject: user.id, data: ["method": "pwd", "dialect": "enterprise"])
+        let pair = try await engine.sessions.start(start).1
+        var w = JSONWriter()
+        w.field("registerOtp", json: Array("false".utf8))
+        w.field("token", pair.accessToken)
+        w.field("tokens", json: tokens(pair, user: user, tenantId: tenant.id))
+        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+    }
+
+    struct RefreshBody: Decodable { var refreshToken: String? }
+
+    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let body = try await JSONBody.decode(RefreshBody.self, from: request)
+        let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
+        let pair = try await engine.sessions.refresh(tenantId: tenant.id, refreshToken: token)
+        let sid = try await engine.tokens.verify(pair.accessToken, tenantId: tenant.id).sid
+        guard let state = try await engine.store.sessionState(tenantId: tenant.id, id: sid), let userId = state.userId,
+            let user = try await engine.store.user(tenantId: tenant.id, id: userId)
+        else { throw SessionService.invalidRefresh }
+        return JSONBody.raw(tokens(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
+    }
+
+    struct ProfileBody: Encodable {
+        var id: Int64
+        var email: String?
+        var isSuperAdmin: Bool
+        var mfaEnabled: Bool
+        var permissions: [String]
+        var department: Department?
+        var employee: Employee?
+        var signature: String?
+    }
+
+    @Sendable func profile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let caller = try await callers.authenticate(request, tenant: tenant)
+        let user = caller.user
+        // A business-scoped token speaks for its role; otherwise the user's highest built-in role.
+        var role: BuiltInRole?
+        if case .token(let p, _) = caller, let r = BuiltInRole.named(p.claims.role) {
+            role = r
+        } else {
+            let roles = try await engine.store.membershipOptions(tenantId: tenant.id, userId: user.id).compactMap {
+                BuiltInRole.named($0.role)
+            }
+            role = BuiltInRole.allCases.first(where: roles.contains)
+        }
+        var signature: String?
+        if case .token(let p, _) = caller {
+            signature = engine.fileSignatures.sign(
+                tenantId: tenant.id, userNumber: user.number, expires: Date(timeIntervalSince1970: TimeInterval(p.claims.exp)))
+        }
+        return try JSONBody.response(
+            ProfileBody(
+                id: user.number, email: user.email, isSuperAdmin: user.isSuperAdmin, mfaEnabled: user.mfaEnabled,
+                permissions: role?.permissions ?? [], department: user.department, employee: user.employee,
+                signature: signature))
+    }
+
+    struct SessionBody: Encodable {
+        var id: String
+        var createdAt: String
+        var expiresAt: String
+        var amr: [String]
+        var level: String
+        var current: Bool
+    }
+
+    @Sendable func sessions(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let caller = try await callers.authenticate(request, tenant: tenant)
+        let list = try await engine.store.activeSessions(tenantId: tenant.id, userId: caller.user.id, now: engine.clock.now)
+        return try JSONBody.response(
+            list.map {
+                SessionBody(
+                    id: $0.id, createdAt: $0.createdAt.rfc3339, expiresAt: $0.expiresAt.rfc3339, amr: $0.amr,
+                    level: $0.level.rawValue, current: $0.id == caller.sessionId)
+            })
+    }
+
+    @Sendable func revokeSession(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let caller = try await callers.authenticate(request, tenant: tenant)
+        let id = try Validate.uuid(context.parameters.get("id"), "id")
+        // Only one's own: another user's session id answers as if it did not exist.
+        guard let session = try await engine.store.session(tenantId: tenant.id, id: id), session.userId == caller.user.id,
+            session.revokedAt == nil
+        else { throw GatehouseError.notFound("session") }
+        _ = try await engine.sessions.revoke(tenantId: tenant.id, sessionId: id, reason: "user_revoked")
+        await engine.events.record("session.revoked", tenantId: tenant.id, subject: caller.user.id, data: ["sessionId": .string(id)])
+        return Response(status: .noContent)
+    }
+
+    struct SignatureBody: Decodable {
+        var signature: String?
+        var userId: Int64?
+    }
+
+    /// For file services: is this signature valid now for this user (the Enterprise integer id)?
+    @Sendable func verifySignature(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let body = try await JSONBody.decode(SignatureBody.self, from: request)
+        let signature = try Validate.token(body.signature, "signature", max: 128)
+        guard let userId = body.userId else { throw GatehouseError.field("userId", "is required") }
+        let valid = engine.fileSignatures.verify(signature, tenantId: tenant.id, userNumber: userId)
+        return try JSONBody.response(["valid": valid])
+    }
+}
