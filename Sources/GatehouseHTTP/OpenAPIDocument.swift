@@ -380,6 +380,27 @@ paths:
       summary: Revoke one of the caller's sessions
       security: [{bearer: []}]
       responses: {'204': {description: revoked}, '404': {$ref: '#/components/responses/Error'}}
+  /auth/otp/setup:
+    post:
+      summary: Start TOTP enrollment (MFA-pending token or access token) -> {secret (base32), otpauthUrl}
+      security: [{bearer: []}]
+      responses: {'200': {description: '{secret, otpauthUrl}'}, '409': {$ref: '#/components/responses/Error'}}
+  /auth/otp/verify:
+    post:
+      summary: Complete a login with a TOTP code (MFA-pending token); confirms enrollment on first success
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, required: [otp], properties: {otp: {type: string}}}}}
+      responses: {'200': {description: Tokens, content: {application/json: {schema: {$ref: '#/components/schemas/Tokens'}}}}, '401': {$ref: '#/components/responses/Error'}}
+  /auth/otp/verify-service:
+    post:
+      summary: A service checks a user's TOTP code (tenant API private key in x-api-key)
+      security: [{apiKey: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, required: [otp, userId], properties: {otp: {type: string}, userId: {type: integer}}}}}
+      responses: {'200': {description: '{userId, valid}'}}
   /auth/signature/verify:
     post:
       summary: Check a file-access signature for a user (the integer id)

@@ -140,6 +140,20 @@ public struct Migrator: Sendable {
                 """
             ]
         ),
+        Migration(
+            version: 4, name: "totp",
+            statements: [
+                "ALTER TABLE users ADD COLUMN totp_secret_sealed TEXT",
+                "ALTER TABLE users ADD COLUMN totp_confirmed BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE users ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE tenants ADD COLUMN require_mfa BIGINT NOT NULL DEFAULT 0",
+                """
+                CREATE TABLE mfa_challenges (
+                  hash TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                  expires_at BIGINT NOT NULL, failures BIGINT NOT NULL DEFAULT 0, consumed_at BIGINT)
+                """,
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -21,7 +21,7 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
         id, project_name, acronym, project_description, project_website, project_email, project_image_url,
         project_api_key, testnet_project_api_key, api_private_key_hash, stripe_api_key_sealed,
         stripe_webhook_secret_sealed, stripe_publishable_key, login_token, allow_unauthenticated, firebase_tenant_id,
-        default_wallet_management_type, is_default, created_at, updated_at
+        default_wallet_management_type, is_default, created_at, updated_at, require_mfa
         """
 
     func tenant(from row: any SQLRow) throws -> Tenant {
@@ -43,6 +43,7 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
         t.stripePublishableKey = try row.optionalString("stripe_publishable_key")
         t.loginToken = try row.optionalString("login_token")
         t.firebaseTenantId = try row.optionalString("firebase_tenant_id")
+        t.requireMfa = try row.bool("require_mfa")
         return t
     }
 
@@ -56,7 +57,7 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
             \(bind: t.stripeWebhookSecretSealed), \(bind: t.stripePublishableKey), \(bind: t.loginToken),
             \(bind: t.allowJWTForUnauthenticatedUsers.sqlInt), \(bind: t.firebaseTenantId),
             \(bind: t.defaultWalletManagementType), \(bind: t.isDefault.sqlInt), \(bind: t.createdAt.millis),
-            \(bind: t.updatedAt.millis))
+            \(bind: t.updatedAt.millis), \(bind: t.requireMfa.sqlInt))
             """ + tail
     }
 
@@ -105,6 +106,7 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
                 allow_unauthenticated = \(bind: t.allowJWTForUnauthenticatedUsers.sqlInt),
                 firebase_tenant_id = \(bind: t.firebaseTenantId),
                 default_wallet_management_type = \(bind: t.defaultWalletManagementType),
+                require_mfa = \(bind: t.requireMfa.sqlInt),
                 updated_at = \(bind: t.updatedAt.millis)
                 WHERE id = \(bind: t.id)
                 """

@@ -158,6 +158,14 @@ extension SQLStore: UserStore {
         }
     }
 
+    public func user(tenantId: String, number: Int64) async throws -> User? {
+        try await read("userByNumber") { db in
+            try await db.raw(
+                "SELECT \(unsafeRaw: Self.userColumns) FROM users WHERE tenant_id = \(bind: tenantId) AND number = \(bind: number)"
+            ).first().map(user(from:))
+        }
+    }
+
     public func user(tenantId: String, username: String) async throws -> User? {
         try await read("userByUsername") { db in
             try await db.raw(

@@ -94,13 +94,16 @@ import Testing
             #expect(try await h.post("/auth/refresh", .object(["refreshToken": "rt_x"]), headers: t.headers).status == 401)
             #expect(try await h.post("/auth/signature/verify", .object(["signature": "1.x"]), headers: t.headers).status == 400)
             #expect(try await h.post("/auth/signature/verify", .object(["signature": "garbage", "userId": 1]), headers: t.headers)["valid"] == .bool(false))
-            // An account with MFA on is not let in on a password alone.
+            // An account with MFA on is not let in on a password alone: it gets a pending token only.
             try await h.engine.store.updateUser({
                 var u = try #require(try await h.engine.store.user(tenantId: t.id, id: id))
                 u.mfaEnabled = true
                 return u
             }())
-            #expect(try await Self.login(h, t).status == 403)
+            let pending = try await Self.login(h, t)
+            #expect(pending.status == 200)
+            #expect(pending.string("token")?.hasPrefix("mfa_") == true)
+            #expect(pending["tokens"] == nil)
         }
     }
 }

@@ -21,6 +21,8 @@ public struct Tenant: Sendable, Equatable {
     public var firebaseTenantId: String?
     public var defaultWalletManagementType: String
     public var isDefault: Bool
+    /// Every password login must pass TOTP (users without it must enroll).
+    public var requireMfa = false
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -69,5 +71,6 @@ public struct TenantUpdate: Sendable {
     public var projectEmail: String?
     public var projectImageUrl: String?
     public var defaultWalletManagementType: String?
+    public var requireMfa: Bool?
     public init() {}
 }

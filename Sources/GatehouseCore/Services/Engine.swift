@@ -21,6 +21,7 @@ public final class Engine: Sendable {
     public let apiKeys: APIKeyService
     public let bruteForce: BruteForceGuard
     public let fileSignatures: FileSignature
+    public let mfa: MFAService
     public let logger: Logger
 
     public init(
@@ -63,6 +64,7 @@ public final class Engine: Sendable {
         bruteForce = BruteForceGuard(store: store, clock: clock, policy: config.bruteForce)
         users = UserService(
             store: store, passwords: passwords, clock: clock, random: random, events: events, bruteForce: bruteForce)
+        mfa = MFAService(store: store, box: box, clock: clock, random: random, events: events, bruteForce: bruteForce)
         apiKeys = APIKeyService(
             store: store, clock: clock, random: random, events: events, lastUsed: LastUsedRecorder(store: store))
     }

@@ -101,6 +101,7 @@ public struct TenantService: Sendable {
         if let v = u.projectEmail { t.projectEmail = v }
         if let v = u.projectImageUrl { t.projectImageUrl = v }
         if let v = u.defaultWalletManagementType { t.defaultWalletManagementType = v }
+        if let v = u.requireMfa { t.requireMfa = v }
         t.updatedAt = clock.now
         try await store.updateTenant(t)
         await events.record("tenant.updated", tenantId: t.id, subject: nil)

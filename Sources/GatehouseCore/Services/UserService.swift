@@ -73,6 +73,7 @@ public struct UserService: Sendable {
         if let v = c.mfaEnabled { u.mfaEnabled = v }
         u.updatedAt = clock.now
         try await store.updateUser(u)
+        if c.mfaEnabled == false { try await store.setTOTPSecret(tenantId: u.tenantId, userId: u.id, sealed: nil) }
         await events.record("user.updated", tenantId: u.tenantId, subject: u.id)
         return u
     }

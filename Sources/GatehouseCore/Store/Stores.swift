@@ -50,6 +50,8 @@ public protocol UserStore: Sendable {
     func insertUser(_ user: User) async throws -> User
     func user(tenantId: String, id: String) async throws -> User?
     func user(tenantId: String, username: String) async throws -> User?
+    /// By the integer identity the Enterprise dialect shows.
+    func user(tenantId: String, number: Int64) async throws -> User?
     /// Users ordered by creation; `email` filters on the normalised email.
     func users(tenantId: String, page: PageRequest, email: String?) async throws -> Page<User>
     /// A local account; `conflict` when the email or username is taken (case-insensitively, by the database).
@@ -61,6 +63,49 @@ public protocol UserStore: Sendable {
     func updateUser(_ user: User) async throws
     /// Deletes the user and revokes their sessions.
     func deleteUser(tenantId: String, id: String, at: Date) async throws -> Bool
+}
+
+public struct TOTPState: Sendable, Equatable {
+    public var sealedSecret: String?
+    public var confirmed: Bool
+    public var lastStep: Int64
+    public init(sealedSecret: String?, confirmed: Bool, lastStep: Int64) {
+        self.sealedSecret = sealedSecret
+        self.confirmed = confirmed
+        self.lastStep = lastStep
+    }
+}
+
+public struct MFAChallenge: Sendable, Equatable {
+    public var tenantId: String
+    public var userId: String
+    public var expiresAt: Date
+    public var failures: Int64
+    public var consumedAt: Date?
+    public init(tenantId: String, userId: String, expiresAt: Date, failures: Int64, consumedAt: Date?) {
+        self.tenantId = tenantId
+        self.userId = userId
+        self.expiresAt = expiresAt
+        self.failures = failures
+        self.consumedAt = consumedAt
+    }
+}
+
+/// TOTP enrollment and the MFA-pending tokens of password logins.
+public protocol MFAStore: Sendable {
+    func totpState(tenantId: String, userId: String) async throws -> TOTPState?
+    /// A new (unconfirmed) secret, or nil to remove TOTP; either way the user's MFA flag follows.
+    func setTOTPSecret(tenantId: String, userId: String, sealed: String?) async throws
+    /// First good code: enrollment confirmed and MFA on.
+    func confirmTOTP(tenantId: String, userId: String) async throws
+    /// Atomically records `step` as used; false when it (or a later one) was used already — a replay.
+    func claimTOTPStep(tenantId: String, userId: String, step: Int64) async throws -> Bool
+    func insertMFAChallenge(hash: String, _ challenge: MFAChallenge) async throws
+    func mfaChallenge(hash: String) async throws -> MFAChallenge?
+    /// Counts a wrong code; at `limit` failures the challenge is consumed (dead). Returns the new count.
+    func failMFAChallenge(hash: String, limit: Int64, at: Date) async throws -> Int64
+    /// Spends the challenge once; false when already spent.
+    func consumeMFAChallenge(hash: String, at: Date) async throws -> Bool
 }
 
 /// Failure counters for brute-force protection, shared by every node through the database.
@@ -150,4 +195,4 @@ public protocol HealthStore: Sendable {
 
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
-    & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore
+    & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore

@@ -18,6 +18,9 @@ struct EnterpriseAuthController {
         group.get("sessions", use: sessions)
         group.delete("sessions/:id", use: revokeSession)
         group.post("signature/verify", use: verifySignature)
+        group.post("otp/setup", use: otpSetup)
+        group.post("otp/verify", use: otpVerify)
+        group.post("otp/verify-service", use: otpVerifyService)
     }
 
     /// `Tokens` of seed 004.
@@ -46,10 +49,13 @@ struct EnterpriseAuthController {
         let user = try await engine.users.checkPassword(
             tenantId: tenant.id, login: email, password: password,
             clientAddress: clientAddress.address(request, context: context))
-        // TOTP enrollment and the MFA-pending token are the next step of this dialect; until then an
-        // account that needs a second factor is refused rather than let in on one.
-        guard !user.mfaEnabled else {
-            throw GatehouseError(.forbidden, "this account requires a second factor, not yet offered by this server")
+        if engine.mfa.needsSecondFactor(user, tenant: tenant) {
+            // The password alone opens nothing: a 5-minute token usable only at the OTP paths.
+            let (pending, registerOtp) = try await engine.mfa.beginPending(tenantId: tenant.id, user: user)
+            var w = JSONWriter()
+            w.field("registerOtp", json: Array((registerOtp ? "true" : "false").utf8))
+            w.field("token", pending)
+            return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
         }
         var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["pwd"])
         start.event = engine.events.draft("auth.login", subject: user.id, data: ["method": "pwd", "dialect": "enterprise"])
@@ -144,6 +150,71 @@ struct EnterpriseAuthController {
         _ = try await engine.sessions.revoke(tenantId: tenant.id, sessionId: id, reason: "user_revoked")
         await engine.events.record("session.revoked", tenantId: tenant.id, subject: caller.user.id, data: ["sessionId": .string(id)])
         return Response(status: .noContent)
+    }
+
+    /// The user behind an MFA-pending token, or behind an access token.
+    private func pendingOrSignedIn(_ request: Request, tenant: Tenant) async throws -> User {
+        if let bearer = request.bearerToken, bearer.hasPrefix(MFAService.pendingPrefix) {
+            return try await engine.mfa.pendingUser(bearer, tenantId: tenant.id)
+        }
+        guard case .token(_, let user) = try await callers.authenticate(request, tenant: tenant) else {
+            throw GatehouseError(.forbidden, "a user token is required")
+        }
+        return user
+    }
+
+    struct OTPSetupBody: Encodable {
+        var secret: String
+        var otpauthUrl: String
+    }
+
+    @Sendable func otpSetup(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let user = try await pendingOrSignedIn(request, tenant: tenant)
+        let (secret, url) = try await engine.mfa.setup(tenantId: tenant.id, user: user, issuer: tenant.projectName)
+        return try JSONBody.response(OTPSetupBody(secret: secret, otpauthUrl: url))
+    }
+
+    struct OTPBody: Decodable {
+        var otp: String?
+        var userId: Int64?
+    }
+
+    @Sendable func otpVerify(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        guard let pending = request.bearerToken, pending.hasPrefix(MFAService.pendingPrefix) else {
+            throw GatehouseError(.unauthorized, "the MFA token from /auth/login is required")
+        }
+        let body = try await JSONBody.decode(OTPBody.self, from: request)
+        let otp = try Validate.token(body.otp, "otp", max: 16)
+        let user = try await engine.mfa.verifyPending(
+            token: pending, otp: otp, tenantId: tenant.id, clientAddress: clientAddress.address(request, context: context))
+        var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["pwd", "otp"])
+        start.event = engine.events.draft("auth.login", subject: user.id, data: ["method": "pwd+otp", "dialect": "enterprise"])
+        let pair = try await engine.sessions.start(start).1
+        return JSONBody.raw(tokens(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
+    }
+
+    /// For back-office services holding the tenant's API private key (or the system key).
+    @Sendable func otpVerifyService(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        guard let key = request.headers[TenantResolver.apiKeyHeader] ?? request.bearerToken else {
+            throw GatehouseError.unauthenticated
+        }
+        let isTenantKey = tenant.apiPrivateKeyHash.map { Digest.constantTimeEquals(Digest.sha256Hex(key), $0) } ?? false
+        let isSystemKey = try await engine.isSystemKey(key)
+        guard isTenantKey || isSystemKey else {
+            throw GatehouseError(.unauthorized, "a service API key is required")
+        }
+        let body = try await JSONBody.decode(OTPBody.self, from: request)
+        let otp = try Validate.token(body.otp, "otp", max: 16)
+        guard let userId = body.userId else { throw GatehouseError.field("userId", "is required") }
+        let valid = try await engine.mfa.verifyForService(
+            tenantId: tenant.id, userNumber: userId, otp: otp, clientAddress: clientAddress.address(request, context: context))
+        var w = JSONWriter()
+        w.field("userId", userId)
+        w.field("valid", json: Array((valid ? "true" : "false").utf8))
+        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 
     struct SignatureBody: Decodable {

@@ -40,6 +40,7 @@ struct TenantController {
         var allowJWTForUnauthenticatedUsers: Bool?
         var firebaseTenantId: String?
         var defaultWalletManagementType: String?
+        var requireMfa: Bool?
         var jwt: String?
         var apiPrivateKey: String?
     }
@@ -55,6 +56,7 @@ struct TenantController {
         b.firebaseTenantId = t.firebaseTenantId
         b.stripePublishableKey = t.stripePublishableKey
         b.defaultWalletManagementType = t.defaultWalletManagementType
+        b.requireMfa = t.requireMfa
         guard level == .admin || level == .created else { return b }
         b.testnetProjectApiKey = t.testnetProjectApiKey
         b.loginToken = t.loginToken
@@ -111,6 +113,7 @@ struct TenantController {
         var projectEmail: String?
         var projectImageUrl: String?
         var defaultWalletManagementType: String?
+        var requireMfa: Bool?
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -124,6 +127,7 @@ struct TenantController {
         u.stripePublishableKey = try Validate.optional(b.stripePublishableKey, "stripePublishableKey", max: 512)
         u.loginToken = try Validate.optional(b.loginToken, "loginToken", max: 2048)
         u.allowJWTForUnauthenticatedUsers = b.allowJWTForUnauthenticatedUsers
+        u.requireMfa = b.requireMfa
         u.firebaseTenantId = try Validate.optional(b.firebaseTenantId, "firebaseTenantId", max: 255)
         u.projectWebsite = try Validate.optional(b.projectWebsite, "projectWebsite", max: 2048)
         u.projectEmail = try Validate.optional(b.projectEmail, "projectEmail", max: 320)

@@ -1,0 +1,102 @@
+import Foundation
+
+/// TOTP second factor for password logins: the MFA-pending token (5 minutes, usable only at the OTP paths,
+/// killed by 5 wrong codes), enrollment (confirmed by the first good code), and verification with ±1 step
+/// of drift where each code is accepted once.
+public struct MFAService: Sendable {
+    let store: any GatehouseStore
+    let box: SecretBox
+    let clock: any GatehouseClock
+    let random: any RandomSource
+    let events: EventRecorder
+    let bruteForce: BruteForceGuard
+
+    public static let pendingPrefix = "mfa_"
+    public static let pendingLifetime: TimeInterval = 5 * 60
+    public static let maxFailures: Int64 = 5
+
+    public func needsSecondFactor(_ user: User, tenant: Tenant) -> Bool { user.mfaEnabled || tenant.requireMfa }
+
+    /// A pending token for a user who passed the password; `registerOtp` when they have no confirmed TOTP.
+    public func beginPending(tenantId: String, user: User) async throws -> (token: String, registerOtp: Bool) {
+        let token = Self.pendingPrefix + random.token(bytes: 32)
+        try await store.insertMFAChallenge(
+            hash: Digest.sha256Hex(token),
+            MFAChallenge(
+                tenantId: tenantId, userId: user.id, expiresAt: clock.now.addingTimeInterval(Self.pendingLifetime),
+                failures: 0, consumedAt: nil))
+        let confirmed = try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed ?? false
+        return (token, !confirmed)
+    }
+
+    /// The user a live pending token stands for.
+    public func pendingUser(_ token: String, tenantId: String) async throws -> User {
+        guard token.hasPrefix(Self.pendingPrefix), token.utf8.count <= 128,
+            let c = try await store.mfaChallenge(hash: Digest.sha256Hex(token)), c.tenantId == tenantId,
+            c.consumedAt == nil, c.expiresAt > clock.now,
+            let user = try await store.user(tenantId: tenantId, id: c.userId), user.status == .active
+        else { throw GatehouseError.invalidToken("invalid or expired MFA token") }
+        return user
+    }
+
+    static func sealContext(_ tenantId: String, _ userId: String) -> String { "totp:\(tenantId):\(userId)" }
+
+    /// A new secret for a user not yet enrolled (an enrolled user must have MFA reset by an admin first).
+    public func setup(tenantId: String, user: User, issuer: String) async throws -> (secret: String, otpauthURL: String) {
+        if try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == true {
+            throw GatehouseError(.conflict, "TOTP is already enrolled; an admin can reset it")
+        }
+        let secret = TOTPSecret.generate(random)
+        try await store.setTOTPSecret(
+            tenantId: tenantId, userId: user.id, sealed: try box.seal(secret.keyText, context: Self.sealContext(tenantId, user.id)))
+        await events.record("mfa.totp_setup", tenantId: tenantId, subject: user.id)
+        return (secret.base32, secret.otpauthURL(account: user.email ?? user.username ?? user.id, issuer: issuer))
+    }
+
+    /// Checks a code for a user; a good code is claimed so it can never be used again.
+    func check(_ otp: String, tenantId: String, user: User) async throws -> Bool {
+        guard let state = try await store.totpState(tenantId: tenantId, userId: user.id), let sealed = state.sealedSecret
+        else { return false }
+        let secret = TOTPSecret(keyText: try box.openString(sealed, context: Self.sealContext(tenantId, user.id)))
+        guard let step = secret.matchingStep(otp, now: clock.now), step > state.lastStep else { return false }
+        return try await store.claimTOTPStep(tenantId: tenantId, userId: user.id, step: step)
+    }
+
+    /// `/auth/otp/verify`: on success the pending token is spent and enrollment confirmed.
+    public func verifyPending(token: String, otp: String, tenantId: String, clientAddress: String?) async throws -> User {
+        let user = try await pendingUser(token, tenantId: tenantId)
+        try await bruteForce.check(tenantId: tenantId, kind: "otp", account: user.id, address: clientAddress)
+        let hash = Digest.sha256Hex(token)
+        guard try await check(otp, tenantId: tenantId, user: user) else {
+            let failures = try await store.failMFAChallenge(hash: hash, limit: Self.maxFailures, at: clock.now)
+            _ = try await bruteForce.failed(tenantId: tenantId, kind: "otp", account: user.id, address: clientAddress)
+            await events.record(
+                "auth.otp_failed", tenantId: tenantId, subject: user.id, data: ["failures": .number(Double(failures))])
+            throw GatehouseError(.unauthorized, "invalid code")
+        }
+        guard try await store.consumeMFAChallenge(hash: hash, at: clock.now) else {
+            throw GatehouseError.invalidToken("invalid or expired MFA token")
+        }
+        try await bruteForce.succeeded(tenantId: tenantId, kind: "otp", account: user.id)
+        if try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == false {
+            try await store.confirmTOTP(tenantId: tenantId, userId: user.id)
+            await events.record("mfa.totp_enrolled", tenantId: tenantId, subject: user.id)
+        }
+        return user
+    }
+
+    /// `/auth/otp/verify-service`: a service checks a user's current code (throttled like logins).
+    public func verifyForService(tenantId: String, userNumber: Int64, otp: String, clientAddress: String?) async throws -> Bool {
+        let account = "user#\(userNumber)"
+        try await bruteForce.check(tenantId: tenantId, kind: "otp-service", account: account, address: clientAddress)
+        guard let user = try await store.user(tenantId: tenantId, number: userNumber), user.status == .active,
+            try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == true,
+            try await check(otp, tenantId: tenantId, user: user)
+        else {
+            _ = try await bruteForce.failed(tenantId: tenantId, kind: "otp-service", account: account, address: clientAddress)
+            return false
+        }
+        try await bruteForce.succeeded(tenantId: tenantId, kind: "otp-service", account: account)
+        return true
+    }
+}
