@@ -382,9 +382,9 @@ paths:
       responses: {'204': {description: revoked}, '404': {$ref: '#/components/responses/Error'}}
   /auth/otp/setup:
     post:
-      summary: Start TOTP enrollment (MFA-pending token or access token) -> {secret (base32), otpauthUrl}
+      summary: Start TOTP enrollment (MFA-pending token or access token) -> {secret (base32), otpauthUrl, qrSvg}
       security: [{bearer: []}]
-      responses: {'200': {description: '{secret, otpauthUrl}'}, '409': {$ref: '#/components/responses/Error'}}
+      responses: {'200': {description: '{secret, otpauthUrl, qrSvg}'}, '409': {$ref: '#/components/responses/Error'}}
   /auth/otp/verify:
     post:
       summary: Complete a login with a TOTP code (MFA-pending token); confirms enrollment on first success

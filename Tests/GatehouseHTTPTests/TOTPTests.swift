@@ -69,6 +69,7 @@ enum Authenticator {
         let secret = try #require(setup.string("secret"))
         let url = try #require(setup.string("otpauthUrl"))
         #expect(url.hasPrefix("otpauth://totp/") && url.contains("secret=\(secret)"))
+        #expect(setup.string("qrSvg")?.hasPrefix("<svg") == true)
         #expect(Authenticator.base32Decode(secret)!.count >= 20, "at least 20 secret bytes")
         return (pending, secret)
     }

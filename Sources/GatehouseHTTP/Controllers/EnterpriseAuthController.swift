@@ -166,13 +166,14 @@ struct EnterpriseAuthController {
     struct OTPSetupBody: Encodable {
         var secret: String
         var otpauthUrl: String
+        var qrSvg: String
     }
 
     @Sendable func otpSetup(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
         let user = try await pendingOrSignedIn(request, tenant: tenant)
         let (secret, url) = try await engine.mfa.setup(tenantId: tenant.id, user: user, issuer: tenant.projectName)
-        return try JSONBody.response(OTPSetupBody(secret: secret, otpauthUrl: url))
+        return try JSONBody.response(OTPSetupBody(secret: secret, otpauthUrl: url, qrSvg: try QRCode(url).svg()))
     }
 
     struct OTPBody: Decodable {
