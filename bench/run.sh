@@ -4,6 +4,9 @@
 # /v2/auth/refresh (rotation chains), /v2/auth/verify and /health/live (the HTTP floor). Prints a table,
 # plus idle and peak RSS and the time from start to ready. Loopback only; stops the server on exit.
 #
+# Then password logins (Classic API) at bcrypt cost 12 and 10 beside the raw bcrypt rate of all cores at
+# the same cost, and GET /auth/profile with an access token and with an API key.
+#
 # Knobs: DURATION=15s THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -63,7 +66,7 @@ done
 
 run() { # NAME PATH SCRIPT ARGS...
   local name="$1" path="$2" script="$3"; shift 3
-  wrk -t"$THREADS" -c"$CONNS" -d3s -s "$HERE/$script" "$BASE$path" -- "$@" > /dev/null 2>&1 || true
+  wrk -t"$THREADS" -c"$CONNS" -d3s --timeout 30s -s "$HERE/$script" "$BASE$path" -- "$@" > /dev/null 2>&1 || true
   if [ "$name" = "refresh" ]; then   # the warm-up spent the chains: start new ones
     : > "$WORK/refresh-tokens.txt"
     for _ in $(seq 1 $((CONNS + THREADS))); do
@@ -71,7 +74,7 @@ run() { # NAME PATH SCRIPT ARGS...
         | json '["refreshToken"]' >> "$WORK/refresh-tokens.txt"
     done
   fi
-  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$HERE/$script" "$BASE$path" -- "$@" > "$WORK/$name.txt" 2>&1
+  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 30s --latency -s "$HERE/$script" "$BASE$path" -- "$@" > "$WORK/$name.txt" 2>&1
   local line; line=$(grep '^RESULT' "$WORK/$name.txt")
   printf "| %-24s | %8s | %7s | %7s | %6s |\n" "$name $path" \
     "$(sed -E 's/.*rps=([0-9]+).*/\1/' <<<"$line")" "$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")" \
@@ -88,3 +91,30 @@ run token /v2/auth/token post.lua "$WORK/token.json" "$PK"
 run refresh /v2/auth/refresh refresh.lua "$WORK/refresh-tokens.txt" "$PK"
 echo
 echo "start to ready: ${ready_ms} ms | idle RSS: ${idle_rss} MB | peak RSS: $(rss VmHWM) MB"
+
+# ---------------------------------------------------------------- accounts: profile, API keys, password logins
+PASSWORD="bench password $(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+echo "$PASSWORD" | GATEHOUSE_SYSTEM_API_KEY="$SYSTEM_KEY" GATEHOUSE_DATA_DIR="$WORK/data" GATEHOUSE_LOG_LEVEL=error \
+  "$BIN" user create --username bench --email bench@bench.io --password-stdin > /dev/null
+echo "{\"username\":\"bench\",\"password\":\"$PASSWORD\"}" > "$WORK/login.json"
+TOKEN=$(curl -sf -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' -d @"$WORK/login.json" | json '["token"]')
+APIKEY=$(curl -sf -X POST "$BASE/api/v1/auth/keys" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"name":"bench"}' | json '["apiKey"]')
+echo
+echo "| endpoint                 |    req/s | p50 ms  | p99 ms  | non2xx |"
+echo "|--------------------------|----------|---------|---------|--------|"
+run profile-token /auth/profile get.lua authorization "Bearer $TOKEN"
+run profile-apikey /auth/profile get.lua x-api-key "$APIKEY"
+for COST in 12 10; do
+  # The server hashes at GATEHOUSE_BCRYPT_COST; a password hashed at a lower cost is re-hashed at the
+  # first login, so every measured login verifies at COST.
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+  GATEHOUSE_SYSTEM_API_KEY="$SYSTEM_KEY" GATEHOUSE_DATA_DIR="$WORK/data" GATEHOUSE_LOG_LEVEL=warning GATEHOUSE_BCRYPT_COST="$COST" \
+    GATEHOUSE_LOGIN_ACCOUNT_LIMIT=1000000 "$BIN" serve --port "$PORT" > "$WORK/server-$COST.log" 2>&1 &
+  SERVER_PID=$!
+  until curl -sf -o /dev/null "$BASE/health/ready"; do sleep 0.05; done
+  curl -sf -o /dev/null -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' -d @"$WORK/login.json"
+  raw=$("$BIN" passwords calibrate --cost "$COST" --seconds 5)
+  run "login-cost$COST" /api/v1/auth/login post.lua "$WORK/login.json"
+  echo "  raw: $raw"
+done

@@ -5,13 +5,17 @@ import GatehouseHTTP
 import GatehouseStore
 import Hummingbird
 import Logging
+import NIOCore
 import UnixSignals
 
 public struct GatehouseCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gatehouse",
         abstract: "Multi-tenant authentication and authorization server.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, KeysCommand.self, EventsCommand.self],
+        subcommands: [
+            Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, KeysCommand.self, EventsCommand.self,
+            PasswordsCommand.self,
+        ],
         defaultSubcommand: Serve.self)
     public init() {}
 }
@@ -131,6 +135,47 @@ struct UserCommand: AsyncParsableCommand {
                     tenantId: id, NewLocalUser(email: email, username: username, password: password))
                 print("user id: \(user.id)")
             }
+        }
+    }
+}
+
+struct PasswordsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passwords", abstract: "Password hashing.", subcommands: [Calibrate.self])
+
+    struct Calibrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure bcrypt hashes per second on all cores at a cost (to choose GATEHOUSE_BCRYPT_COST).")
+        @Option(help: "bcrypt cost") var cost: Int = 12
+        @Option(help: "Seconds to measure") var seconds: Double = 5
+
+        func validate() throws {
+            guard (4...16).contains(cost) else { throw ValidationError("cost must be from 4 to 16") }
+        }
+
+        func run() async throws {
+            let pool = ThreadPoolCPUWork()
+            let hasher = PasswordHasher(pool: pool, cost: UInt8(cost))
+            let cores = System.coreCount
+            let start = ContinuousClock.now
+            let deadline = start.advanced(by: .milliseconds(Int(seconds * 1000)))
+            let count = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<cores {
+                    group.addTask {
+                        var n = 0
+                        while ContinuousClock.now < deadline {
+                            _ = try await hasher.hash("calibration password")
+                            n += 1
+                        }
+                        return n
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            let elapsed = ContinuousClock.now - start
+            let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print(String(format: "bcrypt cost %d: %.1f hashes/s on %d cores (%d in %.1f s)", cost, Double(count) / secs, cores, count, secs))
+            await pool.shutdown()
         }
     }
 }

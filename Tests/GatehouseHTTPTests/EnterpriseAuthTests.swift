@@ -52,8 +52,10 @@ import Testing
             #expect(refreshed.status == 200)
             #expect(refreshed.json?.objectValue.map { Set($0.keys) } == ["accessToken", "accessTokenExpiresAt", "refreshToken", "refreshTokenExpiresAt", "signature"])
 
-            // Two sessions; revoking the other one kills it at once.
-            let second = try #require(try await Self.login(h, t).string("token"))
+            // Two sessions; revoking the other one kills it at once, access and refresh token alike.
+            let secondLogin = try await Self.login(h, t)
+            let second = try #require(secondLogin.string("token"))
+            let secondRefresh = try #require(secondLogin["tokens"]?.objectValue?["refreshToken"])
             let list = try await h.call(.get, "/auth/sessions", headers: bearer)
             let sessions = try #require(list.json?.arrayValue)
             #expect(sessions.count == 2)
@@ -62,6 +64,7 @@ import Testing
             #expect(try await h.call(.delete, "/auth/sessions/\(secondSid)", headers: bearer).status == 204)
             #expect(try await h.call(.get, "/auth/profile", headers: ["authorization": "Bearer \(second)", "x-project-key": t.projectKey]).status == 401)
             #expect(try await h.call(.delete, "/auth/sessions/\(secondSid)", headers: bearer).status == 404)
+            #expect(try await h.post("/auth/refresh", .object(["refreshToken": secondRefresh]), headers: t.headers).status == 401)
             #expect(try await h.call(.get, "/auth/profile", headers: bearer).status == 200)
         }
     }
