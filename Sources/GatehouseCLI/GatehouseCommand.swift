@@ -125,12 +125,7 @@ struct UserCommand: AsyncParsableCommand {
                 password = line
             }
             try await common.withRuntime { runtime in
-                let id: String
-                if let tenant { id = tenant } else {
-                    guard let t = try await runtime.engine.store.defaultTenant() else { throw ValidationError("no default tenant") }
-                    id = t.id
-                }
-                guard try await runtime.engine.store.tenant(id: id) != nil else { throw ValidationError("no tenant \(id)") }
+                let id = try await EventsCommand.tenantId(tenant, runtime)
                 let user = try await runtime.engine.users.create(
                     tenantId: id, NewLocalUser(email: email, username: username, password: password))
                 print("user id: \(user.id)")
@@ -192,12 +187,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await common.withRuntime { runtime in
-                let id: String
-                if let tenant { id = tenant } else {
-                    guard let t = try await runtime.engine.store.defaultTenant() else { throw ValidationError("no default tenant") }
-                    id = t.id
-                }
-                guard try await runtime.engine.store.tenant(id: id) != nil else { throw ValidationError("no tenant \(id)") }
+                let id = try await EventsCommand.tenantId(tenant, runtime)
                 print("new key id: \(try await runtime.engine.rotateSigningKey(tenantId: id))")
             }
         }
@@ -208,8 +198,12 @@ struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events", abstract: "Read the audit log.", subcommands: [Tail.self, Verify.self])
 
+    /// The tenant a command names, or the default tenant; an unknown id is an error.
     static func tenantId(_ given: String?, _ runtime: GatehouseRuntime) async throws -> String {
-        if let given { return given }
+        if let given {
+            guard try await runtime.engine.store.tenant(id: given) != nil else { throw ValidationError("no tenant \(given)") }
+            return given
+        }
         guard let t = try await runtime.engine.store.defaultTenant() else { throw ValidationError("no default tenant") }
         return t.id
     }

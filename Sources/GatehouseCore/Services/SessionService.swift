@@ -43,6 +43,14 @@ public struct SessionService: Sendable {
         }
     }
 
+    /// A user-level session for a local login (password, then perhaps OTP), with its audit event.
+    public func startLogin(_ user: User, tenantId: String, amr: [String], dialect: String) async throws -> TokenPair {
+        var start = Start(tenantId: tenantId, user: user, subject: user.id, level: .user, amr: amr)
+        start.event = events.draft(
+            "auth.login", subject: user.id, data: ["method": .string(amr.joined(separator: "+")), "dialect": .string(dialect)])
+        return try await self.start(start).1
+    }
+
     public func start(_ s: Start) async throws -> (Session, TokenPair) {
         let now = clock.now
         let lifetime = s.sessionLifetime ?? config.sessionMaxLifetime

@@ -35,9 +35,7 @@ struct ClassicAuthController {
         let user = try await engine.users.checkPassword(
             tenantId: tenant.id, login: username, password: password,
             clientAddress: clientAddress.address(request, context: context))
-        var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["pwd"])
-        start.event = engine.events.draft("auth.login", subject: user.id, data: ["method": "pwd", "dialect": "classic"])
-        let pair = try await engine.sessions.start(start).1
+        let pair = try await engine.sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd"], dialect: "classic")
         var u = JSONWriter()
         u.field("id", user.id)
         u.field("username", user.username ?? user.email ?? user.id)

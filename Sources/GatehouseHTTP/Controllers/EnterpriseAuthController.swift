@@ -57,9 +57,7 @@ struct EnterpriseAuthController {
             w.field("token", pending)
             return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
         }
-        var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["pwd"])
-        start.event = engine.events.draft("auth.login", subject: user.id, data: ["method": "pwd", "dialect": "enterprise"])
-        let pair = try await engine.sessions.start(start).1
+        let pair = try await engine.sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd"], dialect: "enterprise")
         var w = JSONWriter()
         w.field("registerOtp", json: Array("false".utf8))
         w.field("token", pair.accessToken)
@@ -190,9 +188,7 @@ struct EnterpriseAuthController {
         let otp = try Validate.token(body.otp, "otp", max: 16)
         let user = try await engine.mfa.verifyPending(
             token: pending, otp: otp, tenantId: tenant.id, clientAddress: clientAddress.address(request, context: context))
-        var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["pwd", "otp"])
-        start.event = engine.events.draft("auth.login", subject: user.id, data: ["method": "pwd+otp", "dialect": "enterprise"])
-        let pair = try await engine.sessions.start(start).1
+        let pair = try await engine.sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd", "otp"], dialect: "enterprise")
         return JSONBody.raw(tokens(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
 
