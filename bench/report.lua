@@ -8,7 +8,7 @@ return function(summary, latency, requests)
   end
   local parts = {}
   for k, v in pairs(total) do table.insert(parts, k .. "=" .. v) end
-  io.write(string.format("RESULT rps=%.0f p50_ms=%.2f p99_ms=%.2f non2xx=%d errors=%d codes=%s\n",
+  io.write(string.format("RESULT rps=%.1f p50_ms=%.2f p99_ms=%.2f non2xx=%d errors=%d codes=%s\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     non2xx, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     table.concat(parts, ",")))

@@ -54,6 +54,7 @@ import Testing
             // Revoked at once, everywhere.
             let after = try await h.post("/v2/auth/verify", .object(["authToken": .string(token)]), headers: project)
             #expect(after["valid"] == .bool(false))
+            #expect(try await h.call(.get, "/auth/profile", headers: ["authorization": "Bearer \(token)"]).status == 401)
             #expect(try await h.call(.post, "/api/v1/auth/logout", headers: ["authorization": "Bearer \(token)"]).status == 401)
             let none = try await h.call(.post, "/api/v1/auth/logout")
             #expect(none.status == 401)

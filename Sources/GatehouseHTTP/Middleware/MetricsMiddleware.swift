@@ -15,7 +15,7 @@ public final class GatehouseMetrics: EngineObserver {
     static var requests: MetricNameDescriptor { MetricNameDescriptor(
         metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route template, method and status") }
     static var duration: MetricNameDescriptor { MetricNameDescriptor(
-        metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route template") }
+        metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route template, method and status") }
     static var issued: MetricNameDescriptor { MetricNameDescriptor(
         namespace: "gatehouse", metricName: "tokens_issued", unitName: "total", helpText: "Access tokens issued by level") }
     static var reuse: MetricNameDescriptor { MetricNameDescriptor(
@@ -29,7 +29,8 @@ public final class GatehouseMetrics: EngineObserver {
             descriptor: Self.requests, labels: [("route", route), ("method", method), ("status", String(status))]
         ).increment()
         registry.makeDurationHistogram(
-            descriptor: Self.duration, labels: [("route", route), ("method", method)], buckets: Self.buckets
+            descriptor: Self.duration, labels: [("route", route), ("method", method), ("status", String(status))],
+            buckets: Self.buckets
         ).record(duration)
     }
 
