@@ -42,8 +42,14 @@ import Testing
             #expect(ok["valid"] == .bool(true))
             let other = try await h.post("/auth/signature/verify", .object(["signature": .string(signature), "userId": .number(number + 1)]), headers: t.headers)
             #expect(other["valid"] == .bool(false))
-            let tampered = signature.dropLast() + (signature.last == "A" ? "B" : "A")
-            #expect(try await h.post("/auth/signature/verify", .object(["signature": .string(String(tampered)), "userId": .number(number)]), headers: t.headers)["valid"] == .bool(false))
+            // Tampered in the MAC's middle, and respelled in the last character's unused bits: both refused.
+            var chars = Array(signature)
+            let middle = chars.count - 10
+            chars[middle] = chars[middle] == "A" ? "B" : "A"
+            let lastFlip = signature.dropLast() + String(signature.last == "A" ? "B" : "A")
+            for tampered in [String(chars), String(lastFlip)] {
+                #expect(try await h.post("/auth/signature/verify", .object(["signature": .string(tampered), "userId": .number(number)]), headers: t.headers)["valid"] == .bool(false), "\(tampered)")
+            }
             h.clock.advance(by: 901)
             #expect(try await h.post("/auth/signature/verify", .object(["signature": .string(signature), "userId": .number(number)]), headers: t.headers)["valid"] == .bool(false), "expires with the access token")
             h.clock.advance(by: -901)

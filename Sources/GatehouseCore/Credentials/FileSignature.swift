@@ -27,7 +27,9 @@ public struct FileSignature: Sendable {
     public func verify(_ signature: String, tenantId: String, userNumber: Int64) -> Bool {
         let parts = signature.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count <= 12, let exp = Int64(parts[0]), exp > clock.nowSeconds,
-            let mac = Base64URL.decode(parts[1])
+            let mac = Base64URL.decode(parts[1]),
+            // Canonical text only: the unused low bits of the last character must not make a second spelling.
+            Base64URL.encode(mac) == parts[1]
         else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(
             mac, authenticating: Array("\(userNumber).\(exp)".utf8), using: key(tenantId: tenantId))
