@@ -48,6 +48,7 @@ components:
         allowJWTForUnauthenticatedUsers: {type: boolean}
         firebaseTenantId: {type: string}
         defaultWalletManagementType: {type: string, enum: [custodial, non-custodial]}
+        requireMfa: {type: boolean, description: every password login must pass TOTP}
         jwt: {type: string}
         apiPrivateKey: {type: string}
     Tokens:
