@@ -65,14 +65,21 @@ public struct GatehouseRuntime: Sendable {
     }
 }
 
-/// Background upkeep: writes batched API-key `lastUsed` every few seconds; after the server has drained
+/// Background upkeep: writes batched API-key `lastUsed` every few seconds, purges dead sessions, tokens,
+/// challenges and counters every ten minutes (a day after they died); after the server has drained
 /// (graceful shutdown on SIGTERM) flushes once more and closes the database.
 struct MaintenanceService: Service {
     let runtime: GatehouseRuntime
     func run() async throws {
+        var ticks = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
             try? await runtime.engine.apiKeys.lastUsed.flush()
+            ticks += 1
+            if ticks % 300 == 1 {
+                let now = runtime.engine.clock.now
+                _ = try? await runtime.engine.store.purge(before: now.addingTimeInterval(-24 * 3600), now: now)
+            }
         }
         await runtime.shutdown()
     }

@@ -243,6 +243,31 @@ import Testing
         }
     }
 
+    @Test(arguments: kinds) func purgeRemovesOnlyWhatIsDead(kind: String) async throws {
+        try await Self.withStore(kind) { store, _ async throws in
+            let t = try await Self.tenant(store)
+            let now = Date(millis: Date().millis)
+            let old = now.addingTimeInterval(-3 * 24 * 3600)
+            func session(_ id: String, expires: Date, revoked: Date? = nil) async throws {
+                let s = Session(id: id, tenantId: t.id, userId: nil, subject: "x", level: .system, amr: [], createdAt: old, expiresAt: expires, revokedAt: revoked)
+                let r = RefreshTokenRecord(hash: "rt-\(id)", tenantId: t.id, sessionId: id, createdAt: old, expiresAt: expires)
+                try await store.insertSession(s, firstRefreshToken: r, event: nil)
+                if let revoked { _ = try await store.revokeSession(tenantId: t.id, id: id, at: revoked, reason: "t") }
+            }
+            try await session("expired", expires: old)
+            try await session("revoked", expires: now.addingTimeInterval(3600), revoked: old)
+            try await session("live", expires: now.addingTimeInterval(3600))
+            try await session("revoked-just-now", expires: now.addingTimeInterval(3600), revoked: now)
+            let removed = try await store.purge(before: now.addingTimeInterval(-24 * 3600), now: now)
+            #expect(removed == 4, "two sessions and their two refresh tokens")
+            #expect(try await store.session(tenantId: t.id, id: "expired") == nil)
+            #expect(try await store.session(tenantId: t.id, id: "revoked") == nil)
+            #expect(try await store.session(tenantId: t.id, id: "live") != nil)
+            #expect(try await store.session(tenantId: t.id, id: "revoked-just-now") != nil, "kept a day for its reuse story")
+            #expect(try await store.refreshToken(hash: "rt-live") != nil)
+        }
+    }
+
     @Test(arguments: kinds) func membershipsAndAdmins(kind: String) async throws {
         try await Self.withStore(kind) { store, _ async throws in
             let t = try await Self.tenant(store)

@@ -188,6 +188,13 @@ public protocol EventStore: Sendable {
     func events(tenantId: String, afterSequence: Int64, limit: Int) async throws -> [AuditEvent]
 }
 
+/// Removal of rows nothing can use any more (the audit log is never purged).
+public protocol HousekeepingStore: Sendable {
+    /// Deletes refresh tokens expired before `before`, sessions expired or revoked before it, spent or
+    /// expired MFA challenges and idle brute-force counters; returns how many rows went.
+    func purge(before: Date, now: Date) async throws -> Int
+}
+
 public protocol HealthStore: Sendable {
     /// True when the database answers and every migration is applied.
     func isReady() async -> Bool
@@ -196,3 +203,4 @@ public protocol HealthStore: Sendable {
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
+    & HousekeepingStore
