@@ -9,6 +9,7 @@ struct ClassicAuthController {
     let tenants: TenantResolver
     let callers: CallerAuthenticator
     let clientAddress: ClientAddressResolver
+    var passwords: PasswordChecker { PasswordChecker(engine: engine, clientAddress: clientAddress) }
 
     static let prefix = "/api/v1/auth"
 
@@ -30,11 +31,9 @@ struct ClassicAuthController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
         let body = try await JSONBody.decode(LoginBody.self, from: request)
-        let username = try Validate.token(body.username, "username", max: 320)
-        let password = try Validate.token(body.password, "password", max: 4096)
-        let user = try await engine.users.checkPassword(
-            tenantId: tenant.id, login: username, password: password,
-            clientAddress: clientAddress.address(request, context: context))
+        let user = try await passwords.check(
+            login: body.username, loginField: "username", password: body.password, tenant: tenant, request: request,
+            context: context)
         let pair = try await engine.sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd"], dialect: "classic")
         var u = JSONWriter()
         u.field("id", user.id)

@@ -9,6 +9,7 @@ struct EnterpriseAuthController {
     let tenants: TenantResolver
     let callers: CallerAuthenticator
     let clientAddress: ClientAddressResolver
+    var passwords: PasswordChecker { PasswordChecker(engine: engine, clientAddress: clientAddress) }
 
     func register(on router: Router<AppRequestContext>) {
         let group = router.group("auth")
@@ -44,11 +45,9 @@ struct EnterpriseAuthController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
         let body = try await JSONBody.decode(LoginBody.self, from: request)
-        let email = try Validate.token(body.email, "email", max: 320)
-        let password = try Validate.token(body.password, "password", max: 4096)
-        let user = try await engine.users.checkPassword(
-            tenantId: tenant.id, login: email, password: password,
-            clientAddress: clientAddress.address(request, context: context))
+        let user = try await passwords.check(
+            login: body.email, loginField: "email", password: body.password, tenant: tenant, request: request,
+            context: context)
         if engine.mfa.needsSecondFactor(user, tenant: tenant) {
             // The password alone opens nothing: a 5-minute token usable only at the OTP paths.
             let (pending, registerOtp) = try await engine.mfa.beginPending(tenantId: tenant.id, user: user)

@@ -10,6 +10,7 @@ public final class TenantResolver: Sendable {
     let engine: Engine
     let ttl: TimeInterval = 5
     private let byKey = Mutex<[String: (Tenant, Date)]>([:])
+    private let defaultTenant = Mutex<(Tenant, Date)?>(nil)
 
     init(engine: Engine) { self.engine = engine }
 
@@ -30,7 +31,10 @@ public final class TenantResolver: Sendable {
     /// The tenant of `x-project-key` when given, else the default tenant (Classic and Enterprise dialects).
     func projectOrDefault(_ request: Request) async throws -> Tenant {
         if request.headers[Self.projectKeyHeader] != nil { return try await require(request) }
+        let now = engine.clock.now
+        if let (t, at) = defaultTenant.withLock({ $0 }), abs(now.timeIntervalSince(at)) < ttl { return t }
         guard let t = try await engine.store.defaultTenant() else { throw GatehouseError(.unavailable, "not bootstrapped") }
+        defaultTenant.withLock { $0 = (t, now) }
         return t
     }
 
@@ -51,6 +55,7 @@ public final class TenantResolver: Sendable {
             $0[tenant.projectApiKey] = nil
             $0[tenant.testnetProjectApiKey] = nil
         }
+        if tenant.isDefault { defaultTenant.withLock { $0 = nil } }
     }
 }
 
