@@ -78,6 +78,11 @@ public struct SessionService: Sendable {
     /// Rotates a refresh token. Exactly one caller spends a token (an atomic compare-and-set in the store);
     /// a retry inside the grace window gets that caller's pair; anything else spent is reuse and kills the session.
     public func refresh(tenantId: String, refreshToken: String) async throws -> TokenPair {
+        try await refreshSession(tenantId: tenantId, refreshToken: refreshToken).1
+    }
+
+    /// As `refresh`, also giving the session the pair belongs to (read on the way anyway).
+    public func refreshSession(tenantId: String, refreshToken: String) async throws -> (Session, TokenPair) {
         guard !refreshToken.isEmpty, refreshToken.utf8.count <= 512 else { throw Self.invalidRefresh }
         let hash = Digest.sha256Hex(refreshToken)
         guard let record = try await store.refreshToken(hash: hash), record.tenantId == tenantId else {
@@ -88,7 +93,7 @@ public struct SessionService: Sendable {
             session.isActive(at: now)
         else { throw Self.invalidRefresh }
         if let usedAt = record.usedAt {
-            return try await replayed(record, usedAt: usedAt, session: session)
+            return (session, try await replayed(record, usedAt: usedAt, session: session))
         }
         guard record.expiresAt > now else { throw Self.invalidRefresh }
 
@@ -105,9 +110,9 @@ public struct SessionService: Sendable {
         switch try await store.spendRefreshToken(hash: hash, at: now, successor: successor, successorSealed: sealed) {
         case .spent:
             observer.tokenIssued(level: session.level)
-            return pair
+            return (session, pair)
         case .alreadySpent(let current):
-            return try await replayed(current, usedAt: current.usedAt ?? now, session: session)
+            return (session, try await replayed(current, usedAt: current.usedAt ?? now, session: session))
         case .notFound:
             throw Self.invalidRefresh
         }

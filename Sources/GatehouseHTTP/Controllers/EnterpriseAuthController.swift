@@ -70,11 +70,10 @@ struct EnterpriseAuthController {
         let tenant = try await tenants.projectOrDefault(request)
         let body = try await JSONBody.decode(RefreshBody.self, from: request)
         let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
-        let pair = try await engine.sessions.refresh(tenantId: tenant.id, refreshToken: token)
-        let sid = try await engine.tokens.verify(pair.accessToken, tenantId: tenant.id).sid
-        guard let state = try await engine.store.sessionState(tenantId: tenant.id, id: sid), let userId = state.userId,
-            let user = try await engine.store.user(tenantId: tenant.id, id: userId)
-        else { throw SessionService.invalidRefresh }
+        let (session, pair) = try await engine.sessions.refreshSession(tenantId: tenant.id, refreshToken: token)
+        guard let userId = session.userId, let user = try await engine.store.user(tenantId: tenant.id, id: userId) else {
+            throw SessionService.invalidRefresh
+        }
         return JSONBody.raw(tokens(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
 
