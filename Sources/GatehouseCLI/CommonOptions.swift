@@ -58,6 +58,9 @@ struct CommonOptions: ParsableArguments {
                 apply(v)
             }
         }
+        c.fcmCredentials = value(nil, "GATEHOUSE_FCM_CREDENTIALS")
+        if let base = value(nil, "GATEHOUSE_FCM_BASE_URL") { c.fcmBaseURL = base }
+        c.fcmTokenURI = value(nil, "GATEHOUSE_FCM_TOKEN_URI")
         if let alg = value(nil, "GATEHOUSE_SIGNING_ALGORITHM") {
             guard let a = SigningAlgorithm(rawValue: alg) else {
                 throw ValidationError("GATEHOUSE_SIGNING_ALGORITHM must be ES256 or EdDSA")

@@ -24,6 +24,10 @@ public func buildRouter(engine: Engine, metrics: GatehouseMetrics, trustedProxie
         .register(on: router)
     EnterpriseAuthController(engine: engine, tenants: tenants, callers: callers, clientAddress: clientAddress)
         .register(on: router)
+    BiometricController(engine: engine, tenants: tenants, callers: callers, clientAddress: clientAddress)
+        .register(on: router)
+    ConfirmationsController(engine: engine, tenants: tenants, callers: callers, clientAddress: clientAddress)
+        .register(on: router)
     return router
 }
 
@@ -33,6 +37,8 @@ public struct GatehouseRuntime: Sendable {
     public let metrics: GatehouseMetrics
     public let database: any Database
     public let generatedSystemKey: String?
+    /// The outbox dispatcher when FCM credentials are configured.
+    public let push: PushDispatcher?
     let cpu: ThreadPoolCPUWork
 
     public static func open(
@@ -46,12 +52,21 @@ public struct GatehouseRuntime: Sendable {
             let masterKey = try configuration.loadMasterKey(random: random)
             let metrics = GatehouseMetrics()
             let cpu = ThreadPoolCPUWork()
+            let account = try configuration.fcmAccount()
+            var engineConfig = configuration.engine
+            engineConfig.pushEnabled = account != nil
+            let store = SQLStore(database: database, logger: logger)
             let engine = try Engine(
-                store: SQLStore(database: database, logger: logger), config: configuration.engine, masterKey: masterKey,
-                jwksFetcher: jwksFetcher, cpuPool: cpu, clock: clock, random: random, observer: metrics, logger: logger)
+                store: store, config: engineConfig, masterKey: masterKey, jwksFetcher: jwksFetcher, cpuPool: cpu,
+                clock: clock, random: random, observer: metrics, logger: logger)
             let (_, generated) = try await engine.bootstrap()
+            let push = account.map {
+                PushDispatcher(
+                    store: store, clock: clock,
+                    transport: FCMTransport(account: $0, baseURL: configuration.fcmBaseURL, clock: clock), logger: logger)
+            }
             return GatehouseRuntime(
-                engine: engine, metrics: metrics, database: database, generatedSystemKey: generated, cpu: cpu)
+                engine: engine, metrics: metrics, database: database, generatedSystemKey: generated, push: push, cpu: cpu)
         } catch {
             await database.shutdown()
             throw error
@@ -60,6 +75,7 @@ public struct GatehouseRuntime: Sendable {
 
     public func shutdown() async {
         try? await engine.apiKeys.lastUsed.flush()
+        try? await engine.devices.lastUsed.flush()
         await cpu.shutdown()
         await database.shutdown()
     }
@@ -75,6 +91,7 @@ struct MaintenanceService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
             try? await runtime.engine.apiKeys.lastUsed.flush()
+            try? await runtime.engine.devices.lastUsed.flush()
             ticks += 1
             if ticks % 300 == 1 {
                 let now = runtime.engine.clock.now
@@ -93,6 +110,6 @@ public func buildApplication(runtime: GatehouseRuntime, configuration: ServerCon
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),
-        services: [MaintenanceService(runtime: runtime)],
+        services: [MaintenanceService(runtime: runtime), PushService(runtime: runtime, logger: logger)],
         logger: logger)
 }

@@ -59,6 +59,34 @@ components:
         refreshToken: {type: string}
         refreshTokenExpiresAt: {type: string, format: date-time}
         signature: {type: string}
+    Device:
+      type: object
+      properties:
+        id: {type: string, format: uuid}
+        userId: {type: integer, description: the user's integer id}
+        deviceFingerprint: {type: string}
+        deviceName: {type: string}
+        deviceType: {type: string, enum: [mobile, desktop, tablet]}
+        keyAlgorithm: {type: string, enum: [ES256, RS256, PS256]}
+        publicKey: {type: string}
+        fcmToken: {type: string}
+        isActive: {type: boolean}
+        createdAt: {type: string, format: date-time}
+        updatedAt: {type: string, format: date-time}
+        lastUsedAt: {type: string, format: date-time}
+    SignedChallenge:
+      type: object
+      required: [sessionId, signedChallenge]
+      properties:
+        sessionId: {type: string, format: uuid}
+        signedChallenge: {type: string, description: base64 signature over the UTF-8 bytes of the challenge (ES256 DER or raw r||s, RS256, PS256)}
+        rememberMe: {type: boolean, description: refresh token lives 30 days}
+    ConfirmationOutcome:
+      type: object
+      properties:
+        confirmationId: {type: string}
+        status: {type: string, enum: [pending, approved, rejected, expired]}
+        success: {type: boolean}
   responses:
     Error:
       description: Error
@@ -411,6 +439,96 @@ paths:
           application/json:
             schema: {type: object, required: [signature, userId], properties: {signature: {type: string}, userId: {type: integer}}}
       responses: {'200': {description: '{valid}'}}
+  /auth/biometric/register/challenge:
+    post:
+      summary: Start registering a device key (challenge bound to the caller's session; 5 minutes, single use)
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [deviceFingerprint, deviceName, deviceType, keyAlgorithm, publicKey]
+              properties:
+                deviceFingerprint: {type: string, maxLength: 255}
+                deviceName: {type: string, maxLength: 255}
+                deviceType: {type: string, enum: [mobile, desktop, tablet]}
+                keyAlgorithm: {type: string, enum: [ES256, RS256, PS256]}
+                publicKey: {type: string, description: base64 SPKI DER, base64 raw uncompressed P-256 point, or PEM}
+      responses: {'200': {description: '{challenge, deviceId, expiresAt, sessionId}'}, '400': {$ref: '#/components/responses/Error'}}
+  /auth/biometric/register/verify:
+    post:
+      summary: Finish registration with the challenge signed by the new key
+      security: [{bearer: []}]
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/SignedChallenge'}}}}
+      responses: {'200': {description: '{device, deviceId, success}'}, '401': {$ref: '#/components/responses/Error'}}
+  /auth/biometric/challenge:
+    post:
+      summary: A login challenge for a device fingerprint (same answer for unknown devices)
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [deviceFingerprint], properties: {deviceFingerprint: {type: string}}}}}}
+      responses: {'200': {description: '{challenge, expiresAt, sessionId}'}}
+  /auth/biometric/authenticate:
+    post:
+      summary: Device login with the signed challenge (amr hwk)
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/SignedChallenge'}}}}
+      responses: {'200': {description: '{success, tokens}'}, '401': {$ref: '#/components/responses/Error'}, '429': {$ref: '#/components/responses/Error'}}
+  /auth/biometric/refresh:
+    post:
+      summary: Rotate a refresh token
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [refreshToken], properties: {refreshToken: {type: string}}}}}}
+      responses: {'200': {description: '{success, tokens}'}}
+  /auth/biometric/keys:
+    post:
+      summary: A fresh P-256 key pair (PKCS#8 and SPKI DER, base64), returned once and never stored
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [keyAlgorithm], properties: {keyAlgorithm: {type: string, enum: [ES256]}, keyName: {type: string}}}}}}
+      responses: {'200': {description: '{curve, keyAlgorithm, privateKey, publicKey}'}}
+  /auth/biometric/devices:
+    get:
+      summary: The caller's devices
+      security: [{bearer: []}]
+      responses: {'200': {description: devices, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Device'}}}}}}
+  /auth/biometric/devices/fcm-token:
+    put:
+      summary: Set a device's Firebase Cloud Messaging token
+      security: [{bearer: []}]
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [deviceId, fcmToken], properties: {deviceId: {type: string}, fcmToken: {type: string, maxLength: 255}}}}}}
+      responses: {'200': {description: '{message, success}'}, '404': {$ref: '#/components/responses/Error'}}
+  /auth/biometric/devices/{id}:
+    delete:
+      summary: Deactivate one of the caller's devices
+      security: [{bearer: []}]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: '{message, success}'}, '404': {$ref: '#/components/responses/Error'}}
+  /auth/confirmations:
+    post:
+      summary: Ask the user to approve an action; pushes to their devices with an FCM token
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [actionType], properties: {actionType: {type: string, maxLength: 100}, actionPayload: {type: object, description: at most 16 KiB}}}
+      responses: {'201': {description: '{challenge, confirmationId, expiresAt}'}}
+  /auth/confirmations/{id}:
+    get:
+      summary: A confirmation's status (pending, approved, rejected, expired)
+      security: [{bearer: []}]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: '{actionPayload, actionType, confirmationId, createdAt, expiresAt, status, updatedAt}'}}
+  /auth/confirmations/{id}/approve:
+    post:
+      summary: Approve with the challenge signed by one of the owner's active devices (once; 409 when not pending)
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [deviceId, signedChallenge], properties: {deviceId: {type: string}, signedChallenge: {type: string}}}}}}
+      responses: {'200': {description: outcome, content: {application/json: {schema: {$ref: '#/components/schemas/ConfirmationOutcome'}}}}, '409': {$ref: '#/components/responses/Error'}}
+  /auth/confirmations/{id}/reject:
+    post:
+      summary: Reject a pending confirmation
+      security: [{bearer: []}]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      requestBody: {required: false, content: {application/json: {schema: {type: object, properties: {reason: {type: string, maxLength: 500}}}}}}
+      responses: {'200': {description: outcome, content: {application/json: {schema: {$ref: '#/components/schemas/ConfirmationOutcome'}}}}, '409': {$ref: '#/components/responses/Error'}}
   /v2/events:
     get: {summary: The tenant's hash-chained audit log, security: [{bearer: []}], responses: {'200': {description: page}}}
 """#

@@ -13,7 +13,29 @@ public struct ServerConfiguration: Sendable {
     /// Peers whose `X-Forwarded-For` is believed (`GATEHOUSE_TRUSTED_PROXIES`, comma-separated IPs).
     public var trustedProxies: Set<String> = []
 
+    /// Firebase service-account JSON, or the path of the file holding it (`GATEHOUSE_FCM_CREDENTIALS`);
+    /// without it confirmations send no pushes.
+    public var fcmCredentials: String?
+    /// FCM API base (`GATEHOUSE_FCM_BASE_URL`) and token endpoint override (`GATEHOUSE_FCM_TOKEN_URI`).
+    public var fcmBaseURL = FCMTransport.defaultBaseURL
+    public var fcmTokenURI: String?
+
     public init() {}
+
+    /// The service account named by `fcmCredentials`, or nil when push is off.
+    public func fcmAccount() throws -> FCMServiceAccount? {
+        guard let value = fcmCredentials?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        let json: [UInt8]
+        if value.hasPrefix("{") {
+            json = Array(value.utf8)
+        } else {
+            guard let data = FileManager.default.contents(atPath: value) else {
+                throw GatehouseError(.invalidRequest, "GATEHOUSE_FCM_CREDENTIALS: cannot read \(value)")
+            }
+            json = Array(data)
+        }
+        return try FCMServiceAccount(json: json, tokenURI: fcmTokenURI)
+    }
 
     public var masterKeyPath: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 

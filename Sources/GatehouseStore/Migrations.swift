@@ -154,6 +154,44 @@ public struct Migrator: Sendable {
                 """,
             ]
         ),
+        Migration(
+            version: 5, name: "devices_confirmations_push",
+            statements: [
+                """
+                CREATE TABLE devices (
+                  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                  fingerprint TEXT NOT NULL, name TEXT NOT NULL, device_type TEXT NOT NULL, key_algorithm TEXT NOT NULL,
+                  public_key TEXT NOT NULL, fcm_token TEXT, is_active BIGINT NOT NULL DEFAULT 1,
+                  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, last_used_at BIGINT)
+                """,
+                "CREATE UNIQUE INDEX devices_user_fingerprint ON devices (tenant_id, user_id, fingerprint)",
+                "CREATE INDEX devices_fingerprint ON devices (tenant_id, fingerprint, is_active)",
+                """
+                CREATE TABLE device_challenges (
+                  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, purpose TEXT NOT NULL, challenge TEXT NOT NULL,
+                  fingerprint TEXT NOT NULL, user_id TEXT, device_id TEXT, bound_session_id TEXT,
+                  device_name TEXT, device_type TEXT, key_algorithm TEXT, public_key TEXT,
+                  expires_at BIGINT NOT NULL, consumed_at BIGINT)
+                """,
+                "CREATE INDEX device_challenges_expiry ON device_challenges (expires_at)",
+                """
+                CREATE TABLE confirmations (
+                  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                  action_type TEXT NOT NULL, action_payload TEXT NOT NULL, nonce TEXT NOT NULL, status TEXT NOT NULL,
+                  reason TEXT, device_id TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+                  expires_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX confirmations_expiry ON confirmations (expires_at)",
+                """
+                CREATE TABLE push_outbox (
+                  id {SERIAL_PK}, tenant_id TEXT NOT NULL, device_id TEXT NOT NULL, fcm_token TEXT NOT NULL,
+                  data TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,
+                  next_attempt_at BIGINT NOT NULL, lease_until BIGINT, last_error TEXT,
+                  created_at BIGINT NOT NULL, sent_at BIGINT)
+                """,
+                "CREATE INDEX push_outbox_due ON push_outbox (status, next_attempt_at)",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -48,13 +48,13 @@ public struct APIKeyService: Sendable {
     }
 }
 
-/// `lastUsed` bookkeeping in batches: uses are noted in memory and written by `flush` (every few seconds
-/// and at shutdown), so an API-key request costs no write.
+/// `lastUsed` bookkeeping in batches (API keys, devices): uses are noted in memory and written by `flush`
+/// (every few seconds and at shutdown), so a request costs no write.
 public final class LastUsedRecorder: Sendable {
-    private let store: any APIKeyStore
+    private let write: @Sendable ([String: Date]) async throws -> Void
     private let pendingUses = Mutex<[String: Date]>([:])
 
-    public init(store: any APIKeyStore) { self.store = store }
+    public init(write: @escaping @Sendable ([String: Date]) async throws -> Void) { self.write = write }
 
     func note(_ id: String, at: Date) { pendingUses.withLock { $0[id] = at } }
     func pending(_ id: String) -> Date? { pendingUses.withLock { $0[id] } }
@@ -64,8 +64,9 @@ public final class LastUsedRecorder: Sendable {
             defer { p.removeAll() }
             return p
         }
+        guard !batch.isEmpty else { return }
         do {
-            try await store.recordAPIKeyUse(batch)
+            try await write(batch)
         } catch {
             // Not lost: merged back for the next flush (newest wins).
             pendingUses.withLock { p in for (k, v) in batch where (p[k] ?? .distantPast) < v { p[k] = v } }

@@ -22,6 +22,8 @@ public final class Engine: Sendable {
     public let bruteForce: BruteForceGuard
     public let fileSignatures: FileSignature
     public let mfa: MFAService
+    public let devices: DeviceService
+    public let confirmations: ConfirmationService
     public let logger: Logger
 
     public init(
@@ -66,7 +68,14 @@ public final class Engine: Sendable {
             store: store, passwords: passwords, clock: clock, random: random, events: events, bruteForce: bruteForce)
         mfa = MFAService(store: store, box: box, clock: clock, random: random, events: events, bruteForce: bruteForce)
         apiKeys = APIKeyService(
-            store: store, clock: clock, random: random, events: events, lastUsed: LastUsedRecorder(store: store))
+            store: store, clock: clock, random: random, events: events,
+            lastUsed: LastUsedRecorder { [store] in try await store.recordAPIKeyUse($0) })
+        devices = DeviceService(
+            store: store, sessions: sessions, clock: clock, random: random, events: events, bruteForce: bruteForce,
+            lastUsed: LastUsedRecorder { [store] in try await store.recordDeviceUse($0) })
+        confirmations = ConfirmationService(
+            store: store, clock: clock, random: random, events: events, bruteForce: bruteForce, devices: devices,
+            pushEnabled: config.pushEnabled, pushWakeup: Wakeup())
     }
 
     static let systemKeySetting = "system_api_key_sha256"

@@ -19,6 +19,8 @@ public struct EngineConfiguration: Sendable {
     /// bcrypt cost for new password hashes; stored hashes of a lower cost are re-hashed at login.
     public var bcryptCost: UInt8 = 12
     public var bruteForce = BruteForcePolicy()
+    /// Whether confirmations queue pushes (a push transport is configured).
+    public var pushEnabled = false
 
     public init() {}
 }

@@ -98,7 +98,9 @@ public struct SessionService: Sendable {
         guard record.expiresAt > now else { throw Self.invalidRefresh }
 
         let next = newRefreshToken()
-        let nextExpiry = min(now.addingTimeInterval(config.refreshTokenTTL), session.expiresAt)
+        // A successor lives as long as the token it replaces was given (a "remember me" login keeps its life).
+        let ttl = max(config.refreshTokenTTL, record.expiresAt.timeIntervalSince(record.createdAt))
+        let nextExpiry = min(now.addingTimeInterval(ttl), session.expiresAt)
         let access = try await tokens.issue(session: session, ttl: config.accessTokenTTL)
         let pair = TokenPair(
             accessToken: access.token, refreshToken: next, accessTokenExpiresAt: access.expiresAt,

@@ -200,7 +200,57 @@ public protocol HealthStore: Sendable {
     func isReady() async -> Bool
 }
 
+/// Devices with their keys and the challenges they sign.
+public protocol DeviceStore: Sendable {
+    func insertDeviceChallenge(_ challenge: DeviceChallenge) async throws
+    /// Spends the challenge once (for its tenant and purpose): returns it when this call spent it, expired or
+    /// not, and nil when it is unknown or already spent.
+    func consumeDeviceChallenge(id: String, tenantId: String, purpose: DeviceChallenge.Purpose, at: Date) async throws
+        -> DeviceChallenge?
+    func device(tenantId: String, id: String) async throws -> Device?
+    func device(tenantId: String, userId: String, fingerprint: String) async throws -> Device?
+    /// Active devices of any user of the tenant with this fingerprint (a shared tablet may hold several).
+    func activeDevices(tenantId: String, fingerprint: String, limit: Int) async throws -> [Device]
+    /// The user's devices, active or not, oldest first.
+    func devices(tenantId: String, userId: String) async throws -> [Device]
+    /// Inserts the device, or — same user and fingerprint — replaces its name, type and key and activates it
+    /// again under its old id. Returns the stored device.
+    func upsertDevice(_ device: Device) async throws -> Device
+    /// False when the user has no such device.
+    func setDeviceFCMToken(tenantId: String, userId: String, deviceId: String, token: String?, at: Date) async throws -> Bool
+    /// Clears a token FCM called unregistered, unless the device has since sent a new one.
+    func clearDeviceFCMToken(deviceId: String, token: String, at: Date) async throws
+    /// Deactivates (and forgets the push token of) one of the user's devices; false when there is none.
+    func deactivateDevice(tenantId: String, userId: String, id: String, at: Date) async throws -> Bool
+    /// Batched bookkeeping: the latest use of each device.
+    func recordDeviceUse(_ uses: [String: Date]) async throws
+}
+
+/// Action confirmations and the push outbox they fill.
+public protocol ConfirmationStore: Sendable {
+    /// The confirmation and its pushes, in one transaction: a push is never lost for a stored confirmation.
+    func insertConfirmation(_ confirmation: Confirmation, pushes: [PushMessage]) async throws
+    func confirmation(tenantId: String, id: String) async throws -> Confirmation?
+    /// Moves a pending confirmation to `status` if it is still pending; for any status but `expired`, only
+    /// while unexpired at `at`. Returns the updated row, or nil when another change came first.
+    func transitionConfirmation(
+        tenantId: String, id: String, to status: ConfirmationStatus, deviceId: String?, reason: String?, at: Date
+    ) async throws -> Confirmation?
+}
+
+/// The durable outbox of push notifications, shared by every node.
+public protocol PushOutboxStore: Sendable {
+    /// Leases up to `limit` due messages (pending, due, not leased by a live lease) and counts the attempt.
+    func claimDuePushes(now: Date, leaseUntil: Date, limit: Int) async throws -> [PushMessage]
+    func markPushSent(id: Int64, at: Date) async throws
+    func reschedulePush(id: Int64, at: Date, error: String) async throws
+    /// Gives up on a message for good (`failed`, or `dropped` for a token FCM no longer knows).
+    func closePush(id: Int64, status: String, error: String) async throws
+    /// Message counts by status (for metrics and tests).
+    func pushCounts() async throws -> [String: Int]
+}
+
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
-    & HousekeepingStore
+    & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore

@@ -24,17 +24,8 @@ struct EnterpriseAuthController {
         group.post("otp/verify-service", use: otpVerifyService)
     }
 
-    /// `Tokens` of seed 004.
     func tokens(_ pair: TokenPair, user: User, tenantId: String) -> [UInt8] {
-        var w = JSONWriter()
-        w.field("accessToken", pair.accessToken)
-        w.field("accessTokenExpiresAt", pair.accessTokenExpiresAt.rfc3339)
-        w.field("refreshToken", pair.refreshToken)
-        w.field("refreshTokenExpiresAt", pair.refreshTokenExpiresAt.rfc3339)
-        w.field(
-            "signature",
-            engine.fileSignatures.sign(tenantId: tenantId, userNumber: user.number, expires: pair.accessTokenExpiresAt))
-        return w.finished()
+        EnterpriseTokens(engine: engine).json(pair, user: user, tenantId: tenantId)
     }
 
     struct LoginBody: Decodable {

@@ -1,0 +1,160 @@
+import Crypto
+import Foundation
+
+/// Device-key ("biometric") registration and login (seed 004): the device proves possession of its
+/// private key by signing a server challenge; the biometric gesture that unlocks the key happens on the
+/// device. Challenges are 32 CSPRNG bytes, single-use, five minutes, bound to their id, tenant and purpose
+/// (and, to register, to the user's session and the key being registered).
+public struct DeviceService: Sendable {
+    let store: any GatehouseStore
+    let sessions: SessionService
+    let clock: any GatehouseClock
+    let random: any RandomSource
+    let events: EventRecorder
+    let bruteForce: BruteForceGuard
+    public let lastUsed: LastUsedRecorder
+
+    public static let challengeLifetime: TimeInterval = 5 * 60
+    /// `rememberMe` on a device login: the refresh token lives this long (and its successors as long).
+    public static let rememberMeRefreshTTL: TimeInterval = 30 * 24 * 3600
+    /// Devices tried for one fingerprint: a shared tablet may belong to a few users, never to many.
+    static let maxCandidates = 8
+
+    public static let invalidChallenge = GatehouseError(.invalidToken, "invalid, spent or expired challenge")
+    static let badSignature = GatehouseError(.unauthorized, "signature does not verify")
+
+    public struct Registration: Sendable {
+        public var fingerprint: String
+        public var name: String
+        public var type: DeviceType
+        public var algorithm: DeviceKeyAlgorithm
+        public var publicKey: String
+        public init(fingerprint: String, name: String, type: DeviceType, algorithm: DeviceKeyAlgorithm, publicKey: String) {
+            self.fingerprint = fingerprint
+            self.name = name
+            self.type = type
+            self.algorithm = algorithm
+            self.publicKey = publicKey
+        }
+    }
+
+    /// A challenge the new key must sign. A fingerprint the user already registered keeps its device id; the
+    /// old key stays in force until the new one has proved possession.
+    public func beginRegistration(_ r: Registration, user: User, sessionId: String) async throws -> DeviceChallenge {
+        _ = try DevicePublicKey(r.publicKey, algorithm: r.algorithm)
+        let now = clock.now
+        let existing = try await store.device(tenantId: user.tenantId, userId: user.id, fingerprint: r.fingerprint)
+        let deviceId = existing?.id ?? random.uuidString()
+        let pending = Device(
+            id: deviceId, tenantId: user.tenantId, userId: user.id, fingerprint: r.fingerprint, name: r.name, type: r.type,
+            algorithm: r.algorithm, publicKey: r.publicKey.trimmingCharacters(in: .whitespacesAndNewlines),
+            createdAt: now, updatedAt: now)
+        let challenge = DeviceChallenge(
+            id: random.uuidString(), tenantId: user.tenantId, purpose: .register, challenge: random.token(bytes: 32),
+            fingerprint: r.fingerprint, userId: user.id, deviceId: deviceId, boundSessionId: sessionId, pending: pending,
+            expiresAt: now.addingTimeInterval(Self.challengeLifetime))
+        try await store.insertDeviceChallenge(challenge)
+        return challenge
+    }
+
+    public func finishRegistration(challengeId: String, signature: String, user: User, sessionId: String) async throws
+        -> Device
+    {
+        let now = clock.now
+        guard let c = try await store.consumeDeviceChallenge(id: challengeId, tenantId: user.tenantId, purpose: .register, at: now),
+            c.userId == user.id, c.boundSessionId == sessionId, c.expiresAt > now, let pending = c.pending
+        else { throw Self.invalidChallenge }
+        let key = try DevicePublicKey(pending.publicKey, algorithm: pending.algorithm)
+        guard key.verify(signature: signature, message: Array(c.challenge.utf8)) else {
+            await events.record("device.registration_failed", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(pending.id)])
+            throw GatehouseError.field("signedChallenge", "does not verify with the submitted public key")
+        }
+        var device = pending
+        device.updatedAt = now
+        let stored = try await store.upsertDevice(device)
+        await events.record(
+            "device.registered", tenantId: user.tenantId, subject: user.id,
+            data: ["deviceId": .string(stored.id), "keyAlgorithm": .string(stored.algorithm.rawValue)])
+        return stored
+    }
+
+    /// A login challenge for a fingerprint. Nothing is looked up, so known and unknown devices get the same
+    /// answer in the same time.
+    public func loginChallenge(tenantId: String, fingerprint: String) async throws -> DeviceChallenge {
+        let c = DeviceChallenge(
+            id: random.uuidString(), tenantId: tenantId, purpose: .login, challenge: random.token(bytes: 32),
+            fingerprint: fingerprint, expiresAt: clock.now.addingTimeInterval(Self.challengeLifetime))
+        try await store.insertDeviceChallenge(c)
+        return c
+    }
+
+    /// Spends the challenge, finds the active device of this fingerprint whose key signed it, and starts a
+    /// session (`amr: ["hwk"]`). A wrong signature counts against the fingerprint and the client address.
+    public func authenticate(
+        challengeId: String, signature: String, rememberMe: Bool, tenantId: String, clientAddress: String?
+    ) async throws -> (User, Device, TokenPair) {
+        let now = clock.now
+        guard let c = try await store.consumeDeviceChallenge(id: challengeId, tenantId: tenantId, purpose: .login, at: now),
+            c.expiresAt > now
+        else { throw Self.invalidChallenge }
+        try await bruteForce.check(tenantId: tenantId, kind: "device", account: c.fingerprint, address: clientAddress)
+        let message = Array(c.challenge.utf8)
+        let candidates = try await store.activeDevices(tenantId: tenantId, fingerprint: c.fingerprint, limit: Self.maxCandidates)
+        var signer: Device?
+        for device in candidates {
+            if let key = try? DevicePublicKey(device.publicKey, algorithm: device.algorithm),
+                key.verify(signature: signature, message: message)
+            {
+                signer = device
+                break
+            }
+        }
+        guard let device = signer, let user = try await store.user(tenantId: tenantId, id: device.userId),
+            user.status == .active
+        else {
+            let locked = try await bruteForce.failed(tenantId: tenantId, kind: "device", account: c.fingerprint, address: clientAddress)
+            await events.record("auth.device_failed", tenantId: tenantId, subject: signer?.userId)
+            throw locked ?? Self.badSignature
+        }
+        var start = SessionService.Start(tenantId: tenantId, user: user, subject: user.id, level: .user, amr: ["hwk"])
+        if rememberMe { start.refreshTTL = Self.rememberMeRefreshTTL }
+        start.event = events.draft(
+            "auth.login", subject: user.id,
+            data: ["method": .string("hwk"), "dialect": .string("enterprise"), "deviceId": .string(device.id)])
+        let (_, pair) = try await sessions.start(start)
+        lastUsed.note(device.id, at: now)
+        return (user, device, pair)
+    }
+
+    /// A fresh P-256 pair for a device that cannot make one itself: PKCS#8 DER and SPKI DER, base64. It is
+    /// returned once and never stored or logged.
+    public func generateKeyPair() -> (privateKey: String, publicKey: String) {
+        while true {
+            // A scalar of 32 random bytes is out of range with probability ~2⁻³²: draw again.
+            guard let key = try? P256.Signing.PrivateKey(rawRepresentation: random.bytes(32)) else { continue }
+            return (key.derRepresentation.base64EncodedString(), key.publicKey.derRepresentation.base64EncodedString())
+        }
+    }
+
+    /// The user's devices with uses not yet written folded in.
+    public func list(user: User) async throws -> [Device] {
+        try await store.devices(tenantId: user.tenantId, userId: user.id).map { d in
+            var device = d
+            if let pending = lastUsed.pending(d.id), (device.lastUsedAt ?? .distantPast) < pending { device.lastUsedAt = pending }
+            return device
+        }
+    }
+
+    public func setFCMToken(user: User, deviceId: String, token: String) async throws {
+        guard try await store.setDeviceFCMToken(tenantId: user.tenantId, userId: user.id, deviceId: deviceId, token: token, at: clock.now)
+        else { throw GatehouseError.notFound("device") }
+        await events.record("device.fcm_token_set", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(deviceId)])
+    }
+
+    public func deactivate(user: User, deviceId: String) async throws {
+        guard try await store.deactivateDevice(tenantId: user.tenantId, userId: user.id, id: deviceId, at: clock.now) else {
+            throw GatehouseError.notFound("device")
+        }
+        await events.record("device.deactivated", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(deviceId)])
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+public enum DeviceType: String, Sendable, CaseIterable {
+    case mobile, desktop, tablet
+}
+
+/// A user's device holding a private key (seed 004's "biometric device"): the key never leaves it, the
+/// server keeps the public half and checks what the device signs.
+public struct Device: Sendable, Equatable {
+    public var id: String
+    public var tenantId: String
+    public var userId: String
+    public var fingerprint: String
+    public var name: String
+    public var type: DeviceType
+    public var algorithm: DeviceKeyAlgorithm
+    /// As the device sent it (base64 SPKI, base64 raw point or PEM): shown back in the device list.
+    public var publicKey: String
+    public var fcmToken: String?
+    public var isActive: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var lastUsedAt: Date?
+
+    public init(
+        id: String, tenantId: String, userId: String, fingerprint: String, name: String, type: DeviceType,
+        algorithm: DeviceKeyAlgorithm, publicKey: String, fcmToken: String? = nil, isActive: Bool = true,
+        createdAt: Date, updatedAt: Date, lastUsedAt: Date? = nil
+    ) {
+        self.id = id
+        self.tenantId = tenantId
+        self.userId = userId
+        self.fingerprint = fingerprint
+        self.name = name
+        self.type = type
+        self.algorithm = algorithm
+        self.publicKey = publicKey
+        self.fcmToken = fcmToken
+        self.isActive = isActive
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// A challenge a device must sign: single-use, five minutes, bound to its own id (the `sessionId` clients
+/// see), its tenant and purpose; a registration challenge also to the user, their session and the key
+/// that is to be registered.
+public struct DeviceChallenge: Sendable, Equatable {
+    public enum Purpose: String, Sendable { case register, login }
+
+    public var id: String
+    public var tenantId: String
+    public var purpose: Purpose
+    public var challenge: String
+    public var fingerprint: String
+    public var userId: String?
+    public var deviceId: String?
+    public var boundSessionId: String?
+    /// The device as it will be registered (registration only).
+    public var pending: Device?
+    public var expiresAt: Date
+    public var consumedAt: Date?
+
+    public init(
+        id: String, tenantId: String, purpose: Purpose, challenge: String, fingerprint: String, userId: String? = nil,
+        deviceId: String? = nil, boundSessionId: String? = nil, pending: Device? = nil, expiresAt: Date,
+        consumedAt: Date? = nil
+    ) {
+        self.id = id
+        self.tenantId = tenantId
+        self.purpose = purpose
+        self.challenge = challenge
+        self.fingerprint = fingerprint
+        self.userId = userId
+        self.deviceId = deviceId
+        self.boundSessionId = boundSessionId
+        self.pending = pending
+        self.expiresAt = expiresAt
+        self.consumedAt = consumedAt
+    }
+}

@@ -1,0 +1,26 @@
+import GatehouseCore
+
+/// The `Tokens` object of seed 004, shared by every Enterprise login (password, OTP, device, passkey).
+struct EnterpriseTokens {
+    let engine: Engine
+
+    func json(_ pair: TokenPair, user: User, tenantId: String) -> [UInt8] {
+        var w = JSONWriter()
+        w.field("accessToken", pair.accessToken)
+        w.field("accessTokenExpiresAt", pair.accessTokenExpiresAt.rfc3339)
+        w.field("refreshToken", pair.refreshToken)
+        w.field("refreshTokenExpiresAt", pair.refreshTokenExpiresAt.rfc3339)
+        w.field(
+            "signature",
+            engine.fileSignatures.sign(tenantId: tenantId, userNumber: user.number, expires: pair.accessTokenExpiresAt))
+        return w.finished()
+    }
+
+    /// `{success: true, tokens: Tokens}`, the answer of the device and passkey logins.
+    func success(_ pair: TokenPair, user: User, tenantId: String) -> [UInt8] {
+        var w = JSONWriter()
+        w.field("success", json: Array("true".utf8))
+        w.field("tokens", json: json(pair, user: user, tenantId: tenantId))
+        return w.finished()
+    }
+}
