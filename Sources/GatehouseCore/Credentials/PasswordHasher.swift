@@ -17,6 +17,11 @@ public final class PasswordHasher: Sendable {
     let pool: any CPUWorkPool
     public let cost: UInt8
     private let dummy = Mutex<String?>(nil)
+    private let comparisonCount = Atomic<Int>(0)
+
+    /// bcrypt comparisons run so far, whatever their answer (unknown users included): what proves that
+    /// a failed login always pays for one.
+    public var comparisons: Int { comparisonCount.load(ordering: .relaxed) }
 
     public init(pool: any CPUWorkPool, cost: UInt8) {
         self.pool = pool
@@ -55,6 +60,7 @@ public final class PasswordHasher: Sendable {
         let target: String
         if let hash { target = hash } else { target = try await dummyHash() }
         let matches = try await pool.run { Bcrypt.verify(input, hash: target) }
+        comparisonCount.add(1, ordering: .relaxed)
         return matches && hash != nil
     }
 
@@ -63,6 +69,11 @@ public final class PasswordHasher: Sendable {
         let parts = hash.split(separator: "$")
         guard parts.count >= 3, let stored = UInt8(parts[1]) else { return true }
         return stored < cost
+    }
+
+    /// The cost of the hash unknown users are checked against (the configured cost).
+    public func dummyCost() async throws -> UInt8 {
+        UInt8(try await dummyHash().split(separator: "$")[1]) ?? 0
     }
 
     private func dummyHash() async throws -> String {
