@@ -7,6 +7,10 @@
 # Then password logins (Classic API) at bcrypt cost 12 and 10 beside the raw bcrypt rate of all cores at
 # the same cost, and GET /auth/profile with an access token and with an API key.
 #
+# Then the flows wrk cannot drive because every request needs a fresh signature, with bench/loadgen (a
+# minimal blocking HTTP/1.1 client in Swift, release build): device logins (challenge + authenticate) and
+# action confirmations (create + approve) with ES256 device keys; rates count whole flows.
+#
 # Knobs: DURATION=15s THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -98,6 +102,21 @@ run token /v2/auth/token post.lua "$WORK/token.json" "$PK"
 run refresh /v2/auth/refresh refresh.lua "$WORK/refresh-tokens.txt" "$PK"
 echo
 echo "start to ready: ${ready_ms} ms | idle RSS: ${idle_rss} MB | peak RSS: $(rss VmHWM) MB"
+
+# ---------------------------------------------------------------- device keys: logins and confirmations
+if [ "${SKIP_BUILD:-0}" != "1" ]; then (cd "$HERE/loadgen" && swift build -c release >&2); fi
+LOADGEN="$HERE/loadgen/.build/release/loadgen"
+"$PY" "$HERE/devices.py" "$BASE" "$SYSTEM_KEY" "$WORK/device-users.json" --users 8
+echo
+echo "| flow (2 requests each)   |  flows/s | p50 ms  | p99 ms  | errors |"
+echo "|--------------------------|----------|---------|---------|--------|"
+for FLOW in device-login confirmation; do
+  "$LOADGEN" "$FLOW" "$BASE" "$WORK/device-users.json" --duration 3 --concurrency "$CONNS" > /dev/null
+  line=$("$LOADGEN" "$FLOW" "$BASE" "$WORK/device-users.json" --duration "${DURATION%s}" --concurrency "$CONNS")
+  printf "| %-24s | %8s | %7s | %7s | %6s |\n" "$FLOW" \
+    "$(sed -E 's/.*rate=([0-9.]+).*/\1/' <<<"$line")" "$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")" \
+    "$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")" "$(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$line")"
+done
 
 # ---------------------------------------------------------------- accounts: profile, API keys, password logins
 PASSWORD="bench password $(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"

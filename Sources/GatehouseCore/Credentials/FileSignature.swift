@@ -1,11 +1,18 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// The Enterprise dialect's short file-access signature: `<expUnix>.<base64url HMAC-SHA256(key, "<userNumber>.<expUnix>")>`,
 /// valid as long as the access token it came with. The key is derived per tenant from the master key.
 public struct FileSignature: Sendable {
     private let masterKey: SymmetricKey
     let clock: any GatehouseClock
+    /// Derived keys by tenant: every login signs one, and HKDF per call showed in profiles.
+    private let derived = DerivedKeys()
+
+    final class DerivedKeys: Sendable {
+        let keys = Mutex<[String: SymmetricKey]>([:])
+    }
 
     public init(masterKey: [UInt8], clock: any GatehouseClock) {
         self.masterKey = SymmetricKey(data: masterKey)
@@ -13,8 +20,14 @@ public struct FileSignature: Sendable {
     }
 
     private func key(tenantId: String) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(
+        if let key = derived.keys.withLock({ $0[tenantId] }) { return key }
+        let key = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: masterKey, info: Array("gatehouse file signature \(tenantId)".utf8), outputByteCount: 32)
+        derived.keys.withLock {
+            if $0.count >= 10_000 { $0.removeAll() }
+            $0[tenantId] = key
+        }
+        return key
     }
 
     public func sign(tenantId: String, userNumber: Int64, expires: Date) -> String {

@@ -13,6 +13,7 @@ public struct DeviceService: Sendable {
     let events: EventRecorder
     let bruteForce: BruteForceGuard
     public let lastUsed: LastUsedRecorder
+    let keys = DeviceKeyCache()
 
     public static let challengeLifetime: TimeInterval = 5 * 60
     /// `rememberMe` on a device login: the refresh token lives this long (and its successors as long).
@@ -102,7 +103,7 @@ public struct DeviceService: Sendable {
         let candidates = try await store.activeDevices(tenantId: tenantId, fingerprint: c.fingerprint, limit: Self.maxCandidates)
         var signer: Device?
         for device in candidates {
-            if let key = try? DevicePublicKey(device.publicKey, algorithm: device.algorithm),
+            if let key = try? keys.key(device.publicKey, algorithm: device.algorithm),
                 key.verify(signature: signature, message: message)
             {
                 signer = device
