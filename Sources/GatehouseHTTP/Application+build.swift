@@ -28,6 +28,8 @@ public func buildRouter(engine: Engine, metrics: GatehouseMetrics, trustedProxie
         .register(on: router)
     ConfirmationsController(engine: engine, tenants: tenants, callers: callers, clientAddress: clientAddress)
         .register(on: router)
+    WebAuthnController(engine: engine, tenants: tenants, callers: callers, clientAddress: clientAddress)
+        .register(on: router)
     return router
 }
 

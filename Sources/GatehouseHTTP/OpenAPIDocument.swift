@@ -49,6 +49,11 @@ components:
         firebaseTenantId: {type: string}
         defaultWalletManagementType: {type: string, enum: [custodial, non-custodial]}
         requireMfa: {type: boolean, description: every password login must pass TOTP}
+        webauthnRpId: {type: string, description: 'passkey relying party id (default: host of the public URL)'}
+        webauthnRpName: {type: string, description: 'default: projectName'}
+        webauthnOrigins: {type: array, items: {type: string}, description: 'allowed origins (default: the public URL origin)'}
+        webauthnUserVerification: {type: string, enum: [required, preferred]}
+        webauthnAttestation: {type: string, enum: [none, direct]}
         jwt: {type: string}
         apiPrivateKey: {type: string}
     Tokens:
@@ -529,6 +534,56 @@ paths:
       parameters: [{name: id, in: path, required: true, schema: {type: string}}]
       requestBody: {required: false, content: {application/json: {schema: {type: object, properties: {reason: {type: string, maxLength: 500}}}}}}
       responses: {'200': {description: outcome, content: {application/json: {schema: {$ref: '#/components/schemas/ConfirmationOutcome'}}}}, '409': {$ref: '#/components/responses/Error'}}
+  /auth/webauthn/check:
+    post:
+      summary: Whether the user with this email has an active passkey
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [email], properties: {email: {type: string}}}}}}
+      responses: {'200': {description: '{hasPasskeys}'}}
+  /auth/webauthn/register/start:
+    post:
+      summary: PublicKeyCredentialCreationOptionsJSON for a new passkey (challenge bound to the caller's session; 5 minutes)
+      security: [{bearer: []}]
+      requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {name: {type: string, maxLength: 255}}}}}}
+      responses: {'200': {description: '{publicKey, sessionId}'}}
+  /auth/webauthn/register/finish:
+    post:
+      summary: Verify the RegistrationResponseJSON (attestation none or packed) and store the passkey
+      security: [{bearer: []}]
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [sessionId, response], properties: {sessionId: {type: string}, response: {type: object}}}}}}
+      responses: {'200': {description: '{credential, credentialId, success}'}, '400': {$ref: '#/components/responses/Error'}, '401': {$ref: '#/components/responses/Error'}, '409': {$ref: '#/components/responses/Error'}}
+  /auth/webauthn/login/start:
+    post:
+      summary: PublicKeyCredentialRequestOptionsJSON; without email, a discoverable-credential login (empty allowCredentials)
+      requestBody: {required: false, content: {application/json: {schema: {type: object, properties: {email: {type: string}}}}}}
+      responses: {'200': {description: '{publicKey, sessionId}'}}
+  /auth/webauthn/login/finish:
+    post:
+      summary: Verify the AuthenticationResponseJSON and issue tokens (amr webauthn)
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [sessionId, response], properties: {sessionId: {type: string}, response: {type: object}, rememberMe: {type: boolean}}}}}}
+      responses: {'200': {description: '{success, tokens}'}, '401': {$ref: '#/components/responses/Error'}}
+  /auth/webauthn/credentials:
+    get:
+      summary: The caller's passkeys
+      security: [{bearer: []}]
+      responses: {'200': {description: '{credentials:[{id, credentialId, name, createdAt, lastUsedAt, isActive, transportFlags, backupEligible, backedUp, attestationType, cloneWarning}]}'}}
+  /auth/webauthn/credentials/{id}:
+    patch:
+      summary: Rename a passkey
+      security: [{bearer: []}]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [name], properties: {name: {type: string, maxLength: 255}}}}}}
+      responses: {'200': {description: '{message, success}'}, '404': {$ref: '#/components/responses/Error'}}
+    delete:
+      summary: Delete a passkey
+      security: [{bearer: []}]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'204': {description: deleted}, '404': {$ref: '#/components/responses/Error'}}
+  /auth/webauthn/prompt:
+    put:
+      summary: Store the user's answer to the "create a passkey?" prompt (shown as passkeyPrompt in /auth/profile)
+      security: [{bearer: []}]
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [status], properties: {status: {type: string, enum: [pending, accepted, declined, dismissed]}}}}}}
+      responses: {'200': {description: '{message, success}'}}
   /v2/events:
     get: {summary: The tenant's hash-chained audit log, security: [{bearer: []}], responses: {'200': {description: page}}}
 """#

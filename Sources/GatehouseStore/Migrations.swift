@@ -192,6 +192,30 @@ public struct Migrator: Sendable {
                 "CREATE INDEX push_outbox_due ON push_outbox (status, next_attempt_at)",
             ]
         ),
+        Migration(
+            version: 6, name: "passkeys",
+            statements: [
+                "ALTER TABLE tenants ADD COLUMN webauthn TEXT",
+                "ALTER TABLE users ADD COLUMN passkey_prompt TEXT",
+                """
+                CREATE TABLE passkeys (
+                  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                  credential_id TEXT NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL, algorithm BIGINT NOT NULL,
+                  sign_count BIGINT NOT NULL, aaguid TEXT NOT NULL, transports TEXT NOT NULL,
+                  backup_eligible BIGINT NOT NULL, backed_up BIGINT NOT NULL, attestation_format TEXT NOT NULL,
+                  attestation_type TEXT NOT NULL, clone_warning BIGINT NOT NULL DEFAULT 0,
+                  is_active BIGINT NOT NULL DEFAULT 1, created_at BIGINT NOT NULL, last_used_at BIGINT)
+                """,
+                "CREATE UNIQUE INDEX passkeys_credential ON passkeys (tenant_id, credential_id)",
+                "CREATE INDEX passkeys_user ON passkeys (tenant_id, user_id)",
+                """
+                CREATE TABLE webauthn_challenges (
+                  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, purpose TEXT NOT NULL, challenge TEXT NOT NULL,
+                  user_id TEXT, bound_session_id TEXT, name TEXT, expires_at BIGINT NOT NULL, consumed_at BIGINT)
+                """,
+                "CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (expires_at)",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

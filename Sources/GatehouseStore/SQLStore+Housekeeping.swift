@@ -14,6 +14,7 @@ extension SQLStore: HousekeepingStore {
             "DELETE FROM sessions WHERE expires_at < \(bind: cutoff) OR revoked_at < \(bind: cutoff) RETURNING id",
             "DELETE FROM mfa_challenges WHERE expires_at < \(bind: cutoff) RETURNING hash",
             "DELETE FROM device_challenges WHERE expires_at < \(bind: cutoff) RETURNING id",
+            "DELETE FROM webauthn_challenges WHERE expires_at < \(bind: cutoff) RETURNING id",
             "DELETE FROM push_outbox WHERE status <> 'pending' AND created_at < \(bind: cutoff) RETURNING id",
             """
             DELETE FROM login_throttle WHERE window_start < \(bind: cutoff) AND locked_until < \(bind: now.millis)

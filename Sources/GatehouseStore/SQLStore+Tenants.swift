@@ -21,7 +21,7 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
         id, project_name, acronym, project_description, project_website, project_email, project_image_url,
         project_api_key, testnet_project_api_key, api_private_key_hash, stripe_api_key_sealed,
         stripe_webhook_secret_sealed, stripe_publishable_key, login_token, allow_unauthenticated, firebase_tenant_id,
-        default_wallet_management_type, is_default, created_at, updated_at, require_mfa
+        default_wallet_management_type, is_default, created_at, updated_at, require_mfa, webauthn
         """
 
     func tenant(from row: any SQLRow) throws -> Tenant {
@@ -44,6 +44,9 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
         t.loginToken = try row.optionalString("login_token")
         t.firebaseTenantId = try row.optionalString("firebase_tenant_id")
         t.requireMfa = try row.bool("require_mfa")
+        t.webauthn = try row.optionalString("webauthn").flatMap {
+            try? JSONDecoder().decode(WebAuthnSettings.self, from: Data($0.utf8))
+        }
         return t
     }
 
@@ -57,8 +60,12 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
             \(bind: t.stripeWebhookSecretSealed), \(bind: t.stripePublishableKey), \(bind: t.loginToken),
             \(bind: t.allowJWTForUnauthenticatedUsers.sqlInt), \(bind: t.firebaseTenantId),
             \(bind: t.defaultWalletManagementType), \(bind: t.isDefault.sqlInt), \(bind: t.createdAt.millis),
-            \(bind: t.updatedAt.millis), \(bind: t.requireMfa.sqlInt))
+            \(bind: t.updatedAt.millis), \(bind: t.requireMfa.sqlInt), \(bind: Self.encode(t.webauthn)))
             """ + tail
+    }
+
+    static func encode(_ settings: WebAuthnSettings?) -> String? {
+        settings.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 
     public func insertTenant(_ tenant: Tenant) async throws {
@@ -106,7 +113,7 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
                 allow_unauthenticated = \(bind: t.allowJWTForUnauthenticatedUsers.sqlInt),
                 firebase_tenant_id = \(bind: t.firebaseTenantId),
                 default_wallet_management_type = \(bind: t.defaultWalletManagementType),
-                require_mfa = \(bind: t.requireMfa.sqlInt),
+                require_mfa = \(bind: t.requireMfa.sqlInt), webauthn = \(bind: Self.encode(t.webauthn)),
                 updated_at = \(bind: t.updatedAt.millis)
                 WHERE id = \(bind: t.id)
                 """

@@ -23,6 +23,8 @@ public struct Tenant: Sendable, Equatable {
     public var isDefault: Bool
     /// Every password login must pass TOTP (users without it must enroll).
     public var requireMfa = false
+    /// Passkey relying-party settings; nil fields use the defaults of `RelyingParty`.
+    public var webauthn: WebAuthnSettings?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -72,5 +74,7 @@ public struct TenantUpdate: Sendable {
     public var projectImageUrl: String?
     public var defaultWalletManagementType: String?
     public var requireMfa: Bool?
+    /// Replaces the passkey settings as a whole (validated).
+    public var webauthn: WebAuthnSettings?
     public init() {}
 }

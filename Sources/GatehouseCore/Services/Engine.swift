@@ -24,6 +24,7 @@ public final class Engine: Sendable {
     public let mfa: MFAService
     public let devices: DeviceService
     public let confirmations: ConfirmationService
+    public let passkeys: PasskeyService
     public let logger: Logger
 
     public init(
@@ -76,6 +77,9 @@ public final class Engine: Sendable {
         confirmations = ConfirmationService(
             store: store, clock: clock, random: random, events: events, bruteForce: bruteForce, devices: devices,
             pushEnabled: config.pushEnabled, pushWakeup: Wakeup())
+        passkeys = PasskeyService(
+            store: store, sessions: sessions, clock: clock, random: random, events: events, bruteForce: bruteForce,
+            publicURL: config.publicURL)
     }
 
     static let systemKeySetting = "system_api_key_sha256"

@@ -102,6 +102,7 @@ public struct TenantService: Sendable {
         if let v = u.projectImageUrl { t.projectImageUrl = v }
         if let v = u.defaultWalletManagementType { t.defaultWalletManagementType = v }
         if let v = u.requireMfa { t.requireMfa = v }
+        if let v = u.webauthn { t.webauthn = try v.validated() }
         t.updatedAt = clock.now
         try await store.updateTenant(t)
         await events.record("tenant.updated", tenantId: t.id, subject: nil)

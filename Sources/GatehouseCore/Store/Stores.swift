@@ -250,7 +250,26 @@ public protocol PushOutboxStore: Sendable {
     func pushCounts() async throws -> [String: Int]
 }
 
+/// Passkeys and their ceremonies.
+public protocol WebAuthnStore: Sendable {
+    func insertWebAuthnChallenge(_ challenge: WebAuthnChallenge) async throws
+    /// Spends the challenge once (for its tenant and purpose): returns it when this call spent it.
+    func consumeWebAuthnChallenge(id: String, tenantId: String, purpose: WebAuthnChallenge.Purpose, at: Date) async throws
+        -> WebAuthnChallenge?
+    /// False when the tenant already has this credential id (step 26 of §7.1).
+    func insertPasskey(_ passkey: Passkey) async throws -> Bool
+    func passkey(tenantId: String, credentialId: String) async throws -> Passkey?
+    func passkeys(tenantId: String, userId: String) async throws -> [Passkey]
+    /// Compare-and-set of the counter after a good assertion: false when another assertion moved it first.
+    func recordPasskeyUse(tenantId: String, id: String, from: UInt32, to: UInt32, backedUp: Bool, at: Date) async throws -> Bool
+    func markPasskeyCloned(tenantId: String, id: String) async throws
+    func renamePasskey(tenantId: String, userId: String, id: String, name: String) async throws -> Bool
+    func deletePasskey(tenantId: String, userId: String, id: String) async throws -> Bool
+    func passkeyPrompt(tenantId: String, userId: String) async throws -> PasskeyPromptStatus?
+    func setPasskeyPrompt(tenantId: String, userId: String, status: PasskeyPromptStatus) async throws
+}
+
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
-    & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore
+    & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore

@@ -77,6 +77,7 @@ struct EnterpriseAuthController {
         var department: Department?
         var employee: Employee?
         var signature: String?
+        var passkeyPrompt: String
     }
 
     @Sendable func profile(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -102,7 +103,7 @@ struct EnterpriseAuthController {
             ProfileBody(
                 id: user.number, email: user.email, isSuperAdmin: user.isSuperAdmin, mfaEnabled: user.mfaEnabled,
                 permissions: role?.permissions ?? [], department: user.department, employee: user.employee,
-                signature: signature))
+                signature: signature, passkeyPrompt: try await engine.passkeys.prompt(user: user).rawValue))
     }
 
     struct SessionBody: Encodable {

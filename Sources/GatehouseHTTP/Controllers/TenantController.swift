@@ -41,6 +41,11 @@ struct TenantController {
         var firebaseTenantId: String?
         var defaultWalletManagementType: String?
         var requireMfa: Bool?
+        var webauthnRpId: String?
+        var webauthnRpName: String?
+        var webauthnOrigins: [String]?
+        var webauthnUserVerification: String?
+        var webauthnAttestation: String?
         var jwt: String?
         var apiPrivateKey: String?
     }
@@ -57,6 +62,13 @@ struct TenantController {
         b.stripePublishableKey = t.stripePublishableKey
         b.defaultWalletManagementType = t.defaultWalletManagementType
         b.requireMfa = t.requireMfa
+        // The effective relying party, defaults included: what a passkey client must match.
+        let rp = engine.passkeys.relyingParty(t)
+        b.webauthnRpId = rp.id
+        b.webauthnRpName = rp.name
+        b.webauthnOrigins = rp.origins
+        b.webauthnUserVerification = rp.userVerificationRequired ? "required" : "preferred"
+        b.webauthnAttestation = rp.attestation.rawValue
         guard level == .admin || level == .created else { return b }
         b.testnetProjectApiKey = t.testnetProjectApiKey
         b.loginToken = t.loginToken
@@ -114,6 +126,35 @@ struct TenantController {
         var projectImageUrl: String?
         var defaultWalletManagementType: String?
         var requireMfa: Bool?
+        var webauthnRpId: String?
+        var webauthnRpName: String?
+        var webauthnOrigins: [String]?
+        var webauthnUserVerification: String?
+        var webauthnAttestation: String?
+    }
+
+    /// The passkey settings of an update, over the tenant's current ones; nil when none is given.
+    func webauthn(_ b: UpdateBody, current: WebAuthnSettings?) throws -> WebAuthnSettings? {
+        guard b.webauthnRpId != nil || b.webauthnRpName != nil || b.webauthnOrigins != nil
+            || b.webauthnUserVerification != nil || b.webauthnAttestation != nil
+        else { return nil }
+        var s = current ?? WebAuthnSettings()
+        if let v = b.webauthnRpId { s.rpId = v }
+        if let v = b.webauthnRpName { s.rpName = v }
+        if let v = b.webauthnOrigins { s.origins = v }
+        if let v = b.webauthnUserVerification {
+            guard let uv = WebAuthnSettings.UserVerification(rawValue: v) else {
+                throw GatehouseError.field("webauthnUserVerification", "must be required or preferred")
+            }
+            s.userVerification = uv
+        }
+        if let v = b.webauthnAttestation {
+            guard let a = WebAuthnSettings.AttestationPreference(rawValue: v) else {
+                throw GatehouseError.field("webauthnAttestation", "must be none or direct")
+            }
+            s.attestation = a
+        }
+        return s
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -128,6 +169,7 @@ struct TenantController {
         u.loginToken = try Validate.optional(b.loginToken, "loginToken", max: 2048)
         u.allowJWTForUnauthenticatedUsers = b.allowJWTForUnauthenticatedUsers
         u.requireMfa = b.requireMfa
+        u.webauthn = try webauthn(b, current: tenant.webauthn)
         u.firebaseTenantId = try Validate.optional(b.firebaseTenantId, "firebaseTenantId", max: 255)
         u.projectWebsite = try Validate.optional(b.projectWebsite, "projectWebsite", max: 2048)
         u.projectEmail = try Validate.optional(b.projectEmail, "projectEmail", max: 320)

@@ -1,0 +1,269 @@
+import Foundation
+
+/// Passkey registration and login (WebAuthn), credential management and the passkey prompt. Options follow
+/// the W3C JSON shapes (PublicKeyCredentialCreationOptionsJSON / RequestOptionsJSON); the checks are
+/// `WebAuthnVerifier`'s; here are the parts that need storage: challenges, the credential's owner, the
+/// counter compare-and-set, sessions.
+public struct PasskeyService: Sendable {
+    let store: any GatehouseStore
+    let sessions: SessionService
+    let clock: any GatehouseClock
+    let random: any RandomSource
+    let events: EventRecorder
+    let bruteForce: BruteForceGuard
+    let publicURL: String
+    let keys = COSEKeyCache()
+
+    public static let challengeLifetime: TimeInterval = 5 * 60
+    public static let rememberMeRefreshTTL: TimeInterval = 30 * 24 * 3600
+    public static let maxCredentialsPerUser = 50
+
+    /// RegistrationResponseJSON's parts, bytes already base64url-decoded.
+    public struct RegistrationResponse: Sendable {
+        public var rawId: [UInt8]
+        public var clientDataJSON: [UInt8]
+        public var attestationObject: [UInt8]
+        public var transports: [String]
+        public init(rawId: [UInt8], clientDataJSON: [UInt8], attestationObject: [UInt8], transports: [String]) {
+            self.rawId = rawId
+            self.clientDataJSON = clientDataJSON
+            self.attestationObject = attestationObject
+            self.transports = transports
+        }
+    }
+
+    /// AuthenticationResponseJSON's parts, decoded.
+    public struct AssertionResponse: Sendable {
+        public var rawId: [UInt8]
+        public var clientDataJSON: [UInt8]
+        public var authenticatorData: [UInt8]
+        public var signature: [UInt8]
+        public var userHandle: [UInt8]?
+        public init(rawId: [UInt8], clientDataJSON: [UInt8], authenticatorData: [UInt8], signature: [UInt8], userHandle: [UInt8]?) {
+            self.rawId = rawId
+            self.clientDataJSON = clientDataJSON
+            self.authenticatorData = authenticatorData
+            self.signature = signature
+            self.userHandle = userHandle
+        }
+    }
+
+    public func relyingParty(_ tenant: Tenant) -> RelyingParty { RelyingParty(tenant: tenant, publicURL: publicURL) }
+
+    /// The user handle (user.id of the options): the user's opaque id, never an email (§14.6.1).
+    public static func userHandle(_ user: User) -> [UInt8] { Array(user.id.utf8) }
+
+    static func descriptor(_ p: Passkey) -> JSONValue {
+        var d: [String: JSONValue] = ["type": "public-key", "id": .string(p.credentialId)]
+        if !p.transports.isEmpty { d["transports"] = .array(p.transports.map { .string($0) }) }
+        return .object(d)
+    }
+
+    static let invalidCeremony = GatehouseError(.invalidToken, "invalid, spent or expired WebAuthn session")
+
+    func verificationError(_ e: WebAuthnError) -> GatehouseError {
+        switch e {
+        case .malformed(let why): GatehouseError.field("response", why)
+        case .unsupported(let why): GatehouseError.field("response", why)
+        case .verification(let why): GatehouseError(.unauthorized, why)
+        case .counterRegression: GatehouseError(.unauthorized, e.description)
+        }
+    }
+
+    public func beginRegistration(tenant: Tenant, user: User, sessionId: String, name: String) async throws
+        -> (WebAuthnChallenge, JSONValue)
+    {
+        let existing = try await store.passkeys(tenantId: tenant.id, userId: user.id)
+        guard existing.count < Self.maxCredentialsPerUser else {
+            throw GatehouseError(.conflict, "at most \(Self.maxCredentialsPerUser) passkeys per user")
+        }
+        let rp = relyingParty(tenant)
+        let c = WebAuthnChallenge(
+            id: random.uuidString(), tenantId: tenant.id, purpose: .register, challenge: random.token(bytes: 32),
+            userId: user.id, boundSessionId: sessionId, name: name,
+            expiresAt: clock.now.addingTimeInterval(Self.challengeLifetime))
+        try await store.insertWebAuthnChallenge(c)
+        let account = user.email ?? user.username ?? user.id
+        let options: JSONValue = [
+            "rp": ["id": .string(rp.id), "name": .string(rp.name)],
+            "user": [
+                "id": .string(Base64URL.encode(Self.userHandle(user))), "name": .string(account),
+                "displayName": .string(user.employee?.name ?? account),
+            ],
+            "challenge": .string(c.challenge),
+            "pubKeyCredParams": .array(COSEKey.supportedAlgorithms.map { ["type": "public-key", "alg": .number(Double($0))] }),
+            "timeout": .number(Self.challengeLifetime * 1000),
+            "excludeCredentials": .array(existing.map(Self.descriptor)),
+            "authenticatorSelection": [
+                "residentKey": "preferred", "requireResidentKey": false,
+                "userVerification": .string(rp.userVerificationRequired ? "required" : "preferred"),
+            ],
+            "attestation": .string(rp.attestation.rawValue),
+        ]
+        return (c, options)
+    }
+
+    public func finishRegistration(
+        tenant: Tenant, user: User, sessionId: String, challengeId: String, response: RegistrationResponse
+    ) async throws -> Passkey {
+        let now = clock.now
+        guard let c = try await store.consumeWebAuthnChallenge(id: challengeId, tenantId: tenant.id, purpose: .register, at: now),
+            c.userId == user.id, c.boundSessionId == sessionId, c.expiresAt > now
+        else { throw Self.invalidCeremony }
+        let verified: WebAuthnVerifier.NewCredential
+        do {
+            verified = try WebAuthnVerifier.verifyRegistration(
+                clientDataJSON: response.clientDataJSON, attestationObject: response.attestationObject, challenge: c.challenge,
+                rp: relyingParty(tenant))
+        } catch let e as WebAuthnError {
+            await events.record("passkey.registration_failed", tenantId: tenant.id, subject: user.id, data: ["reason": .string(e.description)])
+            throw verificationError(e)
+        }
+        // The id the client reports must be the one the authenticator attested.
+        guard response.rawId == verified.credentialId else {
+            throw GatehouseError.field("response.rawId", "is not the attested credential id")
+        }
+        let passkey = Passkey(
+            id: random.uuidString(), tenantId: tenant.id, userId: user.id,
+            credentialId: Base64URL.encode(verified.credentialId), name: c.name ?? "Passkey",
+            publicKeyCBOR: verified.publicKeyCBOR, algorithm: verified.algorithm, signCount: verified.signCount,
+            aaguid: Digest.hex(verified.aaguid), transports: response.transports, backupEligible: verified.backupEligible,
+            backedUp: verified.backedUp, attestationFormat: verified.format, attestationType: verified.attestationType,
+            createdAt: now)
+        // Step 26: a credential id already registered in the tenant is refused.
+        guard try await store.insertPasskey(passkey) else {
+            throw GatehouseError(.conflict, "this credential is already registered")
+        }
+        await events.record(
+            "passkey.registered", tenantId: tenant.id, subject: user.id,
+            data: ["passkeyId": .string(passkey.id), "attestation": .string(verified.attestationType)])
+        return passkey
+    }
+
+    /// With an email: that user's credentials in `allowCredentials` (none for an unknown email). Without:
+    /// an empty list, for a discoverable credential that names its user by `userHandle`.
+    public func beginLogin(tenant: Tenant, email: String?) async throws -> (WebAuthnChallenge, JSONValue) {
+        var user: User?
+        var allowed: [Passkey] = []
+        if let email, let (found, _) = try await store.credentials(tenantId: tenant.id, login: email), found.status == .active {
+            user = found
+            allowed = try await store.passkeys(tenantId: tenant.id, userId: found.id).filter { $0.isActive && !$0.cloneWarning }
+        }
+        let rp = relyingParty(tenant)
+        let c = WebAuthnChallenge(
+            id: random.uuidString(), tenantId: tenant.id, purpose: .login, challenge: random.token(bytes: 32),
+            userId: email == nil ? nil : (user?.id ?? "unknown"), boundSessionId: nil, name: nil,
+            expiresAt: clock.now.addingTimeInterval(Self.challengeLifetime))
+        try await store.insertWebAuthnChallenge(c)
+        let options: JSONValue = [
+            "challenge": .string(c.challenge), "timeout": .number(Self.challengeLifetime * 1000), "rpId": .string(rp.id),
+            "allowCredentials": .array(allowed.map(Self.descriptor)),
+            "userVerification": .string(rp.userVerificationRequired ? "required" : "preferred"),
+        ]
+        return (c, options)
+    }
+
+    public func finishLogin(
+        tenant: Tenant, challengeId: String, response: AssertionResponse, rememberMe: Bool, clientAddress: String?
+    ) async throws -> (User, TokenPair) {
+        let now = clock.now
+        guard let c = try await store.consumeWebAuthnChallenge(id: challengeId, tenantId: tenant.id, purpose: .login, at: now),
+            c.expiresAt > now
+        else { throw Self.invalidCeremony }
+        let credentialId = Base64URL.encode(response.rawId)
+        try await bruteForce.check(tenantId: tenant.id, kind: "passkey", account: credentialId, address: clientAddress)
+        do {
+            return try await assert(tenant: tenant, challenge: c, credentialId: credentialId, response: response, rememberMe: rememberMe)
+        } catch let error as GatehouseError where error.code == .unauthorized {
+            let locked = try await bruteForce.failed(tenantId: tenant.id, kind: "passkey", account: credentialId, address: clientAddress)
+            await events.record("auth.passkey_failed", tenantId: tenant.id, subject: nil, data: ["reason": .string(error.message)])
+            throw locked ?? error
+        }
+    }
+
+    private func assert(tenant: Tenant, challenge c: WebAuthnChallenge, credentialId: String, response: AssertionResponse, rememberMe: Bool)
+        async throws -> (User, TokenPair)
+    {
+        let unknown = GatehouseError(.unauthorized, "unknown credential")
+        // §7.2 steps 5–7: the credential, allowed for the user named at the start, owned by the user the
+        // userHandle names (required when no user was named).
+        guard let passkey = try await store.passkey(tenantId: tenant.id, credentialId: credentialId), passkey.isActive else {
+            throw unknown
+        }
+        if let named = c.userId, named != passkey.userId { throw unknown }
+        guard let user = try await store.user(tenantId: tenant.id, id: passkey.userId), user.status == .active else { throw unknown }
+        if let handle = response.userHandle, !handle.isEmpty {
+            guard handle == Self.userHandle(user) else { throw GatehouseError(.unauthorized, "userHandle is not the credential's owner") }
+        } else if c.userId == nil {
+            throw GatehouseError(.unauthorized, "a discoverable credential login needs userHandle")
+        }
+        guard !passkey.cloneWarning else {
+            throw GatehouseError(.unauthorized, "this passkey is blocked: its signature counter went backwards")
+        }
+        let key = try keys.key(passkey)
+        let assertion: WebAuthnVerifier.Assertion
+        do {
+            assertion = try WebAuthnVerifier.verifyAssertion(
+                clientDataJSON: response.clientDataJSON, authenticatorData: response.authenticatorData,
+                signature: response.signature, challenge: c.challenge, rp: relyingParty(tenant), key: key,
+                storedSignCount: passkey.signCount)
+        } catch WebAuthnError.counterRegression {
+            try await cloned(passkey)
+            throw verificationError(.counterRegression)
+        } catch let e as WebAuthnError {
+            throw verificationError(e)
+        }
+        // Step 25's stored counter moves by compare-and-set: of two assertions racing with one counter
+        // value, only one logs in, and the other is a replay.
+        guard try await store.recordPasskeyUse(
+            tenantId: tenant.id, id: passkey.id, from: passkey.signCount, to: assertion.signCount, backedUp: assertion.backedUp,
+            at: clock.now)
+        else {
+            if assertion.signCount != 0 { try await cloned(passkey) }
+            throw verificationError(.counterRegression)
+        }
+        var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["webauthn"])
+        if rememberMe { start.refreshTTL = Self.rememberMeRefreshTTL }
+        start.event = events.draft(
+            "auth.login", subject: user.id,
+            data: ["method": "webauthn", "dialect": "enterprise", "passkeyId": .string(passkey.id)])
+        return (user, try await sessions.start(start).1)
+    }
+
+    private func cloned(_ passkey: Passkey) async throws {
+        try await store.markPasskeyCloned(tenantId: passkey.tenantId, id: passkey.id)
+        await events.record(
+            "passkey.clone_warning", tenantId: passkey.tenantId, subject: passkey.userId,
+            data: ["passkeyId": .string(passkey.id)])
+    }
+
+    public func hasPasskeys(tenant: Tenant, email: String) async throws -> Bool {
+        guard let (user, _) = try await store.credentials(tenantId: tenant.id, login: email), user.status == .active else {
+            return false
+        }
+        return try await store.passkeys(tenantId: tenant.id, userId: user.id).contains { $0.isActive && !$0.cloneWarning }
+    }
+
+    public func list(user: User) async throws -> [Passkey] { try await store.passkeys(tenantId: user.tenantId, userId: user.id) }
+
+    public func rename(user: User, id: String, name: String) async throws {
+        guard try await store.renamePasskey(tenantId: user.tenantId, userId: user.id, id: id, name: name) else {
+            throw GatehouseError.notFound("passkey")
+        }
+    }
+
+    public func delete(user: User, id: String) async throws {
+        guard try await store.deletePasskey(tenantId: user.tenantId, userId: user.id, id: id) else {
+            throw GatehouseError.notFound("passkey")
+        }
+        await events.record("passkey.deleted", tenantId: user.tenantId, subject: user.id, data: ["passkeyId": .string(id)])
+    }
+
+    public func setPrompt(user: User, status: PasskeyPromptStatus) async throws {
+        try await store.setPasskeyPrompt(tenantId: user.tenantId, userId: user.id, status: status)
+    }
+
+    public func prompt(user: User) async throws -> PasskeyPromptStatus {
+        try await store.passkeyPrompt(tenantId: user.tenantId, userId: user.id) ?? .pending
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// A tenant's WebAuthn relying-party settings as stored; unset fields fall back to the server's public URL
+/// and the tenant's name (see `RelyingParty`).
+public struct WebAuthnSettings: Sendable, Codable, Equatable {
+    public var rpId: String?
+    public var rpName: String?
+    public var origins: [String]?
+    public var userVerification: UserVerification?
+    public var attestation: AttestationPreference?
+
+    public enum UserVerification: String, Sendable, Codable { case required, preferred }
+    public enum AttestationPreference: String, Sendable, Codable { case none, direct }
+
+    public init() {}
+
+    public static let maxOrigins = 20
+
+    /// Checks what an admin sets: a bare host as rpId, origins with a scheme and host and nothing else,
+    /// https except on localhost, each one's host equal to the rpId or under it (WebAuthn §5.1.3 step 8).
+    public func validated() throws -> WebAuthnSettings {
+        if let rpId {
+            guard rpId.utf8.count <= 253, !rpId.isEmpty,
+                rpId.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }), rpId == rpId.lowercased()
+            else { throw GatehouseError.field("webauthnRpId", "must be a lower-case host name such as example.com") }
+        }
+        if let rpName, rpName.utf8.count > 255 { throw GatehouseError.field("webauthnRpName", "must be at most 255 bytes") }
+        if let origins {
+            guard origins.count <= Self.maxOrigins else {
+                throw GatehouseError.field("webauthnOrigins", "at most \(Self.maxOrigins) origins")
+            }
+            for origin in origins {
+                guard let host = Self.host(ofOrigin: origin) else {
+                    throw GatehouseError.field("webauthnOrigins", "\(origin.prefix(100)) is not an origin (scheme://host[:port])")
+                }
+                if let rpId, host != rpId, !host.hasSuffix("." + rpId) {
+                    throw GatehouseError.field("webauthnOrigins", "\(origin.prefix(100)) is not on \(rpId)")
+                }
+            }
+        }
+        return self
+    }
+
+    /// The host of a serialized origin, or nil when it is not one (path, query, user info, bad scheme).
+    static func host(ofOrigin origin: String) -> String? {
+        guard origin.utf8.count <= 2048, let url = URLComponents(string: origin), let scheme = url.scheme?.lowercased(),
+            let host = url.host?.lowercased(), !host.isEmpty, url.path.isEmpty, url.query == nil, url.fragment == nil,
+            url.user == nil
+        else { return nil }
+        let local = host == "localhost" || host == "127.0.0.1" || host.hasSuffix(".localhost")
+        guard scheme == "https" || (scheme == "http" && local) else { return nil }
+        return host
+    }
+}
+
+/// The relying party a tenant's ceremonies run against.
+public struct RelyingParty: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var origins: [String]
+    public var userVerificationRequired: Bool
+    public var attestation: WebAuthnSettings.AttestationPreference
+
+    public init(id: String, name: String, origins: [String], userVerificationRequired: Bool, attestation: WebAuthnSettings.AttestationPreference = .none) {
+        self.id = id
+        self.name = name
+        self.origins = origins
+        self.userVerificationRequired = userVerificationRequired
+        self.attestation = attestation
+    }
+
+    /// The tenant's settings over defaults from the public URL (`https://auth.example.com` → rpId
+    /// `auth.example.com`, that origin allowed).
+    public init(tenant: Tenant, publicURL: String) {
+        let s = tenant.webauthn ?? WebAuthnSettings()
+        let url = URLComponents(string: publicURL)
+        let defaultOrigin: String = {
+            guard let url, let scheme = url.scheme, let host = url.host else { return publicURL }
+            return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+        }()
+        id = s.rpId ?? url?.host ?? "localhost"
+        name = s.rpName ?? tenant.projectName
+        origins = s.origins ?? [defaultOrigin]
+        userVerificationRequired = s.userVerification == .required
+        attestation = s.attestation ?? .none
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// Passkeys of the Enterprise dialect (CONTRACT 2.3), under `/auth/webauthn`. Options and responses use
+/// the W3C JSON encodings (base64url for every byte string). Tenant from `x-project-key`, else the default.
+struct WebAuthnController {
+    let engine: Engine
+    let tenants: TenantResolver
+    let callers: CallerAuthenticator
+    let clientAddress: ClientAddressResolver
+    var tokens: EnterpriseTokens { EnterpriseTokens(engine: engine) }
+
+    /// Generous bounds for what authenticators send (attestation objects with certificate chains).
+    static let maxClientData = 16 * 1024
+    static let maxAttestation = 32 * 1024
+
+    func register(on router: Router<AppRequestContext>) {
+        let group = router.group("auth/webauthn")
+        group.post("check", use: check)
+        group.post("register/start", use: registerStart)
+        group.post("register/finish", use: registerFinish)
+        group.post("login/start", use: loginStart)
+        group.post("login/finish", use: loginFinish)
+        group.get("credentials", use: credentials)
+        group.patch("credentials/:id", use: rename)
+        group.delete("credentials/:id", use: delete)
+        group.put("prompt", use: prompt)
+    }
+
+    private func signedIn(_ request: Request) async throws -> (Tenant, User, String) {
+        let tenant = try await tenants.projectOrDefault(request)
+        guard case .token(let principal, let user) = try await callers.authenticate(request, tenant: tenant) else {
+            throw GatehouseError(.forbidden, "a user access token is required")
+        }
+        return (tenant, user, principal.state.sessionId)
+    }
+
+    /// A base64url field of the response, decoded, bounded.
+    static func bytes(_ value: String?, _ field: String, max: Int) throws -> [UInt8] {
+        let text = try Validate.token(value, field, max: max * 4 / 3 + 4)
+        guard let bytes = Base64URL.decode(text) else { throw GatehouseError.field(field, "is not base64url") }
+        return bytes
+    }
+
+    struct EmailBody: Decodable { var email: String? }
+
+    @Sendable func check(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let body = try await JSONBody.decode(EmailBody.self, from: request)
+        let email = try Validate.token(body.email, "email", max: 320)
+        return try JSONBody.response(["hasPasskeys": try await engine.passkeys.hasPasskeys(tenant: tenant, email: email)])
+    }
+
+    struct StartAnswer: Encodable {
+        var publicKey: JSONValue
+        var sessionId: String
+    }
+
+    struct NameBody: Decodable { var name: String? }
+
+    @Sendable func registerStart(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (tenant, user, sessionId) = try await signedIn(request)
+        let body = try await JSONBody.decode(NameBody.self, from: request)
+        let name = try Validate.optional(body.name, "name", max: 255)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (c, options) = try await engine.passkeys.beginRegistration(
+            tenant: tenant, user: user, sessionId: sessionId, name: (name?.isEmpty ?? true) ? "Passkey" : name!)
+        return try JSONBody.response(StartAnswer(publicKey: options, sessionId: c.id))
+    }
+
+    struct RegistrationJSON: Decodable {
+        struct Inner: Decodable {
+            var clientDataJSON: String?
+            var attestationObject: String?
+            var transports: [String]?
+        }
+        var id: String?
+        var rawId: String?
+        var type: String?
+        var response: Inner?
+    }
+
+    struct RegisterFinishBody: Decodable {
+        var sessionId: String?
+        var response: RegistrationJSON?
+    }
+
+    struct CredentialBody: Encodable {
+        var id: String
+        var credentialId: String
+        var name: String
+        var createdAt: String
+        var lastUsedAt: String?
+        var isActive: Bool
+        var transportFlags: [String]
+        var backupEligible: Bool
+        var backedUp: Bool
+        var attestationType: String
+        var cloneWarning: Bool
+
+        init(_ p: Passkey) {
+            id = p.id
+            credentialId = p.credentialId
+            name = p.name
+            createdAt = p.createdAt.rfc3339
+            lastUsedAt = p.lastUsedAt?.rfc3339
+            isActive = p.isActive && !p.cloneWarning
+            transportFlags = p.transports
+            backupEligible = p.backupEligible
+            backedUp = p.backedUp
+            attestationType = p.attestationType
+            cloneWarning = p.cloneWarning
+        }
+    }
+
+    struct RegisterFinishAnswer: Encodable {
+        var credential: CredentialBody
+        var credentialId: String
+        var success: Bool
+    }
+
+    static let knownTransports: Set<String> = ["usb", "nfc", "ble", "smart-card", "hybrid", "internal"]
+
+    @Sendable func registerFinish(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (tenant, user, sessionId) = try await signedIn(request)
+        let body = try await JSONBody.decode(RegisterFinishBody.self, from: request)
+        let challengeId = try Validate.uuid(body.sessionId, "sessionId")
+        guard let r = body.response else { throw GatehouseError.field("response", "is required") }
+        guard r.type == "public-key" else { throw GatehouseError.field("response.type", "must be public-key") }
+        let rawId = try Self.bytes(r.rawId ?? r.id, "response.rawId", max: AuthenticatorData.maxCredentialIdLength)
+        if let id = r.id, Base64URL.decode(id) != rawId { throw GatehouseError.field("response.id", "differs from rawId") }
+        guard let inner = r.response else { throw GatehouseError.field("response.response", "is required") }
+        let transports = (inner.transports ?? []).filter(Self.knownTransports.contains).prefix(6)
+        let passkey = try await engine.passkeys.finishRegistration(
+            tenant: tenant, user: user, sessionId: sessionId, challengeId: challengeId,
+            response: .init(
+                rawId: rawId,
+                clientDataJSON: try Self.bytes(inner.clientDataJSON, "response.response.clientDataJSON", max: Self.maxClientData),
+                attestationObject: try Self.bytes(
+                    inner.attestationObject, "response.response.attestationObject", max: Self.maxAttestation),
+                transports: Array(transports)))
+        return try JSONBody.response(
+            RegisterFinishAnswer(credential: CredentialBody(passkey), credentialId: passkey.credentialId, success: true))
+    }
+
+    @Sendable func loginStart(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        // The body is optional: without an email, a discoverable-credential login.
+        var email: String?
+        if request.headers[.contentType] != nil, (request.headers[.contentLength].flatMap(Int.init) ?? 1) > 0 {
+            email = try Validate.optional(try await JSONBody.decode(EmailBody.self, from: request).email, "email", max: 320)
+        }
+        let (c, options) = try await engine.passkeys.beginLogin(tenant: tenant, email: email?.isEmpty == true ? nil : email)
+        return try JSONBody.response(StartAnswer(publicKey: options, sessionId: c.id))
+    }
+
+    struct AssertionJSON: Decodable {
+        struct Inner: Decodable {
+            var clientDataJSON: String?
+            var authenticatorData: String?
+            var signature: String?
+            var userHandle: String?
+        }
+        var id: String?
+        var rawId: String?
+        var type: String?
+        var response: Inner?
+    }
+
+    struct LoginFinishBody: Decodable {
+        var sessionId: String?
+        var response: AssertionJSON?
+        var rememberMe: Bool?
+    }
+
+    @Sendable func loginFinish(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let body = try await JSONBody.decode(LoginFinishBody.self, from: request)
+        let challengeId = try Validate.uuid(body.sessionId, "sessionId")
+        guard let r = body.response else { throw GatehouseError.field("response", "is required") }
+        guard r.type == "public-key" else { throw GatehouseError.field("response.type", "must be public-key") }
+        let rawId = try Self.bytes(r.rawId ?? r.id, "response.rawId", max: AuthenticatorData.maxCredentialIdLength)
+        if let id = r.id, Base64URL.decode(id) != rawId { throw GatehouseError.field("response.id", "differs from rawId") }
+        guard let inner = r.response else { throw GatehouseError.field("response.response", "is required") }
+        let handle = try inner.userHandle.map { try Self.bytes($0, "response.response.userHandle", max: 64) }
+        let (user, pair) = try await engine.passkeys.finishLogin(
+            tenant: tenant, challengeId: challengeId,
+            response: .init(
+                rawId: rawId,
+                clientDataJSON: try Self.bytes(inner.clientDataJSON, "response.response.clientDataJSON", max: Self.maxClientData),
+                authenticatorData: try Self.bytes(inner.authenticatorData, "response.response.authenticatorData", max: 4096),
+                signature: try Self.bytes(inner.signature, "response.response.signature", max: 1024), userHandle: handle),
+            rememberMe: body.rememberMe ?? false, clientAddress: clientAddress.address(request, context: context))
+        return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
+    }
+
+    @Sendable func credentials(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let user = try await callers.authenticate(request, tenant: tenant).user
+        let list = try await engine.passkeys.list(user: user)
+        return try JSONBody.response(["credentials": list.map(CredentialBody.init)])
+    }
+
+    struct MessageAnswer: Encodable {
+        var message: String
+        var success: Bool
+    }
+
+    @Sendable func rename(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let user = try await callers.authenticate(request, tenant: tenant).user
+        let id = try Validate.uuid(context.parameters.get("id"), "id")
+        let name = try Validate.required(try await JSONBody.decode(NameBody.self, from: request).name, "name", max: 255)
+        try await engine.passkeys.rename(user: user, id: id, name: name)
+        return try JSONBody.response(MessageAnswer(message: "Passkey renamed", success: true))
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let user = try await callers.authenticate(request, tenant: tenant).user
+        let id = try Validate.uuid(context.parameters.get("id"), "id")
+        try await engine.passkeys.delete(user: user, id: id)
+        return Response(status: .noContent)
+    }
+
+    struct PromptBody: Decodable { var status: String? }
+
+    @Sendable func prompt(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenants.projectOrDefault(request)
+        let user = try await callers.authenticate(request, tenant: tenant).user
+        let body = try await JSONBody.decode(PromptBody.self, from: request)
+        guard let status = PasskeyPromptStatus(rawValue: try Validate.required(body.status, "status", max: 16)) else {
+            throw GatehouseError.field("status", "must be one of pending, accepted, declined, dismissed")
+        }
+        try await engine.passkeys.setPrompt(user: user, status: status)
+        return try JSONBody.response(MessageAnswer(message: "Passkey prompt updated", success: true))
+    }
+}
