@@ -22,8 +22,9 @@ def free_port():
 
 
 class Server:
-    def __init__(self, base):
+    def __init__(self, base, origin):
         self.base = base
+        self.origin = origin
 
     def call(self, method, path, body=None, headers=None):
         data = None if body is None else json.dumps(body).encode()
@@ -60,8 +61,9 @@ def server():
         subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "gatehouse")
     data = tempfile.mkdtemp(prefix="gatehouse-e2e-")
     port = free_port()
+    # The public URL names the passkey relying party: rpId "localhost", origin http://localhost:<port>.
     env = dict(os.environ, GATEHOUSE_DATA_DIR=data, GATEHOUSE_PORT=str(port), GATEHOUSE_SYSTEM_API_KEY=SYSTEM_KEY,
-               GATEHOUSE_BCRYPT_COST="10", GATEHOUSE_LOG_LEVEL="warning")
+               GATEHOUSE_BCRYPT_COST="10", GATEHOUSE_LOG_LEVEL="warning", GATEHOUSE_PUBLIC_URL=f"http://localhost:{port}")
     env.pop("GATEHOUSE_DATABASE_URL", None)
     log = open(os.path.join(data, "server.log"), "w")
     proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -76,7 +78,7 @@ def server():
                 time.sleep(0.1)
         else:
             raise RuntimeError("gatehouse did not become ready: " + open(os.path.join(data, "server.log")).read())
-        yield Server(base)
+        yield Server(base, f"http://localhost:{port}")
     finally:
         proc.terminate()
         proc.wait(timeout=15)
