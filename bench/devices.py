@@ -1,5 +1,5 @@
-"""Setup for the device-key benchmarks: a tenant, N users, each with an ES256 device registered (keys made
-with the `cryptography` package). Writes what bench/loadgen needs (project key, access token, fingerprint,
+"""Setup for the device-key and passkey benchmarks: a tenant, N users, each with an ES256 device registered
+(keys made with the `cryptography` package) and a passkey registered by soft-webauthn. Writes what bench/loadgen needs (project key, access token, fingerprint,
 device id, PKCS#8 PEM) to OUT as JSON.
 
 usage: devices.py BASE_URL SYSTEM_KEY OUT [--users 8]
@@ -12,6 +12,33 @@ import urllib.parse
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from soft_webauthn import SoftWebauthnDevice
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def unb64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def register_passkey(c, bearer, origin):
+    """A passkey made by soft-webauthn (ES256); returns its PKCS#8 PEM, credential id and rpId."""
+    device = SoftWebauthnDevice()
+    status, start = c.call("POST", "/auth/webauthn/register/start", {"name": "bench"}, bearer)
+    assert status == 200, start
+    o = dict(start["publicKey"])
+    o["challenge"] = unb64url(o["challenge"])
+    o["user"] = dict(o["user"], id=unb64url(o["user"]["id"]))
+    cred = device.create({"publicKey": o}, origin)
+    response = {"id": b64url(cred["rawId"]), "rawId": b64url(cred["rawId"]), "type": "public-key",
+                "response": {k: b64url(v) for k, v in cred["response"].items()}}
+    status, done = c.call("POST", "/auth/webauthn/register/finish", {"sessionId": start["sessionId"], "response": response}, bearer)
+    assert status == 200, done
+    pem = device.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()).decode()
+    return pem, b64url(cred["rawId"]), o["rp"]["id"]
 
 
 class Client:
@@ -34,6 +61,9 @@ def setup(base, system_key, workers):
     assert status == 201, tenant
     project = {"x-project-key": tenant["projectApiKey"]}
     admin = dict(project, authorization="Bearer " + tenant["jwt"])
+    status, info = c.call("GET", f"/v2/tenants/{tenant['id']}", None, project)
+    assert status == 200, info
+    origin = info["webauthnOrigins"][0]
     users = []
     for i in range(workers):
         email = f"dev{i}@bench.io"
@@ -52,7 +82,9 @@ def setup(base, system_key, workers):
         status, v = c.call("POST", "/auth/biometric/register/verify", {"sessionId": ch["sessionId"], "signedChallenge": sig}, bearer)
         assert status == 200, v
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-        users.append({"project": project, "bearer": bearer, "fingerprint": fp, "deviceId": v["deviceId"], "pem": pem})
+        passkey_pem, credential_id, rp_id = register_passkey(c, bearer, origin)
+        users.append({"project": project, "bearer": bearer, "fingerprint": fp, "deviceId": v["deviceId"], "pem": pem,
+                      "email": email, "passkeyPem": passkey_pem, "credentialId": credential_id, "rpId": rp_id, "origin": origin})
     return users
 
 
@@ -66,7 +98,9 @@ def main():
     users = setup(a.base, a.system_key, a.users)
     with open(a.out, "w") as f:
         json.dump([{"projectKey": u["project"]["x-project-key"], "token": u["bearer"]["authorization"][7:],
-                    "fingerprint": u["fingerprint"], "deviceId": u["deviceId"], "pem": u["pem"]} for u in users], f)
+                    "fingerprint": u["fingerprint"], "deviceId": u["deviceId"], "pem": u["pem"], "email": u["email"],
+                    "passkeyPem": u["passkeyPem"], "credentialId": u["credentialId"], "rpId": u["rpId"],
+                    "origin": u["origin"]} for u in users], f)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@
 # the same cost, and GET /auth/profile with an access token and with an API key.
 #
 # Then the flows wrk cannot drive because every request needs a fresh signature, with bench/loadgen (a
-# minimal blocking HTTP/1.1 client in Swift, release build): device logins (challenge + authenticate) and
-# action confirmations (create + approve) with ES256 device keys; rates count whole flows.
+# minimal blocking HTTP/1.1 client in Swift, release build): device logins (challenge + authenticate),
+# action confirmations (create + approve) with ES256 device keys, and passkey logins (login/start +
+# login/finish with ES256 assertions); rates count whole flows.
 #
 # Knobs: DURATION=15s THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0
 set -euo pipefail
@@ -106,11 +107,12 @@ echo "start to ready: ${ready_ms} ms | idle RSS: ${idle_rss} MB | peak RSS: $(rs
 # ---------------------------------------------------------------- device keys: logins and confirmations
 if [ "${SKIP_BUILD:-0}" != "1" ]; then (cd "$HERE/loadgen" && swift build -c release >&2); fi
 LOADGEN="$HERE/loadgen/.build/release/loadgen"
-"$PY" "$HERE/devices.py" "$BASE" "$SYSTEM_KEY" "$WORK/device-users.json" --users 8
+# One user (device and passkey) per connection: a passkey's counter must only rise.
+"$PY" "$HERE/devices.py" "$BASE" "$SYSTEM_KEY" "$WORK/device-users.json" --users "$CONNS"
 echo
 echo "| flow (2 requests each)   |  flows/s | p50 ms  | p99 ms  | errors |"
 echo "|--------------------------|----------|---------|---------|--------|"
-for FLOW in device-login confirmation; do
+for FLOW in device-login confirmation passkey-login; do
   "$LOADGEN" "$FLOW" "$BASE" "$WORK/device-users.json" --duration 3 --concurrency "$CONNS" > /dev/null
   line=$("$LOADGEN" "$FLOW" "$BASE" "$WORK/device-users.json" --duration "${DURATION%s}" --concurrency "$CONNS")
   printf "| %-24s | %8s | %7s | %7s | %6s |\n" "$FLOW" \

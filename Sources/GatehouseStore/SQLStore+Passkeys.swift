@@ -94,22 +94,6 @@ extension SQLStore: WebAuthnStore {
         }
     }
 
-    public func recordPasskeyUse(tenantId: String, id: String, from: UInt32, to: UInt32, backedUp: Bool, at: Date)
-        async throws -> Bool
-    {
-        try await write("recordPasskeyUse") { db in
-            try await db.raw(
-                """
-                UPDATE passkeys SET sign_count = \(bind: Int64(to)), backed_up = \(bind: backedUp.sqlInt),
-                  last_used_at = \(bind: at.millis)
-                WHERE tenant_id = \(bind: tenantId) AND id = \(bind: id) AND sign_count = \(bind: Int64(from))
-                  AND clone_warning = 0
-                RETURNING id
-                """
-            ).first() != nil
-        }
-    }
-
     public func markPasskeyCloned(tenantId: String, id: String) async throws {
         try await write("markPasskeyCloned") { db in
             try await db.raw(

@@ -38,9 +38,13 @@ extension SQLStore: SessionStore {
         """
     }
 
-    public func insertSession(_ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?) async throws {
+    public func insertSession(
+        _ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, precondition: SessionPrecondition?
+    ) async throws {
         for _ in 0..<20 {
-            if let outcome = try await insertSessionOnce(s, firstRefreshToken: firstRefreshToken, event: event) {
+            if let outcome = try await insertSessionOnce(
+                s, firstRefreshToken: firstRefreshToken, event: event, precondition: precondition)
+            {
                 if let appended = outcome { committed(appended) }
                 return
             }
@@ -50,11 +54,12 @@ extension SQLStore: SessionStore {
 
     /// One attempt: the appended event (if any) once committed, or nil when a concurrent event append
     /// took the sequence number (nothing was kept).
-    private func insertSessionOnce(_ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?) async throws
-        -> AuditEvent??
-    {
+    private func insertSessionOnce(
+        _ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, precondition: SessionPrecondition?
+    ) async throws -> AuditEvent?? {
         do {
             return try await transaction("insertSession") { db in
+            if let precondition { try await check(precondition, on: db) }
             try await db.raw(
                 """
                 INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, expires_at)
@@ -70,6 +75,22 @@ extension SQLStore: SessionStore {
         }
         } catch is SessionInsertRace {
             return nil
+        }
+    }
+
+    private func check(_ precondition: SessionPrecondition, on db: any SQLDatabase) async throws {
+        switch precondition {
+        case .passkeyCounter(let tenantId, let passkeyId, let from, let to, let backedUp, let at):
+            let moved = try await db.raw(
+                """
+                UPDATE passkeys SET sign_count = \(bind: Int64(to)), backed_up = \(bind: backedUp.sqlInt),
+                  last_used_at = \(bind: at.millis)
+                WHERE tenant_id = \(bind: tenantId) AND id = \(bind: passkeyId) AND sign_count = \(bind: Int64(from))
+                  AND clone_warning = 0 AND is_active = 1
+                RETURNING id
+                """
+            ).first()
+            if moved == nil { throw SessionPreconditionFailed() }
         }
     }
 

@@ -25,6 +25,8 @@ public final class SQLStore: Sendable {
             throw error
         } catch let error as SessionInsertRace {
             throw error
+        } catch let error as SessionPreconditionFailed {
+            throw error
         } catch {
             logger.error("database operation failed", metadata: ["operation": "\(operation)", "error": "\(type(of: error))"])
             throw GatehouseError(.unavailable, "database unavailable", retryAfterSeconds: 1)

@@ -213,21 +213,23 @@ public struct PasskeyService: Sendable {
         } catch let e as WebAuthnError {
             throw verificationError(e)
         }
-        // Step 25's stored counter moves by compare-and-set: of two assertions racing with one counter
-        // value, only one logs in, and the other is a replay.
-        guard try await store.recordPasskeyUse(
-            tenantId: tenant.id, id: passkey.id, from: passkey.signCount, to: assertion.signCount, backedUp: assertion.backedUp,
-            at: clock.now)
-        else {
-            if assertion.signCount != 0 { try await cloned(passkey) }
-            throw verificationError(.counterRegression)
-        }
+        // Step 25's stored counter moves by compare-and-set in the login's own transaction: of two
+        // assertions racing with one counter value only one logs in, and the counter never moves
+        // without a session (or a session appears without the counter moving).
         var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["webauthn"])
         if rememberMe { start.refreshTTL = Self.rememberMeRefreshTTL }
         start.event = events.draft(
             "auth.login", subject: user.id,
             data: ["method": "webauthn", "dialect": "enterprise", "passkeyId": .string(passkey.id)])
-        return (user, try await sessions.start(start).1)
+        start.precondition = .passkeyCounter(
+            tenantId: tenant.id, passkeyId: passkey.id, from: passkey.signCount, to: assertion.signCount,
+            backedUp: assertion.backedUp, at: clock.now)
+        do {
+            return (user, try await sessions.start(start).1)
+        } catch is SessionPreconditionFailed {
+            if assertion.signCount != 0 { try await cloned(passkey) }
+            throw verificationError(.counterRegression)
+        }
     }
 
     private func cloned(_ passkey: Passkey) async throws {

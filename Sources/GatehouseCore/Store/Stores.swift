@@ -164,9 +164,23 @@ public enum RefreshSpendResult: Sendable, Equatable {
     case notFound
 }
 
+/// A compare-and-set that must hold for a session to be created, checked in the same transaction.
+public enum SessionPrecondition: Sendable, Equatable {
+    /// A passkey's signature counter moves from `from` to `to` (and its backup state is stored).
+    case passkeyCounter(tenantId: String, passkeyId: String, from: UInt32, to: UInt32, backedUp: Bool, at: Date)
+}
+
+/// Thrown by `insertSession` when its precondition no longer holds; nothing was written.
+public struct SessionPreconditionFailed: Error, Equatable {
+    public init() {}
+}
+
 public protocol SessionStore: Sendable {
-    /// Inserts a session with its first refresh token and, atomically with them, its login event.
-    func insertSession(_ session: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?) async throws
+    /// Inserts a session with its first refresh token and, atomically with them, its login event, when
+    /// `precondition` holds (else throws `SessionPreconditionFailed`).
+    func insertSession(
+        _ session: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, precondition: SessionPrecondition?
+    ) async throws
     func session(tenantId: String, id: String) async throws -> Session?
     /// One indexed read that answers "is this session live, and whose is it": the session joined with its user.
     func sessionState(tenantId: String, id: String) async throws -> SessionState?
@@ -260,13 +274,17 @@ public protocol WebAuthnStore: Sendable {
     func insertPasskey(_ passkey: Passkey) async throws -> Bool
     func passkey(tenantId: String, credentialId: String) async throws -> Passkey?
     func passkeys(tenantId: String, userId: String) async throws -> [Passkey]
-    /// Compare-and-set of the counter after a good assertion: false when another assertion moved it first.
-    func recordPasskeyUse(tenantId: String, id: String, from: UInt32, to: UInt32, backedUp: Bool, at: Date) async throws -> Bool
     func markPasskeyCloned(tenantId: String, id: String) async throws
     func renamePasskey(tenantId: String, userId: String, id: String, name: String) async throws -> Bool
     func deletePasskey(tenantId: String, userId: String, id: String) async throws -> Bool
     func passkeyPrompt(tenantId: String, userId: String) async throws -> PasskeyPromptStatus?
     func setPasskeyPrompt(tenantId: String, userId: String, status: PasskeyPromptStatus) async throws
+}
+
+extension SessionStore {
+    public func insertSession(_ session: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?) async throws {
+        try await insertSession(session, firstRefreshToken: firstRefreshToken, event: event, precondition: nil)
+    }
 }
 
 /// Everything the engine needs from storage.

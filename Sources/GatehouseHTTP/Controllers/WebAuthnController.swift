@@ -52,9 +52,12 @@ struct WebAuthnController {
         return try JSONBody.response(["hasPasskeys": try await engine.passkeys.hasPasskeys(tenant: tenant, email: email)])
     }
 
-    struct StartAnswer: Encodable {
-        var publicKey: JSONValue
-        var sessionId: String
+    /// `{publicKey, sessionId}`, written directly (JSONEncoder over a JSONValue tree showed in profiles).
+    static func startAnswer(_ options: JSONValue, sessionId: String) -> Response {
+        var w = JSONWriter()
+        w.field("publicKey", json: Array(CanonicalJSON.encode(options).utf8))
+        w.field("sessionId", sessionId)
+        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 
     struct NameBody: Decodable { var name: String? }
@@ -65,7 +68,7 @@ struct WebAuthnController {
         let name = try Validate.optional(body.name, "name", max: 255)?.trimmingCharacters(in: .whitespacesAndNewlines)
         let (c, options) = try await engine.passkeys.beginRegistration(
             tenant: tenant, user: user, sessionId: sessionId, name: (name?.isEmpty ?? true) ? "Passkey" : name!)
-        return try JSONBody.response(StartAnswer(publicKey: options, sessionId: c.id))
+        return Self.startAnswer(options, sessionId: c.id)
     }
 
     struct RegistrationJSON: Decodable {
@@ -151,7 +154,7 @@ struct WebAuthnController {
             email = try Validate.optional(try await JSONBody.decode(EmailBody.self, from: request).email, "email", max: 320)
         }
         let (c, options) = try await engine.passkeys.beginLogin(tenant: tenant, email: email?.isEmpty == true ? nil : email)
-        return try JSONBody.response(StartAnswer(publicKey: options, sessionId: c.id))
+        return Self.startAnswer(options, sessionId: c.id)
     }
 
     struct AssertionJSON: Decodable {

@@ -5,7 +5,10 @@ import Glibc
 #endif
 
 // usage: loadgen FLOW BASE_URL USERS_JSON [--duration S] [--concurrency N]
-// FLOW: device-login (challenge + authenticate) or confirmation (create + approve). USERS_JSON is written by
+// FLOW: device-login (challenge + authenticate), confirmation (create + approve), passkey-login
+// (webauthn login/start + login/finish with an ES256 assertion made here, the counter rising per user), or
+// passkey-finish (each connection first starts --prefetch ceremonies untimed, then only finishes are
+// timed: the login/finish endpoint on its own). USERS_JSON is written by
 // `devices.py setup`: one registered ES256 device per user. N threads each run flows back to back on one
 // keep-alive connection with a minimal blocking HTTP/1.1 client, so the generator costs the shared cores
 // little more than wrk would. Prints `RESULT name=… ops=… rate=… p50_ms=… p99_ms=… errors=…` (an op is a flow).
@@ -16,6 +19,11 @@ struct BenchUser: Decodable {
     var fingerprint: String
     var deviceId: String
     var pem: String
+    var email: String
+    var passkeyPem: String
+    var credentialId: String
+    var rpId: String
+    var origin: String
 }
 
 let args = CommandLine.arguments
@@ -98,9 +106,53 @@ func field(_ json: String, _ key: String) -> String? {
     return String(json[r.upperBound...].prefix { $0 != "\"" })
 }
 
-func runFlow(_ c: Connection, _ user: BenchUser, _ key: P256.Signing.PrivateKey) -> Bool {
+func base64url(_ bytes: some Sequence<UInt8>) -> String {
+    Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        .replacingOccurrences(of: "=", with: "")
+}
+
+/// One passkey per connection (users are not shared across connections), so its counter only rises. The
+/// counters outlive a run in `USERS_JSON.counter-<credential>` files: a later run must continue above them
+/// (the server refuses a counter that does not rise, as it must).
+final class PasskeyState {
+    let key: P256.Signing.PrivateKey
+    let rpIdHash: [UInt8]
+    let counterFile: String
+    var counter: UInt32 = 0
+    init(_ user: BenchUser) {
+        key = try! P256.Signing.PrivateKey(pemRepresentation: user.passkeyPem)
+        rpIdHash = Array(SHA256.hash(data: Array(user.rpId.utf8)))
+        counterFile = args[3] + ".counter-" + user.credentialId
+        counter = (try? String(contentsOfFile: counterFile, encoding: .utf8)).flatMap { UInt32($0) } ?? 0
+    }
+    func save() { try? String(counter).write(toFile: counterFile, atomically: true, encoding: .utf8) }
+}
+
+func passkeyStart(_ c: Connection, _ user: BenchUser) -> (String, String)? {
+    let (s1, b1) = c.post("/auth/webauthn/login/start", #"{"email":"\#(user.email)"}"#, headers: "x-project-key: \(user.projectKey)\r\n")
+    guard s1 == 200, let id = field(b1, "sessionId"), let challenge = field(b1, "challenge") else { return nil }
+    return (id, challenge)
+}
+
+func passkeyFinish(_ c: Connection, _ user: BenchUser, _ passkey: PasskeyState, id: String, challenge: String) -> Bool {
+        let project = "x-project-key: \(user.projectKey)\r\n"
+        passkey.counter += 1
+        let n = passkey.counter
+        let authData = passkey.rpIdHash + [0x05, UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
+        let clientData = Array(#"{"type":"webauthn.get","challenge":"\#(challenge)","origin":"\#(user.origin)"}"#.utf8)
+        let signature = try! passkey.key.signature(for: authData + Array(SHA256.hash(data: clientData))).derRepresentation
+        let body = #"{"sessionId":"\#(id)","response":{"id":"\#(user.credentialId)","rawId":"\#(user.credentialId)","type":"public-key","response":{"clientDataJSON":"\#(base64url(clientData))","authenticatorData":"\#(base64url(authData))","signature":"\#(base64url(signature))"}}}"#
+        let (s2, _) = c.post("/auth/webauthn/login/finish", body, headers: project)
+        return s2 == 200
+}
+
+func runFlow(_ c: Connection, _ user: BenchUser, _ key: P256.Signing.PrivateKey, _ passkey: PasskeyState) -> Bool {
     let project = "x-project-key: \(user.projectKey)\r\n"
     func sign(_ text: String) -> String { (try! key.signature(for: Array(text.utf8))).derRepresentation.base64EncodedString() }
+    if flow == "passkey-login" {
+        guard let (id, challenge) = passkeyStart(c, user) else { return false }
+        return passkeyFinish(c, user, passkey, id: id, challenge: challenge)
+    }
     if flow == "device-login" {
         let (s1, b1) = c.post("/auth/biometric/challenge", #"{"deviceFingerprint":"\#(user.fingerprint)"}"#, headers: project)
         guard s1 == 200, let id = field(b1, "sessionId"), let challenge = field(b1, "challenge") else { return false }
@@ -119,7 +171,12 @@ func runFlow(_ c: Connection, _ user: BenchUser, _ key: P256.Signing.PrivateKey)
     }
 }
 
-let deadline = Date().addingTimeInterval(duration)
+let prefetch = Int(option("--prefetch", 1000))
+// Passkey-finish connections prefetch first; the clock starts when the last of them is ready.
+let ready = DispatchGroup()
+let go = DispatchSemaphore(value: 0)
+var deadline = Date().addingTimeInterval(duration)
+var measuredStart = Date()
 let lock = NSLock()
 var latencies: [Double] = []
 var errors = 0
@@ -128,20 +185,40 @@ let done = DispatchGroup()
 for i in 0..<concurrency {
     let user = users[i % users.count]
     let key = try P256.Signing.PrivateKey(pemRepresentation: user.pem)
+    let passkey = PasskeyState(user)
+    if flow.hasPrefix("passkey") && concurrency > users.count { fatalError("passkey flows need a user per connection") }
     done.enter()
+    ready.enter()
     let t = Thread {
         let c = Connection(host: url.host!, port: url.port ?? 80)
         var mine: [Double] = []
         var failed = 0
-        while Date() < deadline {
+        var ceremonies: [(String, String)] = []
+        if flow == "passkey-finish" {
+            for _ in 0..<prefetch { if let s = passkeyStart(c, user) { ceremonies.append(s) } }
+        }
+        ready.leave()
+        go.wait()
+        if flow == "passkey-finish" {
+            for (id, challenge) in ceremonies where Date() < deadline {
+                let start = DispatchTime.now().uptimeNanoseconds
+                if passkeyFinish(c, user, passkey, id: id, challenge: challenge) {
+                    mine.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                } else {
+                    failed += 1
+                }
+            }
+        }
+        while flow != "passkey-finish" && Date() < deadline {
             let start = DispatchTime.now().uptimeNanoseconds
-            if runFlow(c, user, key) {
+            if runFlow(c, user, key, passkey) {
                 mine.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
             } else {
                 failed += 1
             }
         }
         close(c.fd)
+        passkey.save()
         lock.lock()
         latencies += mine
         errors += failed
@@ -151,9 +228,15 @@ for i in 0..<concurrency {
     threads.append(t)
     t.start()
 }
+ready.wait()
+measuredStart = Date()
+deadline = measuredStart.addingTimeInterval(duration)
+for _ in 0..<concurrency { go.signal() }
 done.wait()
+// A connection that ran out of prefetched ceremonies stops early: rate over the time actually measured.
+let elapsed = min(duration, Date().timeIntervalSince(measuredStart))
 let sorted = latencies.sorted()
 func pct(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
 print(
-    "RESULT name=\(flow) ops=\(sorted.count) rate=\(Int(Double(sorted.count) / duration)) p50_ms=\(String(format: "%.2f", pct(0.5))) p99_ms=\(String(format: "%.2f", pct(0.99))) errors=\(errors)"
+    "RESULT name=\(flow) ops=\(sorted.count) rate=\(Int(Double(sorted.count) / elapsed)) p50_ms=\(String(format: "%.2f", pct(0.5))) p99_ms=\(String(format: "%.2f", pct(0.99))) errors=\(errors)"
 )
