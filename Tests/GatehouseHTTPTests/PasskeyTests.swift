@@ -245,6 +245,51 @@ import Testing
         }
     }
 
+    /// Two assertions carrying the same counter (what a cloned authenticator produces), finished at once:
+    /// exactly one logs in, and the passkey is marked and refused from then on.
+    @Test(arguments: TestDatabase.kinds)
+    func sameCounterTwiceAtOnce(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
+            let t = try await h.createTenant()
+            let bearer = try await Self.signedIn(h, t)
+            let auth = try SoftAuthenticator()
+            _ = try await Self.register(h, bearer, auth)
+            let (o1, s1) = try await Self.loginStart(h, t)
+            let (o2, s2) = try await Self.loginStart(h, t)
+            let a1 = try auth.get(o1)
+            auth.counter -= 1
+            let a2 = try auth.get(o2)
+            async let r1 = Self.loginFinish(h, t, s1, a1)
+            async let r2 = Self.loginFinish(h, t, s2, a2)
+            let statuses = [try await r1.status, try await r2.status].sorted()
+            #expect(statuses == [200, 401], "\(statuses)")
+            let list = try await h.call(.get, "/auth/webauthn/credentials", headers: bearer)
+            #expect(list["credentials"]?.arrayValue?.first?.objectValue?["cloneWarning"] == true, "\(list.text)")
+        }
+    }
+
+    @Test func failedAssertionsAreThrottled() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            let bearer = try await Self.signedIn(h, t)
+            let auth = try SoftAuthenticator()
+            _ = try await Self.register(h, bearer, auth)
+            var statuses: [Int] = []
+            for _ in 0..<6 {
+                let (options, session) = try await Self.loginStart(h, t)
+                var k = SoftAuthenticator.Knobs()
+                k.origin = "https://evil.example"
+                statuses.append(try await Self.loginFinish(h, t, session, try auth.get(options, k)).status)
+            }
+            #expect(statuses.prefix(4).allSatisfy { $0 == 401 } && statuses.last == 429, "\(statuses)")
+            let (options, session) = try await Self.loginStart(h, t)
+            #expect(try await Self.loginFinish(h, t, session, try auth.get(options)).status == 429, "locked for the right answer too")
+            h.clock.advance(by: 31)
+            let (o2, s2) = try await Self.loginStart(h, t)
+            #expect(try await Self.loginFinish(h, t, s2, try auth.get(o2)).status == 200)
+        }
+    }
+
     @Test func userVerificationRequiredByTheTenant() async throws {
         try await withHarness { h in
             let t = try await h.createTenant()
