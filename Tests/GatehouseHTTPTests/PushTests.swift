@@ -187,6 +187,28 @@ import Testing
         }
     }
 
+    /// Without credentials: nothing is queued, and the server says once that pushes are off.
+    @Test func withoutCredentialsPushesAreSkippedAndLoggedOnce() async throws {
+        var (configuration, dir) = try await TestDatabase.configuration(kind: "sqlite")
+        configuration.port = 0
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let logs = LogCollector()
+        let runtime = try await GatehouseRuntime.open(configuration: configuration, jwksFetcher: NoNetworkFetcher(), logger: logs.logger)
+        #expect(runtime.push == nil)
+        let app = buildApplication(runtime: runtime, configuration: configuration, logger: logs.logger)
+        try await app.test(.live) { client in
+            let h = Harness(runtime: runtime, clock: ManualClock(), client: client, logs: logs, routes: [])
+            let t = try await h.createTenant()
+            let user = try await DeviceUser.make(h, t)
+            try await Self.setToken(h, user, "tok-nowhere")
+            _ = try await ConfirmationTests.create(h, user)
+            _ = try await ConfirmationTests.create(h, user)
+            #expect(try await runtime.engine.store.pushCounts() == [:], "nothing queued that nothing would send")
+        }
+        let notices = logs.lines.withLock { $0.filter { $0.contains("push delivery is off") } }
+        #expect(notices.count == 1, "\(notices)")
+    }
+
     @Test func badCredentialsAreRefusedAtStart() async throws {
         for (json, why) in [
             ("{", "not JSON"), (#"{"project_id":"p"}"#, "missing fields"),

@@ -21,11 +21,8 @@ public struct EventRecorder: Sendable {
         EventDraft(id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now)
     }
 
-    static func encode(_ data: [String: JSONValue]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    /// Sorted keys, no whitespace (JSONEncoder here showed in login profiles).
+    static func encode(_ data: [String: JSONValue]) -> String { CanonicalJSON.encode(.object(data)) }
 
     public func record(_ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async {
         let text = Self.encode(data)

@@ -104,9 +104,17 @@ enum Validate {
         return value
     }
 
+    /// 8-4-4-4-12 hex digits, returned lower-case (checked by hand: Foundation's parser showed in profiles).
     static func uuid(_ value: String?, _ field: String) throws -> String {
         let v = try required(value, field, max: 64)
-        guard UUID(uuidString: v) != nil else { throw GatehouseError.field(field, "must be a UUID") }
+        let bytes = Array(v.utf8)
+        guard bytes.count == 36,
+            bytes.enumerated().allSatisfy({ i, b in
+                [8, 13, 18, 23].contains(i)
+                    ? b == UInt8(ascii: "-")
+                    : (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
+            })
+        else { throw GatehouseError.field(field, "must be a UUID") }
         return v.lowercased()
     }
 }
