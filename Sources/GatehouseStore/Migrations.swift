@@ -216,6 +216,13 @@ public struct Migrator: Sendable {
                 "CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (expires_at)",
             ]
         ),
+        Migration(
+            version: 7, name: "spent_challenges",
+            statements: [
+                "CREATE TABLE spent_challenges (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)",
+                "CREATE INDEX spent_challenges_expiry ON spent_challenges (expires_at)",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

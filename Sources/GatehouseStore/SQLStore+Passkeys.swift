@@ -94,6 +94,12 @@ extension SQLStore: WebAuthnStore {
         }
     }
 
+    public func challengeSpent(key: String) async throws -> Bool {
+        try await read("challengeSpent") { db in
+            try await db.raw("SELECT key FROM spent_challenges WHERE key = \(bind: key)").first() != nil
+        }
+    }
+
     public func markPasskeyCloned(tenantId: String, id: String) async throws {
         try await write("markPasskeyCloned") { db in
             try await db.raw(

@@ -39,11 +39,11 @@ extension SQLStore: SessionStore {
     }
 
     public func insertSession(
-        _ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, precondition: SessionPrecondition?
+        _ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, preconditions: [SessionPrecondition]
     ) async throws {
         for _ in 0..<20 {
             if let outcome = try await insertSessionOnce(
-                s, firstRefreshToken: firstRefreshToken, event: event, precondition: precondition)
+                s, firstRefreshToken: firstRefreshToken, event: event, preconditions: preconditions)
             {
                 if let appended = outcome { committed(appended) }
                 return
@@ -55,11 +55,11 @@ extension SQLStore: SessionStore {
     /// One attempt: the appended event (if any) once committed, or nil when a concurrent event append
     /// took the sequence number (nothing was kept).
     private func insertSessionOnce(
-        _ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, precondition: SessionPrecondition?
+        _ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, preconditions: [SessionPrecondition]
     ) async throws -> AuditEvent?? {
         do {
             return try await transaction("insertSession") { db in
-            if let precondition { try await check(precondition, on: db) }
+            for precondition in preconditions { try await check(precondition, on: db) }
             try await db.raw(
                 """
                 INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, expires_at)
@@ -91,6 +91,14 @@ extension SQLStore: SessionStore {
                 """
             ).first()
             if moved == nil { throw SessionPreconditionFailed() }
+        case .spendChallenge(let key, let expiresAt):
+            let spent = try await db.raw(
+                """
+                INSERT INTO spent_challenges (key, expires_at) VALUES (\(bind: key), \(bind: expiresAt.millis))
+                ON CONFLICT DO NOTHING RETURNING key
+                """
+            ).first()
+            if spent == nil { throw SessionPreconditionFailed() }
         }
     }
 

@@ -219,6 +219,18 @@ import Testing
             let good = try auth.get(o3)
             #expect(try await Self.loginFinish(h, t, s3, good).status == 200)
             #expect(try await Self.loginFinish(h, t, s3, good).status == 401, "reused challenge")
+            // A replay is refused as such: it does not mark the passkey cloned.
+            let (o3b, s3b) = try await Self.loginStart(h, t)
+            #expect(try await Self.loginFinish(h, t, s3b, try auth.get(o3b)).status == 200, "still usable after a replay")
+            // A session id of another kind of ceremony, or altered, is refused.
+            let device = try await h.post("/auth/biometric/challenge", ["deviceFingerprint": "x"], headers: t.headers)
+            let (o3c, _) = try await Self.loginStart(h, t)
+            let foreignId = try #require(device.string("sessionId"))
+            #expect(try await Self.loginFinish(h, t, foreignId, try auth.get(o3c)).status == 401, "device-login session id")
+            let (o3d, s3d) = try await Self.loginStart(h, t)
+            var altered = Array(s3d)
+            altered[altered.count / 2] = altered[altered.count / 2] == "A" ? "B" : "A"
+            #expect(try await Self.loginFinish(h, t, String(altered), try auth.get(o3d)).status == 401, "altered session id")
 
             // Expired ceremony.
             let (o4, s4) = try await Self.loginStart(h, t)

@@ -3,8 +3,9 @@ import Foundation
 
 /// Device-key ("biometric") registration and login (seed 004): the device proves possession of its
 /// private key by signing a server challenge; the biometric gesture that unlocks the key happens on the
-/// device. Challenges are 32 CSPRNG bytes, single-use, five minutes, bound to their id, tenant and purpose
-/// (and, to register, to the user's session and the key being registered).
+/// device. Challenges are 32 CSPRNG bytes, single-use, five minutes, bound to their session id, tenant and
+/// purpose (and, to register, to the user's session and the key being registered). Login challenges are
+/// sealed (`ChallengeSealer`); registration ones are stored with the key they will register.
 public struct DeviceService: Sendable {
     let store: any GatehouseStore
     let sessions: SessionService
@@ -13,7 +14,10 @@ public struct DeviceService: Sendable {
     let events: EventRecorder
     let bruteForce: BruteForceGuard
     public let lastUsed: LastUsedRecorder
+    let sealer: ChallengeSealer
     let keys = DeviceKeyCache()
+
+    static let loginPurpose = "device-login"
 
     public static let challengeLifetime: TimeInterval = 5 * 60
     /// `rememberMe` on a device login: the refresh token lives this long (and its successors as long).
@@ -79,28 +83,27 @@ public struct DeviceService: Sendable {
         return stored
     }
 
-    /// A login challenge for a fingerprint. Nothing is looked up, so known and unknown devices get the same
-    /// answer in the same time.
-    public func loginChallenge(tenantId: String, fingerprint: String) async throws -> DeviceChallenge {
-        let c = DeviceChallenge(
-            id: random.uuidString(), tenantId: tenantId, purpose: .login, challenge: random.token(bytes: 32),
-            fingerprint: fingerprint, expiresAt: clock.now.addingTimeInterval(Self.challengeLifetime))
-        try await store.insertDeviceChallenge(c)
-        return c
+    /// A login challenge for a fingerprint, sealed into its session id: nothing is looked up or stored,
+    /// so known and unknown devices get the same answer in the same time.
+    public func loginChallenge(tenantId: String, fingerprint: String) -> (sessionId: String, challenge: String, expiresAt: Date) {
+        let expiresAt = clock.now.addingTimeInterval(Self.challengeLifetime)
+        let (id, challenge) = sealer.seal(tenantId: tenantId, purpose: Self.loginPurpose, subject: fingerprint, expiresAt: expiresAt)
+        return (id, challenge, expiresAt)
     }
 
-    /// Spends the challenge, finds the active device of this fingerprint whose key signed it, and starts a
-    /// session (`amr: ["hwk"]`). A wrong signature counts against the fingerprint and the client address.
+    /// Finds the active device of the challenge's fingerprint whose key signed it and starts a session
+    /// (`amr: ["hwk"]`); the challenge is spent in the session's own transaction, so it logs in once. A
+    /// wrong signature counts against the fingerprint and the client address.
     public func authenticate(
-        challengeId: String, signature: String, rememberMe: Bool, tenantId: String, clientAddress: String?
+        sessionId: String, signature: String, rememberMe: Bool, tenantId: String, clientAddress: String?
     ) async throws -> (User, Device, TokenPair) {
         let now = clock.now
-        guard let c = try await store.consumeDeviceChallenge(id: challengeId, tenantId: tenantId, purpose: .login, at: now),
-            c.expiresAt > now
-        else { throw Self.invalidChallenge }
-        try await bruteForce.check(tenantId: tenantId, kind: "device", account: c.fingerprint, address: clientAddress)
+        guard let c = sealer.open(sessionId, tenantId: tenantId, purpose: Self.loginPurpose), c.expiresAt > now else {
+            throw Self.invalidChallenge
+        }
+        try await bruteForce.check(tenantId: tenantId, kind: "device", account: c.subject, address: clientAddress)
         let message = Array(c.challenge.utf8)
-        let candidates = try await store.activeDevices(tenantId: tenantId, fingerprint: c.fingerprint, limit: Self.maxCandidates)
+        let candidates = try await store.activeDevices(tenantId: tenantId, fingerprint: c.subject, limit: Self.maxCandidates)
         var signer: Device?
         for device in candidates {
             if let key = try? keys.key(device.publicKey, algorithm: device.algorithm),
@@ -113,7 +116,7 @@ public struct DeviceService: Sendable {
         guard let device = signer, let user = try await store.user(tenantId: tenantId, id: device.userId),
             user.status == .active
         else {
-            let locked = try await bruteForce.failed(tenantId: tenantId, kind: "device", account: c.fingerprint, address: clientAddress)
+            let locked = try await bruteForce.failed(tenantId: tenantId, kind: "device", account: c.subject, address: clientAddress)
             await events.record("auth.device_failed", tenantId: tenantId, subject: signer?.userId)
             throw locked ?? Self.badSignature
         }
@@ -122,9 +125,14 @@ public struct DeviceService: Sendable {
         start.event = events.draft(
             "auth.login", subject: user.id,
             data: ["method": .string("hwk"), "dialect": .string("enterprise"), "deviceId": .string(device.id)])
-        let (_, pair) = try await sessions.start(start)
-        lastUsed.note(device.id, at: now)
-        return (user, device, pair)
+        start.preconditions = [.spendChallenge(key: c.challenge, expiresAt: c.expiresAt)]
+        do {
+            let (_, pair) = try await sessions.start(start)
+            lastUsed.note(device.id, at: now)
+            return (user, device, pair)
+        } catch is SessionPreconditionFailed {
+            throw Self.invalidChallenge
+        }
     }
 
     /// A fresh P-256 pair for a device that cannot make one itself: PKCS#8 DER and SPKI DER, base64. It is

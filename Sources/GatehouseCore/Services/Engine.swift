@@ -71,15 +71,16 @@ public final class Engine: Sendable {
         apiKeys = APIKeyService(
             store: store, clock: clock, random: random, events: events,
             lastUsed: LastUsedRecorder { [store] in try await store.recordAPIKeyUse($0) })
+        let sealer = ChallengeSealer(masterKey: masterKey, random: random)
         devices = DeviceService(
             store: store, sessions: sessions, clock: clock, random: random, events: events, bruteForce: bruteForce,
-            lastUsed: LastUsedRecorder { [store] in try await store.recordDeviceUse($0) })
+            lastUsed: LastUsedRecorder { [store] in try await store.recordDeviceUse($0) }, sealer: sealer)
         confirmations = ConfirmationService(
             store: store, clock: clock, random: random, events: events, bruteForce: bruteForce, devices: devices,
             pushEnabled: config.pushEnabled, pushWakeup: Wakeup())
         passkeys = PasskeyService(
             store: store, sessions: sessions, clock: clock, random: random, events: events, bruteForce: bruteForce,
-            publicURL: config.publicURL)
+            publicURL: config.publicURL, sealer: sealer)
     }
 
     static let systemKeySetting = "system_api_key_sha256"

@@ -12,7 +12,12 @@ public struct PasskeyService: Sendable {
     let events: EventRecorder
     let bruteForce: BruteForceGuard
     let publicURL: String
+    let sealer: ChallengeSealer
     let keys = COSEKeyCache()
+
+    static let loginPurpose = "passkey-login"
+    /// The sealed subject of a discoverable-credential login (no user named at the start).
+    static let anyUser = "*"
 
     public static let challengeLifetime: TimeInterval = 5 * 60
     public static let rememberMeRefreshTTL: TimeInterval = 30 * 24 * 3600
@@ -141,39 +146,41 @@ public struct PasskeyService: Sendable {
     }
 
     /// With an email: that user's credentials in `allowCredentials` (none for an unknown email). Without:
-    /// an empty list, for a discoverable credential that names its user by `userHandle`.
-    public func beginLogin(tenant: Tenant, email: String?) async throws -> (WebAuthnChallenge, JSONValue) {
-        var user: User?
+    /// an empty list, for a discoverable credential that names its user by `userHandle`. The ceremony is
+    /// sealed into its session id (nothing stored until the login spends it).
+    public func beginLogin(tenant: Tenant, email: String?) async throws -> (sessionId: String, options: JSONValue) {
+        var subject = Self.anyUser
         var allowed: [Passkey] = []
-        if let email, let (found, _) = try await store.credentials(tenantId: tenant.id, login: email), found.status == .active {
-            user = found
-            allowed = try await store.passkeys(tenantId: tenant.id, userId: found.id).filter { $0.isActive && !$0.cloneWarning }
+        if let email {
+            // An unknown email names no one: any credential presented will fail the owner check.
+            subject = "user:-"
+            if let (found, _) = try await store.credentials(tenantId: tenant.id, login: email), found.status == .active {
+                subject = "user:" + found.id
+                allowed = try await store.passkeys(tenantId: tenant.id, userId: found.id).filter { $0.isActive && !$0.cloneWarning }
+            }
         }
         let rp = relyingParty(tenant)
-        let c = WebAuthnChallenge(
-            id: random.uuidString(), tenantId: tenant.id, purpose: .login, challenge: random.token(bytes: 32),
-            userId: email == nil ? nil : (user?.id ?? "unknown"), boundSessionId: nil, name: nil,
+        let (sessionId, challenge) = sealer.seal(
+            tenantId: tenant.id, purpose: Self.loginPurpose, subject: subject,
             expiresAt: clock.now.addingTimeInterval(Self.challengeLifetime))
-        try await store.insertWebAuthnChallenge(c)
         let options: JSONValue = [
-            "challenge": .string(c.challenge), "timeout": .number(Self.challengeLifetime * 1000), "rpId": .string(rp.id),
+            "challenge": .string(challenge), "timeout": .number(Self.challengeLifetime * 1000), "rpId": .string(rp.id),
             "allowCredentials": .array(allowed.map(Self.descriptor)),
             "userVerification": .string(rp.userVerificationRequired ? "required" : "preferred"),
         ]
-        return (c, options)
+        return (sessionId, options)
     }
 
     public func finishLogin(
-        tenant: Tenant, challengeId: String, response: AssertionResponse, rememberMe: Bool, clientAddress: String?
+        tenant: Tenant, sessionId: String, response: AssertionResponse, rememberMe: Bool, clientAddress: String?
     ) async throws -> (User, TokenPair) {
-        let now = clock.now
-        guard let c = try await store.consumeWebAuthnChallenge(id: challengeId, tenantId: tenant.id, purpose: .login, at: now),
-            c.expiresAt > now
-        else { throw Self.invalidCeremony }
+        guard let c = sealer.open(sessionId, tenantId: tenant.id, purpose: Self.loginPurpose), c.expiresAt > clock.now else {
+            throw Self.invalidCeremony
+        }
         let credentialId = Base64URL.encode(response.rawId)
         try await bruteForce.check(tenantId: tenant.id, kind: "passkey", account: credentialId, address: clientAddress)
         do {
-            return try await assert(tenant: tenant, challenge: c, credentialId: credentialId, response: response, rememberMe: rememberMe)
+            return try await assert(tenant: tenant, ceremony: c, credentialId: credentialId, response: response, rememberMe: rememberMe)
         } catch let error as GatehouseError where error.code == .unauthorized {
             let locked = try await bruteForce.failed(tenantId: tenant.id, kind: "passkey", account: credentialId, address: clientAddress)
             await events.record("auth.passkey_failed", tenantId: tenant.id, subject: nil, data: ["reason": .string(error.message)])
@@ -181,20 +188,21 @@ public struct PasskeyService: Sendable {
         }
     }
 
-    private func assert(tenant: Tenant, challenge c: WebAuthnChallenge, credentialId: String, response: AssertionResponse, rememberMe: Bool)
-        async throws -> (User, TokenPair)
-    {
+    private func assert(
+        tenant: Tenant, ceremony c: ChallengeSealer.Opened, credentialId: String, response: AssertionResponse, rememberMe: Bool
+    ) async throws -> (User, TokenPair) {
         let unknown = GatehouseError(.unauthorized, "unknown credential")
+        let named: String? = c.subject == Self.anyUser ? nil : String(c.subject.dropFirst("user:".count))
         // §7.2 steps 5–7: the credential, allowed for the user named at the start, owned by the user the
         // userHandle names (required when no user was named).
         guard let passkey = try await store.passkey(tenantId: tenant.id, credentialId: credentialId), passkey.isActive else {
             throw unknown
         }
-        if let named = c.userId, named != passkey.userId { throw unknown }
+        if let named, named != passkey.userId { throw unknown }
         guard let user = try await store.user(tenantId: tenant.id, id: passkey.userId), user.status == .active else { throw unknown }
         if let handle = response.userHandle, !handle.isEmpty {
             guard handle == Self.userHandle(user) else { throw GatehouseError(.unauthorized, "userHandle is not the credential's owner") }
-        } else if c.userId == nil {
+        } else if named == nil {
             throw GatehouseError(.unauthorized, "a discoverable credential login needs userHandle")
         }
         guard !passkey.cloneWarning else {
@@ -208,28 +216,38 @@ public struct PasskeyService: Sendable {
                 signature: response.signature, challenge: c.challenge, rp: relyingParty(tenant), key: key,
                 storedSignCount: passkey.signCount)
         } catch WebAuthnError.counterRegression {
-            try await cloned(passkey)
-            throw verificationError(.counterRegression)
+            try await counterWentBack(passkey, ceremony: c)
         } catch let e as WebAuthnError {
             throw verificationError(e)
         }
-        // Step 25's stored counter moves by compare-and-set in the login's own transaction: of two
-        // assertions racing with one counter value only one logs in, and the counter never moves
-        // without a session (or a session appears without the counter moving).
+        // In the login's own transaction: the ceremony is spent (single use), and step 25's counter moves
+        // by compare-and-set — of two assertions racing with one counter value only one logs in, and the
+        // counter never moves without a session.
         var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["webauthn"])
         if rememberMe { start.refreshTTL = Self.rememberMeRefreshTTL }
         start.event = events.draft(
             "auth.login", subject: user.id,
             data: ["method": "webauthn", "dialect": "enterprise", "passkeyId": .string(passkey.id)])
-        start.precondition = .passkeyCounter(
-            tenantId: tenant.id, passkeyId: passkey.id, from: passkey.signCount, to: assertion.signCount,
-            backedUp: assertion.backedUp, at: clock.now)
+        start.preconditions = [
+            .spendChallenge(key: c.challenge, expiresAt: c.expiresAt),
+            .passkeyCounter(
+                tenantId: tenant.id, passkeyId: passkey.id, from: passkey.signCount, to: assertion.signCount,
+                backedUp: assertion.backedUp, at: clock.now),
+        ]
         do {
             return (user, try await sessions.start(start).1)
         } catch is SessionPreconditionFailed {
-            if assertion.signCount != 0 { try await cloned(passkey) }
-            throw verificationError(.counterRegression)
+            if assertion.signCount == 0 { throw Self.invalidCeremony }
+            try await counterWentBack(passkey, ceremony: c)
         }
+    }
+
+    /// A counter that did not rise: the same response sent again (its ceremony already spent — a replay,
+    /// refused as such), or another authenticator with this credential (a clone: the passkey is blocked).
+    private func counterWentBack(_ passkey: Passkey, ceremony c: ChallengeSealer.Opened) async throws -> Never {
+        if try await store.challengeSpent(key: c.challenge) { throw Self.invalidCeremony }
+        try await cloned(passkey)
+        throw verificationError(.counterRegression)
     }
 
     private func cloned(_ passkey: Passkey) async throws {

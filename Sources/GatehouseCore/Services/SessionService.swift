@@ -34,7 +34,7 @@ public struct SessionService: Sendable {
         /// Recorded in the same transaction as the session.
         public var event: EventDraft? = nil
         /// Must hold, in the same transaction, for the session to exist.
-        public var precondition: SessionPrecondition? = nil
+        public var preconditions: [SessionPrecondition] = []
 
         public init(tenantId: String, user: User?, subject: String, level: AuthLevel, amr: [String]) {
             self.tenantId = tenantId
@@ -66,7 +66,7 @@ public struct SessionService: Sendable {
         let record = RefreshTokenRecord(
             hash: Digest.sha256Hex(refresh), tenantId: s.tenantId, sessionId: session.id, createdAt: now,
             expiresAt: refreshExpiry)
-        try await store.insertSession(session, firstRefreshToken: record, event: s.event, precondition: s.precondition)
+        try await store.insertSession(session, firstRefreshToken: record, event: s.event, preconditions: s.preconditions)
         let access = try await tokens.issue(session: session, ttl: s.accessTTL ?? config.accessTokenTTL)
         observer.tokenIssued(level: s.level)
         return (

@@ -168,6 +168,8 @@ public enum RefreshSpendResult: Sendable, Equatable {
 public enum SessionPrecondition: Sendable, Equatable {
     /// A passkey's signature counter moves from `from` to `to` (and its backup state is stored).
     case passkeyCounter(tenantId: String, passkeyId: String, from: UInt32, to: UInt32, backedUp: Bool, at: Date)
+    /// A sealed challenge is spent: its key enters the spent set (kept until it expires) unless already there.
+    case spendChallenge(key: String, expiresAt: Date)
 }
 
 /// Thrown by `insertSession` when its precondition no longer holds; nothing was written.
@@ -177,9 +179,9 @@ public struct SessionPreconditionFailed: Error, Equatable {
 
 public protocol SessionStore: Sendable {
     /// Inserts a session with its first refresh token and, atomically with them, its login event, when
-    /// `precondition` holds (else throws `SessionPreconditionFailed`).
+    /// every precondition holds (else throws `SessionPreconditionFailed` and writes nothing).
     func insertSession(
-        _ session: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, precondition: SessionPrecondition?
+        _ session: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, preconditions: [SessionPrecondition]
     ) async throws
     func session(tenantId: String, id: String) async throws -> Session?
     /// One indexed read that answers "is this session live, and whose is it": the session joined with its user.
@@ -275,6 +277,8 @@ public protocol WebAuthnStore: Sendable {
     func passkey(tenantId: String, credentialId: String) async throws -> Passkey?
     func passkeys(tenantId: String, userId: String) async throws -> [Passkey]
     func markPasskeyCloned(tenantId: String, id: String) async throws
+    /// Whether a sealed challenge has been spent by a login.
+    func challengeSpent(key: String) async throws -> Bool
     func renamePasskey(tenantId: String, userId: String, id: String, name: String) async throws -> Bool
     func deletePasskey(tenantId: String, userId: String, id: String) async throws -> Bool
     func passkeyPrompt(tenantId: String, userId: String) async throws -> PasskeyPromptStatus?
@@ -283,7 +287,7 @@ public protocol WebAuthnStore: Sendable {
 
 extension SessionStore {
     public func insertSession(_ session: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?) async throws {
-        try await insertSession(session, firstRefreshToken: firstRefreshToken, event: event, precondition: nil)
+        try await insertSession(session, firstRefreshToken: firstRefreshToken, event: event, preconditions: [])
     }
 }
 

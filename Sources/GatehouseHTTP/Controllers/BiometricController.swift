@@ -126,21 +126,21 @@ struct BiometricController {
         let tenant = try await tenants.projectOrDefault(request)
         let body = try await JSONBody.decode(ChallengeBody.self, from: request)
         let fingerprint = try Validate.required(body.deviceFingerprint, "deviceFingerprint", max: Self.maxFingerprint)
-        let c = try await engine.devices.loginChallenge(tenantId: tenant.id, fingerprint: fingerprint)
+        let c = engine.devices.loginChallenge(tenantId: tenant.id, fingerprint: fingerprint)
         var w = JSONWriter()
         w.field("challenge", c.challenge)
         w.field("expiresAt", c.expiresAt.rfc3339)
-        w.field("sessionId", c.id)
+        w.field("sessionId", c.sessionId)
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 
     @Sendable func authenticate(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
         let body = try await JSONBody.decode(SignedBody.self, from: request)
-        let challengeId = try Validate.uuid(body.sessionId, "sessionId")
+        let sessionId = try Validate.token(body.sessionId, "sessionId", max: 2048)
         let signature = try Validate.token(body.signedChallenge, "signedChallenge", max: Self.maxSignature)
         let (user, _, pair) = try await engine.devices.authenticate(
-            challengeId: challengeId, signature: signature, rememberMe: body.rememberMe ?? false, tenantId: tenant.id,
+            sessionId: sessionId, signature: signature, rememberMe: body.rememberMe ?? false, tenantId: tenant.id,
             clientAddress: clientAddress.address(request, context: context))
         return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }

@@ -153,8 +153,8 @@ struct WebAuthnController {
         if request.headers[.contentType] != nil, (request.headers[.contentLength].flatMap(Int.init) ?? 1) > 0 {
             email = try Validate.optional(try await JSONBody.decode(EmailBody.self, from: request).email, "email", max: 320)
         }
-        let (c, options) = try await engine.passkeys.beginLogin(tenant: tenant, email: email?.isEmpty == true ? nil : email)
-        return Self.startAnswer(options, sessionId: c.id)
+        let (sessionId, options) = try await engine.passkeys.beginLogin(tenant: tenant, email: email?.isEmpty == true ? nil : email)
+        return Self.startAnswer(options, sessionId: sessionId)
     }
 
     struct AssertionJSON: Decodable {
@@ -179,7 +179,7 @@ struct WebAuthnController {
     @Sendable func loginFinish(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
         let body = try await JSONBody.decode(LoginFinishBody.self, from: request)
-        let challengeId = try Validate.uuid(body.sessionId, "sessionId")
+        let sessionId = try Validate.token(body.sessionId, "sessionId", max: 2048)
         guard let r = body.response else { throw GatehouseError.field("response", "is required") }
         guard r.type == "public-key" else { throw GatehouseError.field("response.type", "must be public-key") }
         let rawId = try Self.bytes(r.rawId ?? r.id, "response.rawId", max: AuthenticatorData.maxCredentialIdLength)
@@ -187,7 +187,7 @@ struct WebAuthnController {
         guard let inner = r.response else { throw GatehouseError.field("response.response", "is required") }
         let handle = try inner.userHandle.map { try Self.bytes($0, "response.response.userHandle", max: 64) }
         let (user, pair) = try await engine.passkeys.finishLogin(
-            tenant: tenant, challengeId: challengeId,
+            tenant: tenant, sessionId: sessionId,
             response: .init(
                 rawId: rawId,
                 clientDataJSON: try Self.bytes(inner.clientDataJSON, "response.response.clientDataJSON", max: Self.maxClientData),
