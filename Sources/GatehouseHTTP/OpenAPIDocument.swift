@@ -83,7 +83,7 @@ components:
       type: object
       required: [sessionId, signedChallenge]
       properties:
-        sessionId: {type: string, format: uuid}
+        sessionId: {type: string, description: 'opaque: a UUID for registrations, a sealed token for logins'}
         signedChallenge: {type: string, description: base64 signature over the UTF-8 bytes of the challenge (ES256 DER or raw r||s, RS256, PS256)}
         rememberMe: {type: boolean, description: refresh token lives 30 days}
     ConfirmationOutcome:

@@ -43,11 +43,12 @@ public struct Device: Sendable, Equatable {
     }
 }
 
-/// A challenge a device must sign: single-use, five minutes, bound to its own id (the `sessionId` clients
-/// see), its tenant and purpose; a registration challenge also to the user, their session and the key
-/// that is to be registered.
+/// A device-registration challenge: single-use, five minutes, bound to its own id (the `sessionId` clients
+/// see), its tenant, the user, their session and the key that is to be registered. (Login challenges are
+/// sealed, not stored.)
 public struct DeviceChallenge: Sendable, Equatable {
-    public enum Purpose: String, Sendable { case register, login }
+    /// Only registrations are stored; login challenges are sealed (`ChallengeSealer`).
+    public enum Purpose: String, Sendable { case register }
 
     public var id: String
     public var tenantId: String

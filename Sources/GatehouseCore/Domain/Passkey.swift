@@ -51,10 +51,11 @@ public struct Passkey: Sendable, Equatable {
     }
 }
 
-/// A WebAuthn ceremony in progress: its challenge, single-use, five minutes; registration also bound to
-/// the user's session and the name the passkey will get; a login to the user named at the start, if any.
+/// A passkey registration in progress: its challenge, single-use, five minutes, bound to the user's
+/// session and to the name the passkey will get. (Login ceremonies are sealed, not stored.)
 public struct WebAuthnChallenge: Sendable, Equatable {
-    public enum Purpose: String, Sendable { case register, login }
+    /// Only registrations are stored; login challenges are sealed (`ChallengeSealer`).
+    public enum Purpose: String, Sendable { case register }
     public var id: String
     public var tenantId: String
     public var purpose: Purpose
