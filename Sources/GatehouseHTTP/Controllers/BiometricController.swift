@@ -60,11 +60,7 @@ struct BiometricController {
 
     /// A user signed in with an access token (registration binds the challenge to that session).
     private func signedIn(_ request: Request) async throws -> (Tenant, User, String) {
-        let tenant = try await tenants.projectOrDefault(request)
-        guard case .token(let principal, let user) = try await callers.authenticate(request, tenant: tenant) else {
-            throw GatehouseError(.forbidden, "a user access token is required")
-        }
-        return (tenant, user, principal.state.sessionId)
+        try await callers.signedIn(request, tenant: try await tenants.projectOrDefault(request))
     }
 
     struct RegisterChallengeBody: Decodable {
@@ -145,16 +141,9 @@ struct BiometricController {
         return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
 
-    struct RefreshBody: Decodable { var refreshToken: String? }
-
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
-        let body = try await JSONBody.decode(RefreshBody.self, from: request)
-        let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
-        let (session, pair) = try await engine.sessions.refreshSession(tenantId: tenant.id, refreshToken: token)
-        guard let userId = session.userId, let user = try await engine.store.user(tenantId: tenant.id, id: userId) else {
-            throw SessionService.invalidRefresh
-        }
+        let (pair, user) = try await tokens.refresh(request, tenant: tenant)
         return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
 
@@ -191,11 +180,6 @@ struct BiometricController {
     struct FCMBody: Decodable {
         var deviceId: String?
         var fcmToken: String?
-    }
-
-    struct MessageAnswer: Encodable {
-        var message: String
-        var success: Bool
     }
 
     @Sendable func setFCMToken(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -40,6 +40,15 @@ struct PasswordChecker {
 struct CallerAuthenticator {
     let engine: Engine
 
+    /// A user signed in with an access token (not an API key), with the session it belongs to: what
+    /// ceremonies that bind their challenge to the caller's session need.
+    func signedIn(_ request: Request, tenant: Tenant) async throws -> (Tenant, User, String) {
+        guard case .token(let principal, let user) = try await authenticate(request, tenant: tenant) else {
+            throw GatehouseError(.forbidden, "a user access token is required")
+        }
+        return (tenant, user, principal.state.sessionId)
+    }
+
     func authenticate(_ request: Request, tenant: Tenant) async throws -> Caller {
         let presented = request.headers[TenantResolver.apiKeyHeader] ?? request.bearerToken
         guard let credential = presented, !credential.isEmpty else { throw GatehouseError.unauthenticated }

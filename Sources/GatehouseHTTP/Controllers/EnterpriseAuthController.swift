@@ -55,16 +55,9 @@ struct EnterpriseAuthController {
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 
-    struct RefreshBody: Decodable { var refreshToken: String? }
-
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
-        let body = try await JSONBody.decode(RefreshBody.self, from: request)
-        let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
-        let (session, pair) = try await engine.sessions.refreshSession(tenantId: tenant.id, refreshToken: token)
-        guard let userId = session.userId, let user = try await engine.store.user(tenantId: tenant.id, id: userId) else {
-            throw SessionService.invalidRefresh
-        }
+        let (pair, user) = try await EnterpriseTokens(engine: engine).refresh(request, tenant: tenant)
         return JSONBody.raw(tokens(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
 

@@ -29,11 +29,7 @@ struct WebAuthnController {
     }
 
     private func signedIn(_ request: Request) async throws -> (Tenant, User, String) {
-        let tenant = try await tenants.projectOrDefault(request)
-        guard case .token(let principal, let user) = try await callers.authenticate(request, tenant: tenant) else {
-            throw GatehouseError(.forbidden, "a user access token is required")
-        }
-        return (tenant, user, principal.state.sessionId)
+        try await callers.signedIn(request, tenant: try await tenants.projectOrDefault(request))
     }
 
     /// A base64url field of the response, decoded, bounded.
@@ -202,11 +198,6 @@ struct WebAuthnController {
         let user = try await callers.authenticate(request, tenant: tenant).user
         let list = try await engine.passkeys.list(user: user)
         return try JSONBody.response(["credentials": list.map(CredentialBody.init)])
-    }
-
-    struct MessageAnswer: Encodable {
-        var message: String
-        var success: Bool
     }
 
     @Sendable func rename(_ request: Request, context: AppRequestContext) async throws -> Response {

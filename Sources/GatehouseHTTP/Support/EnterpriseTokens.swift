@@ -1,4 +1,5 @@
 import GatehouseCore
+import Hummingbird
 
 /// The `Tokens` object of seed 004, shared by every Enterprise login (password, OTP, device, passkey).
 struct EnterpriseTokens {
@@ -14,6 +15,19 @@ struct EnterpriseTokens {
             "signature",
             engine.fileSignatures.sign(tenantId: tenantId, userNumber: user.number, expires: pair.accessTokenExpiresAt))
         return w.finished()
+    }
+
+    struct RefreshBody: Decodable { var refreshToken: String? }
+
+    /// `{refreshToken}` rotated for a user's session (`/auth/refresh`, `/auth/biometric/refresh`).
+    func refresh(_ request: Request, tenant: Tenant) async throws -> (TokenPair, User) {
+        let body = try await JSONBody.decode(RefreshBody.self, from: request)
+        let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
+        let (session, pair) = try await engine.sessions.refreshSession(tenantId: tenant.id, refreshToken: token)
+        guard let userId = session.userId, let user = try await engine.store.user(tenantId: tenant.id, id: userId) else {
+            throw SessionService.invalidRefresh
+        }
+        return (pair, user)
     }
 
     /// `{success: true, tokens: Tokens}`, the answer of the device and passkey logins.

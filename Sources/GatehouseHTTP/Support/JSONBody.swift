@@ -80,6 +80,12 @@ enum JSONBody {
     }
 }
 
+/// `{message, success}`: the Enterprise dialect's acknowledgement.
+struct MessageAnswer: Encodable {
+    var message: String
+    var success: Bool
+}
+
 /// Field checks shared by the controllers: every string input has a bound.
 enum Validate {
     static func required(_ value: String?, _ field: String, max: Int = 255) throws -> String {
