@@ -29,16 +29,22 @@ extension SQLStore: EventStore {
     /// number (the caller's transaction then retries). Call `committed` once the transaction commits.
     func append(_ e: EventDraft, tenantId: String, on db: any SQLDatabase) async throws -> AuditEvent? {
         if let hint = chainHeads.withLock({ $0[tenantId] }), let event = try await insert(e, after: hint, tenantId: tenantId, on: db) {
+            committed(event)
             return event
         }
         let last = try await db.raw(
             "SELECT seq, hash FROM events WHERE tenant_id = \(bind: tenantId) ORDER BY seq DESC LIMIT 1"
         ).first()
         let head = ChainHead(sequence: try last?.int("seq") ?? 0, hash: try last?.string("hash") ?? "")
-        return try await insert(e, after: head, tenantId: tenantId, on: db)
+        let event = try await insert(e, after: head, tenantId: tenantId, on: db)
+        if let event { committed(event) }
+        return event
     }
 
-    /// Remembers a committed event as its tenant's chain head (never moving the hint backwards).
+    /// Remembers an appended event as its tenant's chain head (never moving the hint backwards). Called
+    /// inside the appending transaction, so the next writer (which waits for this one's commit) already
+    /// builds on it; should that transaction roll back, the hint names a link that does not exist and the
+    /// next insert, which requires its predecessor, falls back to reading the head.
     func committed(_ event: AuditEvent) {
         chainHeads.withLock {
             if ($0[event.tenantId]?.sequence ?? 0) < event.sequence {
@@ -55,15 +61,26 @@ extension SQLStore: EventStore {
         let hash = AuditEvent.chainHash(
             previousHash: head.hash, tenantId: tenantId, sequence: seq, id: e.id, type: e.type, subject: e.subject,
             data: e.data, createdAtMillis: millis)
-        // Taken already (a concurrent append, or a stale hint): the insert is a no-op.
-        let inserted = try await db.raw(
+        // Taken already (a concurrent append, or a stale hint), or a predecessor that does not exist (a hint
+        // from a transaction that rolled back): the insert is a no-op.
+        let values: SQLQueryString = """
+            \(bind: tenantId), \(bind: seq), \(bind: e.id), \(bind: e.type), \(bind: e.subject), \(bind: e.data),
+              \(bind: millis), \(bind: head.hash), \(bind: hash)
             """
-            INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash)
-            VALUES (\(bind: tenantId), \(bind: seq), \(bind: e.id), \(bind: e.type), \(bind: e.subject), \(bind: e.data),
-              \(bind: millis), \(bind: head.hash), \(bind: hash))
-            ON CONFLICT DO NOTHING RETURNING seq
-            """
-        ).first() != nil
+        let sql: SQLQueryString =
+            head.sequence == 0
+            ? """
+                INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash)
+                VALUES (\(values)) ON CONFLICT DO NOTHING RETURNING seq
+                """
+            : """
+                INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash)
+                SELECT \(values) WHERE EXISTS (
+                  SELECT 1 FROM events WHERE tenant_id = \(bind: tenantId) AND seq = \(bind: head.sequence)
+                    AND hash = \(bind: head.hash))
+                ON CONFLICT DO NOTHING RETURNING seq
+                """
+        let inserted = try await db.raw(sql).first() != nil
         guard inserted else { return nil }
         return AuditEvent(
             id: e.id, tenantId: tenantId, sequence: seq, type: e.type, subject: e.subject, data: e.data,
