@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Synchronization
 
 /// The Enterprise dialect's short file-access signature: `<expUnix>.<base64url HMAC-SHA256(key, "<userNumber>.<expUnix>")>`,
 /// valid as long as the access token it came with. The key is derived per tenant from the master key.
@@ -8,11 +7,7 @@ public struct FileSignature: Sendable {
     private let masterKey: SymmetricKey
     let clock: any GatehouseClock
     /// Derived keys by tenant: every login signs one, and HKDF per call showed in profiles.
-    private let derived = DerivedKeys()
-
-    final class DerivedKeys: Sendable {
-        let keys = Mutex<[String: SymmetricKey]>([:])
-    }
+    private let derived = BoundedCache<SymmetricKey>(capacity: 10_000)
 
     public init(masterKey: [UInt8], clock: any GatehouseClock) {
         self.masterKey = SymmetricKey(data: masterKey)
@@ -20,14 +15,10 @@ public struct FileSignature: Sendable {
     }
 
     private func key(tenantId: String) -> SymmetricKey {
-        if let key = derived.keys.withLock({ $0[tenantId] }) { return key }
-        let key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: masterKey, info: Array("gatehouse file signature \(tenantId)".utf8), outputByteCount: 32)
-        derived.keys.withLock {
-            if $0.count >= 10_000 { $0.removeAll() }
-            $0[tenantId] = key
+        derived.value(tenantId) {
+            HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: masterKey, info: Array("gatehouse file signature \(tenantId)".utf8), outputByteCount: 32)
         }
-        return key
     }
 
     public func sign(tenantId: String, userNumber: Int64, expires: Date) -> String {

@@ -89,7 +89,7 @@ public struct ConfirmationService: Sendable {
         guard c.status == .pending else { throw Self.notPending(c.status) }
         try await bruteForce.check(tenantId: tenantId, kind: "confirm", account: deviceId, address: clientAddress)
         guard let device = try await store.device(tenantId: tenantId, id: deviceId), device.isActive, device.userId == c.userId,
-            let key = try? devices.keys.key(device.publicKey, algorithm: device.algorithm)
+            let key = try? devices.key(of: device)
         else { throw GatehouseError(.forbidden, "this device may not approve this confirmation") }
         guard key.verify(signature: signature, message: Array(c.challenge.utf8)) else {
             let locked = try await bruteForce.failed(tenantId: tenantId, kind: "confirm", account: deviceId, address: clientAddress)

@@ -1,27 +1,6 @@
 import Crypto
 import Foundation
-import Synchronization
 import _CryptoExtras
-
-/// Parsed device keys by their text: every device login and approval checks one, and parsing SPKI or PEM
-/// each time showed in profiles. Bounded: when full it starts over.
-public final class DeviceKeyCache: Sendable {
-    private let keys = Mutex<[String: DevicePublicKey]>([:])
-    private let capacity: Int
-
-    public init(capacity: Int = 10_000) { self.capacity = capacity }
-
-    public func key(_ text: String, algorithm: DeviceKeyAlgorithm) throws -> DevicePublicKey {
-        let id = algorithm.rawValue + ":" + text
-        if let key = keys.withLock({ $0[id] }) { return key }
-        let key = try DevicePublicKey(text, algorithm: algorithm)
-        keys.withLock {
-            if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
-            $0[id] = key
-        }
-        return key
-    }
-}
 
 /// The algorithms a device key may use (seed 004).
 public enum DeviceKeyAlgorithm: String, Sendable, CaseIterable, Codable {

@@ -15,7 +15,8 @@ public struct DeviceService: Sendable {
     let bruteForce: BruteForceGuard
     public let lastUsed: LastUsedRecorder
     let sealer: ChallengeSealer
-    let keys = DeviceKeyCache()
+    /// Parsed device keys by algorithm and text: parsing SPKI or PEM at every login showed in profiles.
+    let keys = BoundedCache<DevicePublicKey>(capacity: 10_000)
 
     static let loginPurpose = "device-login"
 
@@ -106,7 +107,7 @@ public struct DeviceService: Sendable {
         let candidates = try await store.activeDevices(tenantId: tenantId, fingerprint: c.subject, limit: Self.maxCandidates)
         var signer: Device?
         for device in candidates {
-            if let key = try? keys.key(device.publicKey, algorithm: device.algorithm),
+            if let key = try? key(of: device),
                 key.verify(signature: signature, message: message)
             {
                 signer = device
@@ -132,6 +133,12 @@ public struct DeviceService: Sendable {
             return (user, device, pair)
         } catch is SessionPreconditionFailed {
             throw Self.invalidChallenge
+        }
+    }
+
+    func key(of device: Device) throws -> DevicePublicKey {
+        try keys.value(device.algorithm.rawValue + ":" + device.publicKey) {
+            try DevicePublicKey(device.publicKey, algorithm: device.algorithm)
         }
     }
 

@@ -13,7 +13,8 @@ public struct PasskeyService: Sendable {
     let bruteForce: BruteForceGuard
     let publicURL: String
     let sealer: ChallengeSealer
-    let keys = COSEKeyCache()
+    /// Parsed credential keys by passkey id and key bytes: decoding CBOR at every login is waste.
+    let keys = BoundedCache<COSEKey>(capacity: 10_000)
 
     static let loginPurpose = "passkey-login"
     /// The sealed subject of a discoverable-credential login (no user named at the start).
@@ -208,7 +209,11 @@ public struct PasskeyService: Sendable {
         guard !passkey.cloneWarning else {
             throw GatehouseError(.unauthorized, "this passkey is blocked: its signature counter went backwards")
         }
-        let key = try keys.key(passkey)
+        let key = try keys.value(passkey.id + ":" + Base64URL.encode(passkey.publicKeyCBOR)) {
+            do { return try COSEKey(cbor: passkey.publicKeyCBOR) } catch {
+                throw GatehouseError(.internalError, "stored passkey key does not parse")
+            }
+        }
         let assertion: WebAuthnVerifier.Assertion
         do {
             assertion = try WebAuthnVerifier.verifyAssertion(

@@ -10,7 +10,9 @@ public struct IssuedAccessToken: Sendable {
 /// `tid`, `nbf`, `exp` and `kid` are all decided from the token and the tenant's key ring.
 public struct TokenService: Sendable {
     public let keys: KeyRingCache
-    let verified = VerifiedTokenCache(capacity: 20_000)
+    /// Tokens whose signature has been checked, keyed by the whole token text (so a token with the same
+    /// claims and another signature never matches).
+    let verified = BoundedCache<(claims: AccessTokenClaims, payload: [UInt8])>(capacity: 20_000)
     let clock: any GatehouseClock
     let random: any RandomSource
     let publicURL: String

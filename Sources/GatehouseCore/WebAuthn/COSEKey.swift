@@ -1,5 +1,4 @@
 import Crypto
-import Synchronization
 import _CryptoExtras
 
 /// A credential public key as COSE_Key (RFC 9052/9053): EC2 P-256 with ES256 (-7), OKP Ed25519 with EdDSA
@@ -68,25 +67,5 @@ public enum COSEKey: Sendable {
                 _RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: data),
                 padding: .insecurePKCS1v1_5)
         }
-    }
-}
-
-/// Parsed credential keys by passkey id and key bytes: a login verifies one, parsing CBOR and building
-/// the key each time is waste. Bounded: when full it starts over.
-final class COSEKeyCache: Sendable {
-    private let keys = Mutex<[String: COSEKey]>([:])
-
-    func key(_ passkey: Passkey) throws -> COSEKey {
-        let id = passkey.id + ":" + Base64URL.encode(passkey.publicKeyCBOR)
-        if let key = keys.withLock({ $0[id] }) { return key }
-        let key: COSEKey
-        do { key = try COSEKey(cbor: passkey.publicKeyCBOR) } catch {
-            throw GatehouseError(.internalError, "stored passkey key does not parse")
-        }
-        keys.withLock {
-            if $0.count >= 10_000 { $0.removeAll(keepingCapacity: true) }
-            $0[id] = key
-        }
-        return key
     }
 }
