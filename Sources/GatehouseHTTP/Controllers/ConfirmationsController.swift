@@ -85,11 +85,8 @@ struct ConfirmationsController {
         let user = try await callers.authenticate(request, tenant: tenant).user
         let id = try Validate.uuid(context.parameters.get("id"), "id")
         // The body is optional: an empty one rejects without a reason.
-        var reason: String?
-        if (request.headers[.contentLength].flatMap(Int.init) ?? 1) > 0, request.headers[.contentType] != nil {
-            let body = try await JSONBody.decode(RejectBody.self, from: request)
-            reason = try Validate.optional(body.reason, "reason", max: ConfirmationService.maxReasonLength)
-        }
+        let body = try await JSONBody.decodeIfPresent(RejectBody.self, from: request)
+        let reason = try Validate.optional(body?.reason, "reason", max: ConfirmationService.maxReasonLength)
         return outcome(try await engine.confirmations.reject(user: user, id: id, reason: reason))
     }
 }

@@ -39,6 +39,15 @@ struct WebAuthnController {
         return bytes
     }
 
+    /// The credential id of a PublicKeyCredential JSON: `type` public-key, `rawId` (or `id`) base64url,
+    /// and both the same when both are sent.
+    static func credentialId(type: String?, id: String?, rawId: String?) throws -> [UInt8] {
+        guard type == "public-key" else { throw GatehouseError.field("response.type", "must be public-key") }
+        let bytes = try Self.bytes(rawId ?? id, "response.rawId", max: AuthenticatorData.maxCredentialIdLength)
+        if let id, Base64URL.decode(id) != bytes { throw GatehouseError.field("response.id", "differs from rawId") }
+        return bytes
+    }
+
     struct EmailBody: Decodable { var email: String? }
 
     @Sendable func check(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -125,9 +134,7 @@ struct WebAuthnController {
         let body = try await JSONBody.decode(RegisterFinishBody.self, from: request)
         let challengeId = try Validate.uuid(body.sessionId, "sessionId")
         guard let r = body.response else { throw GatehouseError.field("response", "is required") }
-        guard r.type == "public-key" else { throw GatehouseError.field("response.type", "must be public-key") }
-        let rawId = try Self.bytes(r.rawId ?? r.id, "response.rawId", max: AuthenticatorData.maxCredentialIdLength)
-        if let id = r.id, Base64URL.decode(id) != rawId { throw GatehouseError.field("response.id", "differs from rawId") }
+        let rawId = try Self.credentialId(type: r.type, id: r.id, rawId: r.rawId)
         guard let inner = r.response else { throw GatehouseError.field("response.response", "is required") }
         let transports = (inner.transports ?? []).filter(Self.knownTransports.contains).prefix(6)
         let passkey = try await engine.passkeys.finishRegistration(
@@ -145,10 +152,7 @@ struct WebAuthnController {
     @Sendable func loginStart(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
         // The body is optional: without an email, a discoverable-credential login.
-        var email: String?
-        if request.headers[.contentType] != nil, (request.headers[.contentLength].flatMap(Int.init) ?? 1) > 0 {
-            email = try Validate.optional(try await JSONBody.decode(EmailBody.self, from: request).email, "email", max: 320)
-        }
+        let email = try Validate.optional(try await JSONBody.decodeIfPresent(EmailBody.self, from: request)?.email, "email", max: 320)
         let (sessionId, options) = try await engine.passkeys.beginLogin(tenant: tenant, email: email?.isEmpty == true ? nil : email)
         return Self.startAnswer(options, sessionId: sessionId)
     }
@@ -177,9 +181,7 @@ struct WebAuthnController {
         let body = try await JSONBody.decode(LoginFinishBody.self, from: request)
         let sessionId = try Validate.token(body.sessionId, "sessionId", max: 2048)
         guard let r = body.response else { throw GatehouseError.field("response", "is required") }
-        guard r.type == "public-key" else { throw GatehouseError.field("response.type", "must be public-key") }
-        let rawId = try Self.bytes(r.rawId ?? r.id, "response.rawId", max: AuthenticatorData.maxCredentialIdLength)
-        if let id = r.id, Base64URL.decode(id) != rawId { throw GatehouseError.field("response.id", "differs from rawId") }
+        let rawId = try Self.credentialId(type: r.type, id: r.id, rawId: r.rawId)
         guard let inner = r.response else { throw GatehouseError.field("response.response", "is required") }
         let handle = try inner.userHandle.map { try Self.bytes($0, "response.response.userHandle", max: 64) }
         let (user, pair) = try await engine.passkeys.finishLogin(

@@ -35,6 +35,15 @@ enum JSONBody {
         }
     }
 
+    /// For routes whose body is optional: nil when the request has no content type or a zero length,
+    /// else decoded (and checked) like any body.
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
+        guard request.headers[.contentType] != nil, (request.headers[.contentLength].flatMap(Int.init) ?? 1) > 0 else {
+            return nil
+        }
+        return try await decode(type, from: request)
+    }
+
     static func describe(_ error: DecodingError) -> GatehouseError {
         func path(_ keys: [any CodingKey]) -> String {
             keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
