@@ -24,6 +24,8 @@ public struct ChallengeSealer: Sendable {
     }
 
     static let version = "sc1"
+    /// How long every device and passkey challenge lives (CONTRACT 2.3), sealed or stored.
+    public static let lifetime: TimeInterval = 5 * 60
 
     private func mac(_ fields: [String]) -> String {
         Base64URL.encode(HMAC<SHA256>.authenticationCode(for: Array(fields.joined(separator: ".").utf8), using: key))

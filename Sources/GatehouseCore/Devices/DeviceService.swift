@@ -20,9 +20,6 @@ public struct DeviceService: Sendable {
 
     static let loginPurpose = "device-login"
 
-    public static let challengeLifetime: TimeInterval = 5 * 60
-    /// `rememberMe` on a device login: the refresh token lives this long (and its successors as long).
-    public static let rememberMeRefreshTTL: TimeInterval = 30 * 24 * 3600
     /// Devices tried for one fingerprint: a shared tablet may belong to a few users, never to many.
     static let maxCandidates = 8
 
@@ -58,7 +55,7 @@ public struct DeviceService: Sendable {
         let challenge = DeviceChallenge(
             id: random.uuidString(), tenantId: user.tenantId, purpose: .register, challenge: random.token(bytes: 32),
             fingerprint: r.fingerprint, userId: user.id, deviceId: deviceId, boundSessionId: sessionId, pending: pending,
-            expiresAt: now.addingTimeInterval(Self.challengeLifetime))
+            expiresAt: now.addingTimeInterval(ChallengeSealer.lifetime))
         try await store.insertDeviceChallenge(challenge)
         return challenge
     }
@@ -87,7 +84,7 @@ public struct DeviceService: Sendable {
     /// A login challenge for a fingerprint, sealed into its session id: nothing is looked up or stored,
     /// so known and unknown devices get the same answer in the same time.
     public func loginChallenge(tenantId: String, fingerprint: String) -> (sessionId: String, challenge: String, expiresAt: Date) {
-        let expiresAt = clock.now.addingTimeInterval(Self.challengeLifetime)
+        let expiresAt = clock.now.addingTimeInterval(ChallengeSealer.lifetime)
         let (id, challenge) = sealer.seal(tenantId: tenantId, purpose: Self.loginPurpose, subject: fingerprint, expiresAt: expiresAt)
         return (id, challenge, expiresAt)
     }
@@ -122,7 +119,7 @@ public struct DeviceService: Sendable {
             throw locked ?? Self.badSignature
         }
         var start = SessionService.Start(tenantId: tenantId, user: user, subject: user.id, level: .user, amr: ["hwk"])
-        if rememberMe { start.refreshTTL = Self.rememberMeRefreshTTL }
+        start.rememberMe = rememberMe
         start.event = events.draft(
             "auth.login", subject: user.id,
             data: ["method": .string("hwk"), "dialect": .string("enterprise"), "deviceId": .string(device.id)])

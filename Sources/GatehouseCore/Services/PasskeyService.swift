@@ -20,8 +20,6 @@ public struct PasskeyService: Sendable {
     /// The sealed subject of a discoverable-credential login (no user named at the start).
     static let anyUser = "*"
 
-    public static let challengeLifetime: TimeInterval = 5 * 60
-    public static let rememberMeRefreshTTL: TimeInterval = 30 * 24 * 3600
     public static let maxCredentialsPerUser = 50
 
     /// RegistrationResponseJSON's parts, bytes already base64url-decoded.
@@ -87,7 +85,7 @@ public struct PasskeyService: Sendable {
         let c = WebAuthnChallenge(
             id: random.uuidString(), tenantId: tenant.id, purpose: .register, challenge: random.token(bytes: 32),
             userId: user.id, boundSessionId: sessionId, name: name,
-            expiresAt: clock.now.addingTimeInterval(Self.challengeLifetime))
+            expiresAt: clock.now.addingTimeInterval(ChallengeSealer.lifetime))
         try await store.insertWebAuthnChallenge(c)
         let account = user.email ?? user.username ?? user.id
         let options: JSONValue = [
@@ -98,7 +96,7 @@ public struct PasskeyService: Sendable {
             ],
             "challenge": .string(c.challenge),
             "pubKeyCredParams": .array(COSEKey.supportedAlgorithms.map { ["type": "public-key", "alg": .number(Double($0))] }),
-            "timeout": .number(Self.challengeLifetime * 1000),
+            "timeout": .number(ChallengeSealer.lifetime * 1000),
             "excludeCredentials": .array(existing.map(Self.descriptor)),
             "authenticatorSelection": [
                 "residentKey": "preferred", "requireResidentKey": false,
@@ -163,9 +161,9 @@ public struct PasskeyService: Sendable {
         let rp = relyingParty(tenant)
         let (sessionId, challenge) = sealer.seal(
             tenantId: tenant.id, purpose: Self.loginPurpose, subject: subject,
-            expiresAt: clock.now.addingTimeInterval(Self.challengeLifetime))
+            expiresAt: clock.now.addingTimeInterval(ChallengeSealer.lifetime))
         let options: JSONValue = [
-            "challenge": .string(challenge), "timeout": .number(Self.challengeLifetime * 1000), "rpId": .string(rp.id),
+            "challenge": .string(challenge), "timeout": .number(ChallengeSealer.lifetime * 1000), "rpId": .string(rp.id),
             "allowCredentials": .array(allowed.map(Self.descriptor)),
             "userVerification": .string(rp.userVerificationRequired ? "required" : "preferred"),
         ]
@@ -229,7 +227,7 @@ public struct PasskeyService: Sendable {
         // by compare-and-set — of two assertions racing with one counter value only one logs in, and the
         // counter never moves without a session.
         var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["webauthn"])
-        if rememberMe { start.refreshTTL = Self.rememberMeRefreshTTL }
+        start.rememberMe = rememberMe
         start.event = events.draft(
             "auth.login", subject: user.id,
             data: ["method": "webauthn", "dialect": "enterprise", "passkeyId": .string(passkey.id)])

@@ -30,6 +30,8 @@ public struct SessionService: Sendable {
         public var scope: String? = nil
         public var accessTTL: TimeInterval? = nil
         public var refreshTTL: TimeInterval? = nil
+        /// A "remember me" login: refresh tokens live `rememberMeRefreshTTL` (and their successors as long).
+        public var rememberMe = false
         public var sessionLifetime: TimeInterval? = nil
         /// Recorded in the same transaction as the session.
         public var event: EventDraft? = nil
@@ -62,7 +64,8 @@ public struct SessionService: Sendable {
             expiresAt: now.addingTimeInterval(lifetime)
         )
         let refresh = newRefreshToken()
-        let refreshExpiry = min(now.addingTimeInterval(s.refreshTTL ?? config.refreshTokenTTL), session.expiresAt)
+        let refreshTTL = s.refreshTTL ?? (s.rememberMe ? Self.rememberMeRefreshTTL : config.refreshTokenTTL)
+        let refreshExpiry = min(now.addingTimeInterval(refreshTTL), session.expiresAt)
         let record = RefreshTokenRecord(
             hash: Digest.sha256Hex(refresh), tenantId: s.tenantId, sessionId: session.id, createdAt: now,
             expiresAt: refreshExpiry)
@@ -144,6 +147,8 @@ public struct SessionService: Sendable {
     }
 
     private func newRefreshToken() -> String { "rt_" + random.token(bytes: 32) }
+
+    public static let rememberMeRefreshTTL: TimeInterval = 30 * 24 * 3600
 
     public static let invalidRefresh = GatehouseError(.invalidToken, "Invalid or expired refresh token")
 }
