@@ -20,52 +20,43 @@ extension SQLStore: DeviceStore {
     }
 
     public func insertDeviceChallenge(_ c: DeviceChallenge) async throws {
+        let d = c.device
         try await write("insertDeviceChallenge") { db in
             try await db.raw(
                 """
                 INSERT INTO device_challenges (id, tenant_id, purpose, challenge, fingerprint, user_id, device_id,
                   bound_session_id, device_name, device_type, key_algorithm, public_key, expires_at)
-                VALUES (\(bind: c.id), \(bind: c.tenantId), \(bind: c.purpose.rawValue), \(bind: c.challenge),
-                  \(bind: c.fingerprint), \(bind: c.userId), \(bind: c.deviceId), \(bind: c.boundSessionId),
-                  \(bind: c.pending?.name), \(bind: c.pending?.type.rawValue), \(bind: c.pending?.algorithm.rawValue),
-                  \(bind: c.pending?.publicKey), \(bind: c.expiresAt.millis))
+                VALUES (\(bind: c.id), \(bind: c.tenantId), 'register', \(bind: c.challenge), \(bind: d.fingerprint),
+                  \(bind: d.userId), \(bind: d.id), \(bind: c.boundSessionId), \(bind: d.name), \(bind: d.type.rawValue),
+                  \(bind: d.algorithm.rawValue), \(bind: d.publicKey), \(bind: c.expiresAt.millis))
                 """
             ).run()
         }
     }
 
-    public func consumeDeviceChallenge(id: String, tenantId: String, purpose: DeviceChallenge.Purpose, at: Date) async throws
-        -> DeviceChallenge?
-    {
+    public func consumeDeviceChallenge(id: String, tenantId: String, at: Date) async throws -> DeviceChallenge? {
         try await write("consumeDeviceChallenge") { db in
             guard
                 let row = try await db.raw(
                     """
                     UPDATE device_challenges SET consumed_at = \(bind: at.millis)
-                    WHERE id = \(bind: id) AND tenant_id = \(bind: tenantId) AND purpose = \(bind: purpose.rawValue)
-                      AND consumed_at IS NULL
-                    RETURNING id, tenant_id, purpose, challenge, fingerprint, user_id, device_id, bound_session_id,
-                      device_name, device_type, key_algorithm, public_key, expires_at, consumed_at
+                    WHERE id = \(bind: id) AND tenant_id = \(bind: tenantId) AND purpose = 'register' AND consumed_at IS NULL
+                    RETURNING id, tenant_id, challenge, fingerprint, user_id, device_id, bound_session_id, device_name,
+                      device_type, key_algorithm, public_key, expires_at
                     """
-                ).first()
+                ).first(),
+                let userId = try row.optionalString("user_id"), let deviceId = try row.optionalString("device_id"),
+                let sessionId = try row.optionalString("bound_session_id"), let name = try row.optionalString("device_name"),
+                let type = try row.optionalString("device_type"), let alg = try row.optionalString("key_algorithm"),
+                let key = try row.optionalString("public_key")
             else { return nil }
-            var pending: Device?
-            if let deviceId = try row.optionalString("device_id"), let userId = try row.optionalString("user_id"),
-                let name = try row.optionalString("device_name"), let type = try row.optionalString("device_type"),
-                let alg = try row.optionalString("key_algorithm"), let key = try row.optionalString("public_key")
-            {
-                pending = Device(
-                    id: deviceId, tenantId: tenantId, userId: userId, fingerprint: try row.string("fingerprint"), name: name,
-                    type: DeviceType(rawValue: type) ?? .mobile, algorithm: DeviceKeyAlgorithm(rawValue: alg) ?? .ES256,
-                    publicKey: key, createdAt: at, updatedAt: at)
-            }
+            let device = Device(
+                id: deviceId, tenantId: tenantId, userId: userId, fingerprint: try row.string("fingerprint"), name: name,
+                type: DeviceType(rawValue: type) ?? .mobile, algorithm: DeviceKeyAlgorithm(rawValue: alg) ?? .ES256,
+                publicKey: key, createdAt: at, updatedAt: at)
             return DeviceChallenge(
-                id: try row.string("id"), tenantId: try row.string("tenant_id"),
-                purpose: DeviceChallenge.Purpose(rawValue: try row.string("purpose")) ?? purpose,
-                challenge: try row.string("challenge"), fingerprint: try row.string("fingerprint"),
-                userId: try row.optionalString("user_id"), deviceId: try row.optionalString("device_id"),
-                boundSessionId: try row.optionalString("bound_session_id"), pending: pending,
-                expiresAt: try row.date("expires_at"), consumedAt: try row.optionalDate("consumed_at"))
+                id: try row.string("id"), tenantId: tenantId, challenge: try row.string("challenge"),
+                boundSessionId: sessionId, device: device, expiresAt: try row.date("expires_at"))
         }
     }
 

@@ -27,31 +27,29 @@ extension SQLStore: WebAuthnStore {
             try await db.raw(
                 """
                 INSERT INTO webauthn_challenges (id, tenant_id, purpose, challenge, user_id, bound_session_id, name, expires_at)
-                VALUES (\(bind: c.id), \(bind: c.tenantId), \(bind: c.purpose.rawValue), \(bind: c.challenge), \(bind: c.userId),
+                VALUES (\(bind: c.id), \(bind: c.tenantId), 'register', \(bind: c.challenge), \(bind: c.userId),
                   \(bind: c.boundSessionId), \(bind: c.name), \(bind: c.expiresAt.millis))
                 """
             ).run()
         }
     }
 
-    public func consumeWebAuthnChallenge(id: String, tenantId: String, purpose: WebAuthnChallenge.Purpose, at: Date)
-        async throws -> WebAuthnChallenge?
-    {
+    public func consumeWebAuthnChallenge(id: String, tenantId: String, at: Date) async throws -> WebAuthnChallenge? {
         try await write("consumeWebAuthnChallenge") { db in
-            try await db.raw(
-                """
-                UPDATE webauthn_challenges SET consumed_at = \(bind: at.millis)
-                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantId) AND purpose = \(bind: purpose.rawValue)
-                  AND consumed_at IS NULL
-                RETURNING id, tenant_id, purpose, challenge, user_id, bound_session_id, name, expires_at
-                """
-            ).first().map { row in
-                WebAuthnChallenge(
-                    id: try row.string("id"), tenantId: try row.string("tenant_id"), purpose: purpose,
-                    challenge: try row.string("challenge"), userId: try row.optionalString("user_id"),
-                    boundSessionId: try row.optionalString("bound_session_id"), name: try row.optionalString("name"),
-                    expiresAt: try row.date("expires_at"))
-            }
+            guard
+                let row = try await db.raw(
+                    """
+                    UPDATE webauthn_challenges SET consumed_at = \(bind: at.millis)
+                    WHERE id = \(bind: id) AND tenant_id = \(bind: tenantId) AND purpose = 'register' AND consumed_at IS NULL
+                    RETURNING id, challenge, user_id, bound_session_id, name, expires_at
+                    """
+                ).first(),
+                let userId = try row.optionalString("user_id"), let sessionId = try row.optionalString("bound_session_id")
+            else { return nil }
+            return WebAuthnChallenge(
+                id: try row.string("id"), tenantId: tenantId, challenge: try row.string("challenge"), userId: userId,
+                boundSessionId: sessionId, name: try row.optionalString("name") ?? "Passkey",
+                expiresAt: try row.date("expires_at"))
         }
     }
 

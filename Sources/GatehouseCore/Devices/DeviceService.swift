@@ -53,9 +53,8 @@ public struct DeviceService: Sendable {
             algorithm: r.algorithm, publicKey: r.publicKey.trimmingCharacters(in: .whitespacesAndNewlines),
             createdAt: now, updatedAt: now)
         let challenge = DeviceChallenge(
-            id: random.uuidString(), tenantId: user.tenantId, purpose: .register, challenge: random.token(bytes: 32),
-            fingerprint: r.fingerprint, userId: user.id, deviceId: deviceId, boundSessionId: sessionId, pending: pending,
-            expiresAt: now.addingTimeInterval(ChallengeSealer.lifetime))
+            id: random.uuidString(), tenantId: user.tenantId, challenge: random.token(bytes: 32), boundSessionId: sessionId,
+            device: pending, expiresAt: now.addingTimeInterval(ChallengeSealer.lifetime))
         try await store.insertDeviceChallenge(challenge)
         return challenge
     }
@@ -64,9 +63,10 @@ public struct DeviceService: Sendable {
         -> Device
     {
         let now = clock.now
-        guard let c = try await store.consumeDeviceChallenge(id: challengeId, tenantId: user.tenantId, purpose: .register, at: now),
-            c.userId == user.id, c.boundSessionId == sessionId, c.expiresAt > now, let pending = c.pending
+        guard let c = try await store.consumeDeviceChallenge(id: challengeId, tenantId: user.tenantId, at: now),
+            c.device.userId == user.id, c.boundSessionId == sessionId, c.expiresAt > now
         else { throw Self.invalidChallenge }
+        let pending = c.device
         let key = try DevicePublicKey(pending.publicKey, algorithm: pending.algorithm)
         guard key.verify(signature: signature, message: Array(c.challenge.utf8)) else {
             await events.record("device.registration_failed", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(pending.id)])

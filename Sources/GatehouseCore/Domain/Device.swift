@@ -44,40 +44,23 @@ public struct Device: Sendable, Equatable {
 }
 
 /// A device-registration challenge: single-use, five minutes, bound to its own id (the `sessionId` clients
-/// see), its tenant, the user, their session and the key that is to be registered. (Login challenges are
-/// sealed, not stored.)
+/// see), its tenant, the user's session and the device — with the key — that is to be registered. (Login
+/// challenges are sealed, not stored.)
 public struct DeviceChallenge: Sendable, Equatable {
-    /// Only registrations are stored; login challenges are sealed (`ChallengeSealer`).
-    public enum Purpose: String, Sendable { case register }
-
     public var id: String
     public var tenantId: String
-    public var purpose: Purpose
     public var challenge: String
-    public var fingerprint: String
-    public var userId: String?
-    public var deviceId: String?
-    public var boundSessionId: String?
-    /// The device as it will be registered (registration only).
-    public var pending: Device?
+    public var boundSessionId: String
+    /// The device as it will be registered: its user, fingerprint, id and key.
+    public var device: Device
     public var expiresAt: Date
-    public var consumedAt: Date?
 
-    public init(
-        id: String, tenantId: String, purpose: Purpose, challenge: String, fingerprint: String, userId: String? = nil,
-        deviceId: String? = nil, boundSessionId: String? = nil, pending: Device? = nil, expiresAt: Date,
-        consumedAt: Date? = nil
-    ) {
+    public init(id: String, tenantId: String, challenge: String, boundSessionId: String, device: Device, expiresAt: Date) {
         self.id = id
         self.tenantId = tenantId
-        self.purpose = purpose
         self.challenge = challenge
-        self.fingerprint = fingerprint
-        self.userId = userId
-        self.deviceId = deviceId
         self.boundSessionId = boundSessionId
-        self.pending = pending
+        self.device = device
         self.expiresAt = expiresAt
-        self.consumedAt = consumedAt
     }
 }

@@ -54,24 +54,19 @@ public struct Passkey: Sendable, Equatable {
 /// A passkey registration in progress: its challenge, single-use, five minutes, bound to the user's
 /// session and to the name the passkey will get. (Login ceremonies are sealed, not stored.)
 public struct WebAuthnChallenge: Sendable, Equatable {
-    /// Only registrations are stored; login challenges are sealed (`ChallengeSealer`).
-    public enum Purpose: String, Sendable { case register }
     public var id: String
     public var tenantId: String
-    public var purpose: Purpose
     public var challenge: String
-    public var userId: String?
-    public var boundSessionId: String?
-    public var name: String?
+    public var userId: String
+    public var boundSessionId: String
+    public var name: String
     public var expiresAt: Date
 
     public init(
-        id: String, tenantId: String, purpose: Purpose, challenge: String, userId: String?, boundSessionId: String?,
-        name: String?, expiresAt: Date
+        id: String, tenantId: String, challenge: String, userId: String, boundSessionId: String, name: String, expiresAt: Date
     ) {
         self.id = id
         self.tenantId = tenantId
-        self.purpose = purpose
         self.challenge = challenge
         self.userId = userId
         self.boundSessionId = boundSessionId

@@ -83,8 +83,8 @@ public struct PasskeyService: Sendable {
         }
         let rp = relyingParty(tenant)
         let c = WebAuthnChallenge(
-            id: random.uuidString(), tenantId: tenant.id, purpose: .register, challenge: random.token(bytes: 32),
-            userId: user.id, boundSessionId: sessionId, name: name,
+            id: random.uuidString(), tenantId: tenant.id, challenge: random.token(bytes: 32), userId: user.id,
+            boundSessionId: sessionId, name: name,
             expiresAt: clock.now.addingTimeInterval(ChallengeSealer.lifetime))
         try await store.insertWebAuthnChallenge(c)
         let account = user.email ?? user.username ?? user.id
@@ -111,7 +111,7 @@ public struct PasskeyService: Sendable {
         tenant: Tenant, user: User, sessionId: String, challengeId: String, response: RegistrationResponse
     ) async throws -> Passkey {
         let now = clock.now
-        guard let c = try await store.consumeWebAuthnChallenge(id: challengeId, tenantId: tenant.id, purpose: .register, at: now),
+        guard let c = try await store.consumeWebAuthnChallenge(id: challengeId, tenantId: tenant.id, at: now),
             c.userId == user.id, c.boundSessionId == sessionId, c.expiresAt > now
         else { throw Self.invalidCeremony }
         let verified: WebAuthnVerifier.NewCredential
@@ -129,7 +129,7 @@ public struct PasskeyService: Sendable {
         }
         let passkey = Passkey(
             id: random.uuidString(), tenantId: tenant.id, userId: user.id,
-            credentialId: Base64URL.encode(verified.credentialId), name: c.name ?? "Passkey",
+            credentialId: Base64URL.encode(verified.credentialId), name: c.name,
             publicKeyCBOR: verified.publicKeyCBOR, algorithm: verified.algorithm, signCount: verified.signCount,
             aaguid: Digest.hex(verified.aaguid), transports: response.transports, backupEligible: verified.backupEligible,
             backedUp: verified.backedUp, attestationFormat: verified.format, attestationType: verified.attestationType,

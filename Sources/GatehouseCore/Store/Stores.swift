@@ -219,10 +219,9 @@ public protocol HealthStore: Sendable {
 /// Devices with their keys and the challenges they sign.
 public protocol DeviceStore: Sendable {
     func insertDeviceChallenge(_ challenge: DeviceChallenge) async throws
-    /// Spends the challenge once (for its tenant and purpose): returns it when this call spent it, expired or
+    /// Spends a registration challenge once (for its tenant): returns it when this call spent it, expired or
     /// not, and nil when it is unknown or already spent.
-    func consumeDeviceChallenge(id: String, tenantId: String, purpose: DeviceChallenge.Purpose, at: Date) async throws
-        -> DeviceChallenge?
+    func consumeDeviceChallenge(id: String, tenantId: String, at: Date) async throws -> DeviceChallenge?
     func device(tenantId: String, id: String) async throws -> Device?
     func device(tenantId: String, userId: String, fingerprint: String) async throws -> Device?
     /// Active devices of any user of the tenant with this fingerprint (a shared tablet may hold several).
@@ -269,9 +268,8 @@ public protocol PushOutboxStore: Sendable {
 /// Passkeys and their ceremonies.
 public protocol WebAuthnStore: Sendable {
     func insertWebAuthnChallenge(_ challenge: WebAuthnChallenge) async throws
-    /// Spends the challenge once (for its tenant and purpose): returns it when this call spent it.
-    func consumeWebAuthnChallenge(id: String, tenantId: String, purpose: WebAuthnChallenge.Purpose, at: Date) async throws
-        -> WebAuthnChallenge?
+    /// Spends a registration challenge once (for its tenant): returns it when this call spent it.
+    func consumeWebAuthnChallenge(id: String, tenantId: String, at: Date) async throws -> WebAuthnChallenge?
     /// False when the tenant already has this credential id (step 26 of §7.1).
     func insertPasskey(_ passkey: Passkey) async throws -> Bool
     func passkey(tenantId: String, credentialId: String) async throws -> Passkey?

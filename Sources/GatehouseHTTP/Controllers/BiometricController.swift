@@ -87,7 +87,7 @@ struct BiometricController {
             user: user, sessionId: sessionId)
         var w = JSONWriter()
         w.field("challenge", c.challenge)
-        w.field("deviceId", c.deviceId)
+        w.field("deviceId", c.device.id)
         w.field("expiresAt", c.expiresAt.rfc3339)
         w.field("sessionId", c.id)
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
