@@ -80,7 +80,7 @@ public final class Engine: Sendable {
             pushEnabled: config.pushEnabled, pushWakeup: Wakeup())
         passkeys = PasskeyService(
             store: store, sessions: sessions, clock: clock, random: random, events: events, bruteForce: bruteForce,
-            publicURL: config.publicURL, sealer: sealer)
+            defaults: RelyingParty.Defaults(publicURL: config.publicURL), sealer: sealer)
     }
 
     static let systemKeySetting = "system_api_key_sha256"

@@ -11,7 +11,7 @@ public struct PasskeyService: Sendable {
     let random: any RandomSource
     let events: EventRecorder
     let bruteForce: BruteForceGuard
-    let publicURL: String
+    let defaults: RelyingParty.Defaults
     let sealer: ChallengeSealer
     /// Parsed credential keys by passkey id and key bytes: decoding CBOR at every login is waste.
     let keys = BoundedCache<COSEKey>(capacity: 10_000)
@@ -52,7 +52,7 @@ public struct PasskeyService: Sendable {
         }
     }
 
-    public func relyingParty(_ tenant: Tenant) -> RelyingParty { RelyingParty(tenant: tenant, publicURL: publicURL) }
+    public func relyingParty(_ tenant: Tenant) -> RelyingParty { RelyingParty(tenant: tenant, defaults: defaults) }
 
     /// The user handle (user.id of the options): the user's opaque id, never an email (§14.6.1).
     public static func userHandle(_ user: User) -> [UInt8] { Array(user.id.utf8) }

@@ -69,18 +69,29 @@ public struct RelyingParty: Sendable, Equatable {
         self.attestation = attestation
     }
 
-    /// The tenant's settings over defaults from the public URL (`https://auth.example.com` → rpId
-    /// `auth.example.com`, that origin allowed).
-    public init(tenant: Tenant, publicURL: String) {
+    /// What an unconfigured tenant gets, from the server's public URL (`https://auth.example.com` → rpId
+    /// `auth.example.com`, that origin allowed); parsed once, not at every ceremony.
+    public struct Defaults: Sendable, Equatable {
+        public var rpId: String
+        public var origin: String
+
+        public init(publicURL: String) {
+            let url = URLComponents(string: publicURL)
+            rpId = url?.host ?? "localhost"
+            if let url, let scheme = url.scheme, let host = url.host {
+                origin = "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+            } else {
+                origin = publicURL
+            }
+        }
+    }
+
+    /// The tenant's settings over the defaults.
+    public init(tenant: Tenant, defaults: Defaults) {
         let s = tenant.webauthn ?? WebAuthnSettings()
-        let url = URLComponents(string: publicURL)
-        let defaultOrigin: String = {
-            guard let url, let scheme = url.scheme, let host = url.host else { return publicURL }
-            return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
-        }()
-        id = s.rpId ?? url?.host ?? "localhost"
+        id = s.rpId ?? defaults.rpId
         name = s.rpName ?? tenant.projectName
-        origins = s.origins ?? [defaultOrigin]
+        origins = s.origins ?? [defaults.origin]
         userVerificationRequired = s.userVerification == .required
         attestation = s.attestation ?? .none
     }
