@@ -261,7 +261,7 @@ public protocol PushOutboxStore: Sendable {
     func reschedulePush(id: Int64, at: Date, error: String) async throws
     /// Gives up on a message for good (`failed`, or `dropped` for a token FCM no longer knows).
     func closePush(id: Int64, status: String, error: String) async throws
-    /// Message counts by status (for metrics and tests).
+    /// Message counts by status (what an operator or a test checks the outbox with).
     func pushCounts() async throws -> [String: Int]
 }
 

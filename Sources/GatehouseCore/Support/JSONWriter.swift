@@ -28,6 +28,11 @@ public struct JSONWriter {
         bytes.append(contentsOf: String(v).utf8)
     }
 
+    public mutating func field(_ k: String, _ v: Bool) {
+        key(k)
+        bytes.append(contentsOf: (v ? "true" : "false").utf8)
+    }
+
     public mutating func field(_ k: String, _ v: [String]) {
         key(k)
         bytes.append(UInt8(ascii: "["))

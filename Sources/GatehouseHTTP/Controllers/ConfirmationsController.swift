@@ -57,7 +57,7 @@ struct ConfirmationsController {
         var w = JSONWriter()
         w.field("confirmationId", c.id)
         w.field("status", c.status.rawValue)
-        w.field("success", json: Array("true".utf8))
+        w.field("success", true)
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 

@@ -43,13 +43,13 @@ struct EnterpriseAuthController {
             // The password alone opens nothing: a 5-minute token usable only at the OTP paths.
             let (pending, registerOtp) = try await engine.mfa.beginPending(tenantId: tenant.id, user: user)
             var w = JSONWriter()
-            w.field("registerOtp", json: Array((registerOtp ? "true" : "false").utf8))
+            w.field("registerOtp", registerOtp)
             w.field("token", pending)
             return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
         }
         let pair = try await engine.sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd"], dialect: "enterprise")
         var w = JSONWriter()
-        w.field("registerOtp", json: Array("false".utf8))
+        w.field("registerOtp", false)
         w.field("token", pair.accessToken)
         w.field("tokens", json: tokens(pair, user: user, tenantId: tenant.id))
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
@@ -193,7 +193,7 @@ struct EnterpriseAuthController {
             tenantId: tenant.id, userNumber: userId, otp: otp, clientAddress: clientAddress.address(request, context: context))
         var w = JSONWriter()
         w.field("userId", userId)
-        w.field("valid", json: Array((valid ? "true" : "false").utf8))
+        w.field("valid", valid)
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 

@@ -33,7 +33,7 @@ struct EnterpriseTokens {
     /// `{success: true, tokens: Tokens}`, the answer of the device and passkey logins.
     func success(_ pair: TokenPair, user: User, tenantId: String) -> [UInt8] {
         var w = JSONWriter()
-        w.field("success", json: Array("true".utf8))
+        w.field("success", true)
         w.field("tokens", json: json(pair, user: user, tenantId: tenantId))
         return w.finished()
     }
