@@ -37,6 +37,7 @@ public func openDatabase(_ url: DatabaseURL, logger: Logger) async throws -> any
 final class SQLiteDatabaseDriver: Database {
     let kind = SQLDialectKind.sqlite
     private let writer: AsyncPool<SQLiteConnection>
+    private let writerThread = ThreadExecutor(name: "sqlite-writer")
     private let readers: AsyncPool<SQLiteConnection>
     private let logger: Logger
 
@@ -69,27 +70,33 @@ final class SQLiteDatabaseDriver: Database {
         try await readers.with { try await body(SQLiteSQLDatabase(connection: $0, logger: logger)) }
     }
 
+    // Writes run on the writer's own thread (see ThreadExecutor); the caller resumes on its own executor.
     func writeAutocommit<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await writer.with { try await body(SQLiteSQLDatabase(connection: $0, logger: logger)) }
+        try await withTaskExecutorPreference(writerThread) {
+            try await writer.with { try await body(SQLiteSQLDatabase(connection: $0, logger: logger)) }
+        }
     }
 
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await writer.with { conn in
-            let db = SQLiteSQLDatabase(connection: conn, logger: logger)
-            try await db.raw("BEGIN IMMEDIATE").run()
-            do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
+        try await withTaskExecutorPreference(writerThread) {
+            try await writer.with { conn in
+                let db = SQLiteSQLDatabase(connection: conn, logger: logger)
+                try await db.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
             }
         }
     }
 
     func shutdown() async {
         for c in writer.all + readers.all { c.close() }
+        writerThread.shutdown()
     }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-import GatehouseStore
+@testable import GatehouseStore
 import Logging
 import SQLKit
 import Testing
@@ -53,4 +53,38 @@ import Testing
             #expect(try await db.read { try await $0.raw("SELECT k FROM u").all() }.count == 1)
         }
     }
+
+    /// Every write runs on the writer's own thread, one at a time: concurrent read-modify-write
+    /// transactions lose no update.
+    @Test func writesRunOneAtATimeOnTheWritersThread() async throws {
+        try await Self.withDatabase { db in
+            try await db.write { try await $0.raw("CREATE TABLE c (n BIGINT NOT NULL)").run() }
+            try await db.write { try await $0.raw("INSERT INTO c VALUES (0)").run() }
+            let threads = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<200 {
+                    group.addTask {
+                        try await db.transaction { db in
+                            let n = try #require(try await db.raw("SELECT n FROM c").first()).decode(column: "n", as: Int64.self)
+                            try await db.raw("UPDATE c SET n = \(bind: n + 1)").run()
+                            return currentThreadName()
+                        }
+                    }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(threads == ["sqlite-writer"])
+            let n = try await db.read { try await $0.raw("SELECT n FROM c").first()?.decode(column: "n", as: Int64.self) }
+            #expect(n == 200)
+        }
+    }
+
+    /// A job that reaches the writer's executor after shutdown still runs (elsewhere) instead of hanging.
+    @Test func theWritersExecutorHandsJobsOnAfterShutdown() async {
+        let executor = ThreadExecutor(name: "t-executor")
+        #expect(await withTaskExecutorPreference(executor) { currentThreadName() } == "t-executor")
+        executor.shutdown()
+        #expect(await withTaskExecutorPreference(executor) { 42 } == 42)
+    }
 }
+
+private func currentThreadName() -> String { Thread.current.name ?? "" }
