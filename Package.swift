@@ -33,6 +33,7 @@ let package = Package(
     targets: [
         // The system SQLite (libsqlite3-dev, part of this machine image and of Debian's Swift setups).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "GatehouseCore",
             dependencies: [
@@ -81,6 +82,7 @@ let package = Package(
         .target(
             name: "GatehouseCLI",
             dependencies: [
+                "CMalloc",
                 "GatehouseCore",
                 "GatehouseStore",
                 "GatehouseHTTP",

@@ -27,6 +27,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Listen port (GATEHOUSE_PORT)") var port: Int?
 
     func run() async throws {
+        tuneMalloc()
         let logger = common.logger()
         let configuration = try common.configuration(host: host, port: port)
         let runtime = try await GatehouseRuntime.open(configuration: configuration, logger: logger)
