@@ -39,12 +39,15 @@ final class SQLiteDatabaseDriver: Database {
     private let writer: AsyncPool<SQLiteConnection>
     private let writerThread = ThreadExecutor(name: "sqlite-writer")
     private let readers: AsyncPool<SQLiteConnection>
+    let checkpointer: Checkpointer
     private let logger: Logger
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: Checkpointer, logger: Logger) {
         self.writer = AsyncPool([writer])
         self.readers = AsyncPool(readers)
+        self.checkpointer = checkpointer
         self.logger = logger
+        writer.onWALCommit { [checkpointer] in checkpointer.committed(walPages: $0) }
     }
 
     static func open(path: String, logger: Logger, readerCount: Int = 2) async throws -> SQLiteDatabaseDriver {
@@ -63,7 +66,8 @@ final class SQLiteDatabaseDriver: Database {
         try writer.execute("PRAGMA journal_mode = WAL", []) { _ in }
         var readers: [SQLiteConnection] = []
         for _ in 0..<readerCount { readers.append(try connect()) }
-        return SQLiteDatabaseDriver(writer: writer, readers: readers, logger: logger)
+        let checkpointer = Checkpointer(connection: try connect(), logger: logger)
+        return SQLiteDatabaseDriver(writer: writer, readers: readers, checkpointer: checkpointer, logger: logger)
     }
 
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
@@ -95,6 +99,7 @@ final class SQLiteDatabaseDriver: Database {
     }
 
     func shutdown() async {
+        checkpointer.shutdown()
         for c in writer.all + readers.all { c.close() }
         writerThread.shutdown()
     }

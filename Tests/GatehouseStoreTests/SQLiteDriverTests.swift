@@ -78,6 +78,24 @@ import Testing
         }
     }
 
+    /// Commits do not checkpoint: once the WAL passes its threshold, the checkpointer's own thread and
+    /// connection copy it back, and every row stays readable.
+    @Test func theWALIsCheckpointedOffTheWriter() async throws {
+        try await Self.withDatabase { db in
+            let driver = try #require(db as? SQLiteDatabaseDriver)
+            try await db.write { try await $0.raw("CREATE TABLE big (v TEXT NOT NULL)").run() }
+            let value = String(repeating: "x", count: 16 * 1024)
+            for _ in 0..<(Checkpointer.walPages / 4 + 50) {
+                try await db.transaction { try await $0.raw("INSERT INTO big VALUES (\(bind: value))").run() }
+            }
+            let deadline = Date().addingTimeInterval(10)
+            while driver.checkpointer.completed == 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(driver.checkpointer.completed > 0)
+            let count = try await db.read { try await $0.raw("SELECT COUNT(*) AS n FROM big").first()?.decode(column: "n", as: Int64.self) }
+            #expect(count == Int64(Checkpointer.walPages / 4 + 50))
+        }
+    }
+
     /// A job that reaches the writer's executor after shutdown still runs (elsewhere) instead of hanging.
     @Test func theWritersExecutorHandsJobsOnAfterShutdown() async {
         let executor = ThreadExecutor(name: "t-executor")

@@ -26,6 +26,12 @@ final class SQLiteConnection: Sendable {
     private struct State {
         var db: OpaquePointer?
         var statements: [String: OpaquePointer] = [:]
+        var walHook: WALHook?
+    }
+
+    private final class WALHook: Sendable {
+        let handler: @Sendable (Int) -> Void
+        init(_ handler: @escaping @Sendable (Int) -> Void) { self.handler = handler }
     }
 
     private let state: Mutex<State>
@@ -109,12 +115,29 @@ final class SQLiteConnection: Sendable {
         }
     }
 
+    /// Calls `handler` after each commit with the number of pages in the WAL, on the committing thread
+    /// while this connection is still busy (it must not use the connection). This replaces SQLite's own
+    /// checkpoint-on-commit, which is a WAL hook too.
+    func onWALCommit(_ handler: @escaping @Sendable (Int) -> Void) {
+        let hook = WALHook(handler)
+        state.withLock { state in
+            state.walHook = hook
+            sqlite3_wal_hook(
+                state.db,
+                { context, _, _, pages in
+                    if let context { Unmanaged<WALHook>.fromOpaque(context).takeUnretainedValue().handler(Int(pages)) }
+                    return SQLITE_OK
+                }, Unmanaged.passUnretained(hook).toOpaque())
+        }
+    }
+
     func close() {
         state.withLock { state in
             for (_, s) in state.statements { sqlite3_finalize(s) }
             state.statements.removeAll()
             sqlite3_close_v2(state.db)
             state.db = nil
+            state.walHook = nil
         }
     }
 
