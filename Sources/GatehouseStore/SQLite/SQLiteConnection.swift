@@ -25,8 +25,14 @@ struct SQLiteFailure: Error, CustomStringConvertible {
 final class SQLiteConnection: Sendable {
     private struct State {
         var db: OpaquePointer?
-        var statements: [String: OpaquePointer] = [:]
+        var statements: [String: Prepared] = [:]
         var walHook: WALHook?
+    }
+
+    /// A cached statement with its result columns, named once rather than at every execution.
+    private struct Prepared {
+        var statement: OpaquePointer
+        var columns: SQLiteColumns
     }
 
     private final class WALHook: Sendable {
@@ -50,23 +56,26 @@ final class SQLiteConnection: Sendable {
         state = Mutex(State(db: db))
     }
 
-    /// Runs one statement, calling `onRow` with each result row's columns.
-    func execute(_ sql: String, _ binds: [SQLiteValue], onRow: ([String: SQLiteValue]) throws -> Void) throws {
+    /// Runs one statement, calling `onRow` with each result row.
+    func execute(_ sql: String, _ binds: [SQLiteValue], onRow: (SQLiteRow) throws -> Void) throws {
         try state.withLock { state in
             guard let db = state.db else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "connection closed") }
             let statement: OpaquePointer
+            let columns: SQLiteColumns
             if let cached = state.statements[sql] {
-                statement = cached
+                (statement, columns) = (cached.statement, cached.columns)
             } else {
                 var prepared: OpaquePointer?
                 let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
                 guard rc == SQLITE_OK, let prepared else { throw Self.failure(db, rc) }
                 if state.statements.count > 256 {
-                    for (_, s) in state.statements { sqlite3_finalize(s) }
+                    for (_, p) in state.statements { sqlite3_finalize(p.statement) }
                     state.statements.removeAll()
                 }
-                state.statements[sql] = prepared
                 statement = prepared
+                columns = SQLiteColumns(
+                    names: (0..<sqlite3_column_count(prepared)).map { String(cString: sqlite3_column_name(prepared, $0)) })
+                state.statements[sql] = Prepared(statement: prepared, columns: columns)
             }
             defer {
                 sqlite3_reset(statement)
@@ -85,14 +94,13 @@ final class SQLiteConnection: Sendable {
                 }
                 guard rc == SQLITE_OK else { throw Self.failure(db, rc) }
             }
-            let columnCount = sqlite3_column_count(statement)
-            var names: [String] = []
-            for c in 0..<columnCount { names.append(String(cString: sqlite3_column_name(statement, c))) }
+            let columnCount = Int32(columns.names.count)
             while true {
                 let rc = sqlite3_step(statement)
                 if rc == SQLITE_DONE { break }
                 guard rc == SQLITE_ROW else { throw Self.failure(db, rc) }
-                var row: [String: SQLiteValue] = [:]
+                var values: [SQLiteValue] = []
+                values.reserveCapacity(Int(columnCount))
                 for c in 0..<columnCount {
                     let value: SQLiteValue
                     switch sqlite3_column_type(statement, c) {
@@ -108,9 +116,9 @@ final class SQLiteConnection: Sendable {
                         }
                     default: value = .null
                     }
-                    row[names[Int(c)]] = value
+                    values.append(value)
                 }
-                try onRow(row)
+                try onRow(SQLiteRow(columns: columns, values: values))
             }
         }
     }
@@ -133,7 +141,7 @@ final class SQLiteConnection: Sendable {
 
     func close() {
         state.withLock { state in
-            for (_, s) in state.statements { sqlite3_finalize(s) }
+            for (_, p) in state.statements { sqlite3_finalize(p.statement) }
             state.statements.removeAll()
             sqlite3_close_v2(state.db)
             state.db = nil

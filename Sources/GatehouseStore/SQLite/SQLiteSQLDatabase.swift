@@ -29,7 +29,7 @@ struct SQLiteSQLDatabase: SQLDatabase {
     private func run(_ query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) throws {
         let (sql, binds) = serialize(query)
         let values = try binds.map(SQLiteBind.value(of:))
-        try connection.execute(sql, values) { onRow(SQLiteRow(columns: $0)) }
+        try connection.execute(sql, values) { onRow($0) }
     }
 }
 
@@ -75,21 +75,35 @@ enum SQLiteBind {
     }
 }
 
+/// A statement's result columns, shared by all its rows.
+final class SQLiteColumns: Sendable {
+    let names: [String]
+    let index: [String: Int]
+
+    init(names: [String]) {
+        self.names = names
+        // A name given twice (a join without aliases) means its last column.
+        index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { _, last in last })
+    }
+}
+
 /// One result row; decoding goes through a single-value decoder so `Optional` and plain types both work.
 struct SQLiteRow: SQLRow {
-    let columns: [String: SQLiteValue]
+    let columns: SQLiteColumns
+    let values: [SQLiteValue]
 
-    var allColumns: [String] { Array(columns.keys) }
-    func contains(column: String) -> Bool { columns[column] != nil }
+    var allColumns: [String] { columns.names }
+    func contains(column: String) -> Bool { columns.index[column] != nil }
 
-    func decodeNil(column: String) throws -> Bool {
-        guard let v = columns[column] else { throw missing(column) }
-        return v == .null
+    private func value(_ column: String) throws -> SQLiteValue {
+        guard let i = columns.index[column] else { throw missing(column) }
+        return values[i]
     }
 
+    func decodeNil(column: String) throws -> Bool { try value(column) == .null }
+
     func decode<D: Decodable>(column: String, as: D.Type) throws -> D {
-        guard let v = columns[column] else { throw missing(column) }
-        return try D(from: ValueDecoder(value: v, codingPath: [SQLiteColumnKey(stringValue: column)]))
+        try D(from: ValueDecoder(value: try value(column), codingPath: [SQLiteColumnKey(stringValue: column)]))
     }
 
     private func missing(_ column: String) -> DecodingError {
