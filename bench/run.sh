@@ -37,6 +37,8 @@ SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
+# A server left on the port would answer in place of this one and every figure would be its.
+if curl -s -o /dev/null "$BASE/health/live"; then echo "something already listens on port $PORT" >&2; exit 1; fi
 start_ns=$(date +%s%N)
 GATEHOUSE_SYSTEM_API_KEY="$SYSTEM_KEY" GATEHOUSE_DATA_DIR="$WORK/data" GATEHOUSE_LOG_LEVEL=warning \
   "$BIN" serve --port "$PORT" > "$WORK/server.log" 2>&1 &
