@@ -36,8 +36,8 @@ final class SQLiteConnection: Sendable {
     }
 
     private final class WALHook: Sendable {
-        let handler: @Sendable (Int) -> Void
-        init(_ handler: @escaping @Sendable (Int) -> Void) { self.handler = handler }
+        let handler: @Sendable (Int) -> Bool
+        init(_ handler: @escaping @Sendable (Int) -> Bool) { self.handler = handler }
     }
 
     private let state: Mutex<State>
@@ -124,16 +124,19 @@ final class SQLiteConnection: Sendable {
     }
 
     /// Calls `handler` after each commit with the number of pages in the WAL, on the committing thread
-    /// while this connection is still busy (it must not use the connection). This replaces SQLite's own
-    /// checkpoint-on-commit, which is a WAL hook too.
-    func onWALCommit(_ handler: @escaping @Sendable (Int) -> Void) {
+    /// while this connection is still busy (it must not use the connection); when it answers true, this
+    /// connection checkpoints there and then. This replaces SQLite's own checkpoint-on-commit, which is a
+    /// WAL hook too.
+    func onWALCommit(_ handler: @escaping @Sendable (Int) -> Bool) {
         let hook = WALHook(handler)
         state.withLock { state in
             state.walHook = hook
             sqlite3_wal_hook(
                 state.db,
-                { context, _, _, pages in
-                    if let context { Unmanaged<WALHook>.fromOpaque(context).takeUnretainedValue().handler(Int(pages)) }
+                { context, db, name, pages in
+                    if let context, Unmanaged<WALHook>.fromOpaque(context).takeUnretainedValue().handler(Int(pages)) {
+                        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                    }
                     return SQLITE_OK
                 }, Unmanaged.passUnretained(hook).toOpaque())
         }
