@@ -27,6 +27,21 @@ extension Database {
     }
 }
 
+/// `body` between `begin` and COMMIT; an error rolls it back and is rethrown.
+private func inTransaction<T: Sendable>(
+    _ db: any SQLDatabase, begin: SQLQueryString, _ body: (any SQLDatabase) async throws -> T
+) async throws -> T {
+    try await db.raw(begin).run()
+    do {
+        let result = try await body(db)
+        try await db.raw("COMMIT").run()
+        return result
+    } catch {
+        try? await db.raw("ROLLBACK").run()
+        throw error
+    }
+}
+
 public func openDatabase(_ url: DatabaseURL, logger: Logger) async throws -> any Database {
     switch url {
     case .sqlite(let path): try await SQLiteDatabaseDriver.open(path: path, logger: logger)
@@ -84,16 +99,7 @@ final class SQLiteDatabaseDriver: Database {
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await withTaskExecutorPreference(writerThread) {
             try await writer.with { conn in
-                let db = SQLiteSQLDatabase(connection: conn, logger: logger)
-                try await db.raw("BEGIN IMMEDIATE").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
+                try await inTransaction(SQLiteSQLDatabase(connection: conn, logger: logger), begin: "BEGIN IMMEDIATE", body)
             }
         }
     }
@@ -140,17 +146,7 @@ final class PostgresDatabaseDriver: Database {
     }
 
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await read { db in
-            try await db.raw("BEGIN").run()
-            do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
-            }
-        }
+        try await read { try await inTransaction($0, begin: "BEGIN", body) }
     }
 
     func shutdown() async {
