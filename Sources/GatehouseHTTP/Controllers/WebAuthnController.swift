@@ -76,21 +76,23 @@ struct WebAuthnController {
         return Self.startAnswer(options, sessionId: c.id)
     }
 
-    struct RegistrationJSON: Decodable {
-        struct Inner: Decodable {
-            var clientDataJSON: String?
-            var attestationObject: String?
-            var transports: [String]?
-        }
+    /// A `PublicKeyCredential` in its W3C JSON form; `Response` is the attestation or the assertion.
+    struct CredentialJSON<Response: Decodable>: Decodable {
         var id: String?
         var rawId: String?
         var type: String?
-        var response: Inner?
+        var response: Response?
+    }
+
+    struct AttestationResponseJSON: Decodable {
+        var clientDataJSON: String?
+        var attestationObject: String?
+        var transports: [String]?
     }
 
     struct RegisterFinishBody: Decodable {
         var sessionId: String?
-        var response: RegistrationJSON?
+        var response: CredentialJSON<AttestationResponseJSON>?
     }
 
     struct CredentialBody: Encodable {
@@ -157,22 +159,16 @@ struct WebAuthnController {
         return Self.startAnswer(options, sessionId: sessionId)
     }
 
-    struct AssertionJSON: Decodable {
-        struct Inner: Decodable {
-            var clientDataJSON: String?
-            var authenticatorData: String?
-            var signature: String?
-            var userHandle: String?
-        }
-        var id: String?
-        var rawId: String?
-        var type: String?
-        var response: Inner?
+    struct AssertionResponseJSON: Decodable {
+        var clientDataJSON: String?
+        var authenticatorData: String?
+        var signature: String?
+        var userHandle: String?
     }
 
     struct LoginFinishBody: Decodable {
         var sessionId: String?
-        var response: AssertionJSON?
+        var response: CredentialJSON<AssertionResponseJSON>?
         var rememberMe: Bool?
     }
 
