@@ -314,7 +314,14 @@ paths:
                   expires_in: {type: integer}
                   refreshToken: {type: string}
                   user: {type: object, properties: {id: {type: string}, username: {type: string}, email: {type: string}}}
-        '401': {description: '{"error":"Invalid credentials"}'}
+        '401':
+          description: >-
+            {"error":"Invalid credentials"}; or, for a user who must also give a TOTP code (enrolled, or the
+            tenant requires MFA), {"error":"MFA required","code":"MFA_REQUIRED"}: such users sign in at /auth/login.
+          content:
+            application/json:
+              schema: {type: object, required: [error], properties: {error: {type: string}, code: {type: string, enum: [MFA_REQUIRED]}}}
+        '429': {description: 'too many attempts for this account or address; Retry-After says when to try again'}
   /api/v1/auth/refresh:
     post:
       summary: Classic refresh (rotates the refresh token)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GatehouseCore
 
 /// Server settings; the CLI fills them from flags and `GATEHOUSE_*` environment variables.
@@ -46,17 +49,41 @@ public struct ServerConfiguration: Sendable {
             return Array(data)
         }
         let fm = FileManager.default
-        if let data = fm.contents(atPath: masterKeyPath) {
-            guard let key = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
-                key.count == 32
-            else { throw GatehouseError(.invalidRequest, "\(masterKeyPath) does not hold base64 of 32 bytes") }
-            return Array(key)
-        }
+        if let key = try Self.readKeyFile(masterKeyPath) { return key }
         try fm.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let key = random.bytes(32)
-        // Created with 0600 from the start, so the key is never readable by others even briefly.
-        guard fm.createFile(atPath: masterKeyPath, contents: Data(Data(key).base64EncodedString().utf8), attributes: [.posixPermissions: 0o600])
-        else { throw GatehouseError(.internalError, "could not write \(masterKeyPath)") }
+        // O_EXCL with mode 0600 at creation: the key is never readable by others, not even between a create
+        // and a chmod, and two nodes starting at once cannot both write one.
+        let fd = open(masterKeyPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            if errno == EEXIST, let key = try Self.readKeyFile(masterKeyPath) { return key }
+            throw GatehouseError(.internalError, "could not create \(masterKeyPath)")
+        }
+        let text = Array(Data(key).base64EncodedString().utf8)
+        let written = text.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == text.count, synced else {
+            unlink(masterKeyPath)
+            throw GatehouseError(.internalError, "could not write \(masterKeyPath)")
+        }
         return key
+    }
+
+    /// The key in an existing key file; nil when there is none. A file that group or others may read is
+    /// refused: the key would already be exposed, and starting would hide that.
+    static func readKeyFile(_ path: String) throws -> [UInt8]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        guard info.st_mode & 0o077 == 0 else {
+            throw GatehouseError(
+                .invalidRequest,
+                "\(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it, or rotate the key")
+        }
+        guard let data = FileManager.default.contents(atPath: path),
+            let key = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+            key.count == 32
+        else { throw GatehouseError(.invalidRequest, "\(path) does not hold base64 of 32 bytes") }
+        return Array(key)
     }
 }

@@ -223,6 +223,17 @@ public struct Migrator: Sendable {
                 "CREATE INDEX spent_challenges_expiry ON spent_challenges (expires_at)",
             ]
         ),
+        Migration(
+            version: 8, name: "step_up_and_key_lifetimes",
+            statements: [
+                // The last primary authentication of a session (step-up); sessions before this version began
+                // with one, at their creation.
+                "ALTER TABLE sessions ADD COLUMN auth_time BIGINT",
+                "UPDATE sessions SET auth_time = created_at",
+                "ALTER TABLE api_keys ADD COLUMN expires_at BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN revoked_at BIGINT",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -7,17 +7,19 @@ extension SQLStore: APIKeyStore {
         APIKey(
             id: try row.string("id"), tenantId: try row.string("tenant_id"), userId: try row.string("user_id"),
             name: try row.string("name"), keyHash: try row.string("key_hash"), createdAt: try row.date("created_at"),
-            lastUsedAt: try row.optionalDate("last_used_at"))
+            lastUsedAt: try row.optionalDate("last_used_at"), expiresAt: try row.optionalDate("expires_at"),
+            revokedAt: try row.optionalDate("revoked_at"))
     }
 
-    static let apiKeyColumns = "id, tenant_id, user_id, name, key_hash, created_at, last_used_at"
+    static let apiKeyColumns = "id, tenant_id, user_id, name, key_hash, created_at, last_used_at, expires_at, revoked_at"
 
     public func insertAPIKey(_ k: APIKey) async throws {
         try await write("insertAPIKey") { db in
             try await db.raw(
                 """
                 INSERT INTO api_keys (\(unsafeRaw: Self.apiKeyColumns)) VALUES (\(bind: k.id), \(bind: k.tenantId),
-                  \(bind: k.userId), \(bind: k.name), \(bind: k.keyHash), \(bind: k.createdAt.millis), \(bind: k.lastUsedAt?.millis))
+                  \(bind: k.userId), \(bind: k.name), \(bind: k.keyHash), \(bind: k.createdAt.millis), \(bind: k.lastUsedAt?.millis),
+                  \(bind: k.expiresAt?.millis), \(bind: k.revokedAt?.millis))
                 """
             ).run()
         }
@@ -43,6 +45,17 @@ extension SQLStore: APIKeyStore {
             try await db.raw(
                 "DELETE FROM api_keys WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: userId) AND id = \(bind: id) RETURNING id"
             ).first() != nil
+        }
+    }
+
+    public func revokeAPIKeys(tenantId: String, userId: String, at: Date) async throws -> Int {
+        try await write("revokeAPIKeys") { db in
+            try await db.raw(
+                """
+                UPDATE api_keys SET revoked_at = \(bind: at.millis)
+                WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: userId) AND revoked_at IS NULL RETURNING id
+                """
+            ).all().count
         }
     }
 

@@ -66,15 +66,15 @@ extension SQLStore: MFAStore {
         }
     }
 
-    public func failMFAChallenge(hash: String, limit: Int64, at: Date) async throws -> Int64 {
-        try await write("failMFAChallenge") { db in
+    public func reserveMFAChallenge(hash: String, limit: Int64, at: Date) async throws -> Bool {
+        try await write("reserveMFAChallenge") { db in
             try await db.raw(
                 """
-                UPDATE mfa_challenges SET failures = failures + 1,
-                  consumed_at = CASE WHEN failures + 1 >= \(bind: limit) THEN \(bind: at.millis) ELSE consumed_at END
-                WHERE hash = \(bind: hash) RETURNING failures
+                UPDATE mfa_challenges SET failures = failures + 1
+                WHERE hash = \(bind: hash) AND consumed_at IS NULL AND failures < \(bind: limit) AND expires_at > \(bind: at.millis)
+                RETURNING hash
                 """
-            ).first()?.int("failures") ?? limit
+            ).first() != nil
         }
     }
 

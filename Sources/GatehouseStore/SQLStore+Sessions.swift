@@ -135,6 +135,43 @@ extension SQLStore: SessionStore {
         }
     }
 
+    public func revokeSessions(tenantId: String, userId: String, _ filter: SessionFilter, at: Date, reason: String) async throws -> Int {
+        let condition: SQLQueryString
+        switch filter {
+        case .all: condition = ""
+        case .business(let id): condition = " AND business_id = \(bind: id)"
+        case .level(let level): condition = " AND level = \(bind: level.rawValue)"
+        }
+        return try await write("revokeSessions") { db in
+            try await db.raw(
+                """
+                UPDATE sessions SET revoked_at = \(bind: at.millis), revoked_reason = \(bind: reason)
+                WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: userId) AND revoked_at IS NULL\(condition) RETURNING id
+                """
+            ).all().count
+        }
+    }
+
+    /// Whether a session's rights still hold, read on `db` (inside the refresh's transaction).
+    private func rightsHold(_ r: SessionRights, on db: any SQLDatabase) async throws -> Bool {
+        guard let userId = r.userId else { return true }
+        guard
+            let row = try await db.raw(
+                """
+                SELECT u.status AS status,
+                  (SELECT m.role FROM memberships m WHERE m.tenant_id = \(bind: r.tenantId) AND m.business_id = \(bind: r.businessId)
+                    AND m.user_id = \(bind: userId)) AS role,
+                  (SELECT COUNT(*) FROM tenant_admins a WHERE a.tenant_id = \(bind: r.tenantId) AND a.user_id = \(bind: userId)) AS admin
+                FROM users u WHERE u.tenant_id = \(bind: r.tenantId) AND u.id = \(bind: userId)
+                """
+            ).first()
+        else { return false }
+        guard try row.string("status") != UserStatus.disabled.rawValue else { return false }
+        if r.businessId != nil, try row.optionalString("role") != r.role { return false }
+        if r.tenantAdmin, try row.int("admin") == 0 { return false }
+        return true
+    }
+
     public func activeSessions(tenantId: String, userId: String, now: Date) async throws -> [Session] {
         try await read("activeSessions") { db in
             try await db.raw(
@@ -156,9 +193,10 @@ extension SQLStore: SessionStore {
     }
 
     public func spendRefreshToken(
-        hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String
+        hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String, rights: SessionRights
     ) async throws -> RefreshSpendResult {
-        let spent = try await transaction("spendRefreshToken") { db -> Bool in
+        let spent = try await transaction("spendRefreshToken") { db -> Bool? in
+            guard try await rightsHold(rights, on: db) else { return nil }
             // The compare-and-set: only the caller whose UPDATE sees `used_at IS NULL` wins, on any node.
             let won = try await db.raw(
                 """
@@ -170,6 +208,7 @@ extension SQLStore: SessionStore {
             if won { try await db.raw(insertRefreshSQL(successor)).run() }
             return won
         }
+        guard let spent else { return .rightsLost }
         if spent { return .spent }
         guard let current = try await refreshToken(hash: hash) else { return .notFound }
         return .alreadySpent(current)

@@ -52,21 +52,24 @@ import Testing
         try await withHarness(configure: { $0.engine.bruteForce.addressLimit = 3 }) { h in
             let t = try await h.createTenant()
             _ = try await ClassicAPITests.user(h, tenant: t)
+            let tenant = try #require(try await h.engine.store.tenant(id: t.id))
             for name in ["a", "b", "c"] {
                 await #expect(throws: GatehouseError.self) {
-                    _ = try await h.engine.users.checkPassword(tenantId: t.id, login: name, password: "guess", clientAddress: "203.0.113.7")
+                    _ = try await h.engine.login.login(tenant: tenant, login: name, password: "guess", clientAddress: "203.0.113.7", via: .classic)
                 }
             }
             do {
-                _ = try await h.engine.users.checkPassword(
-                    tenantId: t.id, login: "jane.doe", password: "correct horse battery", clientAddress: "203.0.113.7")
+                _ = try await h.engine.login.login(
+                    tenant: tenant, login: "jane.doe", password: "correct horse battery", clientAddress: "203.0.113.7", via: .classic)
                 Issue.record("the address should be locked")
             } catch let e as GatehouseError {
                 #expect(e.code == .throttled)
             }
             // Another address is not affected.
-            let user = try await h.engine.users.checkPassword(
-                tenantId: t.id, login: "jane.doe", password: "correct horse battery", clientAddress: "198.51.100.1")
+            guard
+                case .signedIn(let user, _) = try await h.engine.login.login(
+                    tenant: tenant, login: "jane.doe", password: "correct horse battery", clientAddress: "198.51.100.1", via: .classic)
+            else { Issue.record("no session"); return }
             #expect(user.username == "jane.doe")
         }
     }

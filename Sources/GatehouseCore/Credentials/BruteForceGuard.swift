@@ -16,6 +16,16 @@ public struct BruteForcePolicy: Sendable {
     }
 }
 
+/// One key of a reservation with the number of attempts it allows per window.
+public struct ThrottleKey: Sendable, Equatable {
+    public var key: String
+    public var limit: Int
+    public init(key: String, limit: Int) {
+        self.key = key
+        self.limit = limit
+    }
+}
+
 public struct BruteForceGuard: Sendable {
     let store: any ThrottleStore
     let clock: any GatehouseClock
@@ -30,7 +40,40 @@ public struct BruteForceGuard: Sendable {
     static func accountKey(_ kind: String, _ account: String) -> String { "acct:\(kind):\(account)" }
     static func addressKey(_ address: String) -> String { "addr:\(address)" }
 
-    /// Throws 429 while the account or the address is locked.
+    /// An attempt counted before its expensive check (bcrypt, a TOTP code): settle it when the check passes.
+    public struct Reservation: Sendable {
+        let tenantId: String
+        let account: String?
+        let address: String?
+    }
+
+    /// Counts an attempt against the account and the address before it is checked, atomically: of any
+    /// number of concurrent attempts at most the limit get through, the rest answer 429 (a check of the
+    /// lock followed by a later count would let a whole burst through). The attempt that would pass a
+    /// limit locks that key.
+    public func reserve(tenantId: String, kind: String, account: String?, address: String?) async throws -> Reservation {
+        var keys: [ThrottleKey] = []
+        let accountKey = account.map { Self.accountKey(kind, $0) }
+        let addressKey = address.map(Self.addressKey)
+        if let accountKey { keys.append(ThrottleKey(key: accountKey, limit: policy.accountLimit)) }
+        if let addressKey { keys.append(ThrottleKey(key: addressKey, limit: policy.addressLimit)) }
+        let now = clock.now
+        let p = policy
+        if let until = try await store.reserveAttempt(
+            tenantId: tenantId, keys: keys, now: now, window: p.window, lockSeconds: { p.lockSeconds(afterLocks: $0) })
+        {
+            throw Self.throttled(until: until, now: now)
+        }
+        return Reservation(tenantId: tenantId, account: accountKey, address: addressKey)
+    }
+
+    /// The reserved attempt succeeded: the account starts over, and the address gets its attempt back.
+    public func settle(_ r: Reservation) async throws {
+        try await store.settleAttempt(tenantId: r.tenantId, clear: r.account.map { [$0] } ?? [], release: r.address.map { [$0] } ?? [])
+    }
+
+    /// Throws 429 while the account or the address is locked. For checks that cost no more than the
+    /// lookup of the lock (a signature), where a reservation would double the writes of every login.
     public func check(tenantId: String, kind: String, account: String?, address: String?) async throws {
         var keys: [String] = []
         if let account { keys.append(Self.accountKey(kind, account)) }

@@ -41,6 +41,7 @@ public struct APIKeyService: Sendable {
     public func authenticate(_ presented: String, tenantId: String) async throws -> (APIKey, User)? {
         guard presented.hasPrefix(Self.prefix), presented.utf8.count <= 128 else { return nil }
         guard let key = try await store.apiKey(hash: Digest.sha256Hex(presented)), key.tenantId == tenantId,
+            key.isUsable(at: clock.now),
             let user = try await store.user(tenantId: tenantId, id: key.userId), user.status == .active
         else { return nil }
         lastUsed.note(key.id, at: clock.now)

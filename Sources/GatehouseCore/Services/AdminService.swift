@@ -13,6 +13,7 @@ public struct IdentityProviderInput: Sendable {
 /// Tenant administration: businesses, memberships, tenant admins, identity providers.
 public struct AdminService: Sendable {
     let store: any GatehouseStore
+    let sessions: SessionService
     let clock: any GatehouseClock
     let random: any RandomSource
     let events: EventRecorder
@@ -49,6 +50,8 @@ public struct AdminService: Sendable {
         guard try await store.deleteMembership(tenantId: tenantId, businessId: businessId, userId: userId) else {
             throw GatehouseError.notFound("membership")
         }
+        // Its sessions end with it (revoked, not re-scoped: the user chooses a context again).
+        try await sessions.revokeAll(tenantId: tenantId, userId: userId, .business(businessId), reason: "membership_removed")
         await events.record(
             "membership.deleted", tenantId: tenantId, subject: userId, data: ["businessId": .string(businessId)])
     }
@@ -65,6 +68,7 @@ public struct AdminService: Sendable {
         guard try await store.deleteTenantAdmin(tenantId: tenantId, userId: userId) else {
             throw GatehouseError.notFound("admin")
         }
+        try await sessions.revokeAll(tenantId: tenantId, userId: userId, .level(.tenant), reason: "admin_removed")
         await events.record("admin.removed", tenantId: tenantId, subject: userId)
     }
 

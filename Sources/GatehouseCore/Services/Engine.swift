@@ -18,6 +18,8 @@ public final class Engine: Sendable {
     public let admin: AdminService
     public let passwords: PasswordHasher
     public let users: UserService
+    /// Every password sign-in of every dialect goes through this one policy.
+    public let login: PasswordLogin
     public let apiKeys: APIKeyService
     public let bruteForce: BruteForceGuard
     public let fileSignatures: FileSignature
@@ -62,12 +64,14 @@ public final class Engine: Sendable {
         tenants = TenantService(
             store: store, sessions: sessions, keys: keys, box: box, clock: clock, random: random, config: config,
             events: events)
-        admin = AdminService(store: store, clock: clock, random: random, events: events, providers: providerCache)
+        admin = AdminService(
+            store: store, sessions: sessions, clock: clock, random: random, events: events, providers: providerCache)
         passwords = PasswordHasher(pool: cpuPool, cost: config.bcryptCost)
         bruteForce = BruteForceGuard(store: store, clock: clock, policy: config.bruteForce)
         users = UserService(
-            store: store, passwords: passwords, clock: clock, random: random, events: events, bruteForce: bruteForce)
+            store: store, sessions: sessions, passwords: passwords, clock: clock, random: random, events: events, bruteForce: bruteForce)
         mfa = MFAService(store: store, box: box, clock: clock, random: random, events: events, bruteForce: bruteForce)
+        login = PasswordLogin(users: users, mfa: mfa, sessions: sessions, events: events)
         apiKeys = APIKeyService(
             store: store, clock: clock, random: random, events: events,
             lastUsed: LastUsedRecorder { [store] in try await store.recordAPIKeyUse($0) })

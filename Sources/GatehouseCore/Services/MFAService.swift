@@ -15,8 +15,6 @@ public struct MFAService: Sendable {
     public static let pendingLifetime: TimeInterval = 5 * 60
     public static let maxFailures: Int64 = 5
 
-    public func needsSecondFactor(_ user: User, tenant: Tenant) -> Bool { user.mfaEnabled || tenant.requireMfa }
-
     /// A pending token for a user who passed the password; `registerOtp` when they have no confirmed TOTP.
     public func beginPending(tenantId: String, user: User) async throws -> (token: String, registerOtp: Bool) {
         let token = Self.pendingPrefix + random.token(bytes: 32)
@@ -33,9 +31,9 @@ public struct MFAService: Sendable {
     public func pendingUser(_ token: String, tenantId: String) async throws -> User {
         guard token.hasPrefix(Self.pendingPrefix), token.utf8.count <= 128,
             let c = try await store.mfaChallenge(hash: Digest.sha256Hex(token)), c.tenantId == tenantId,
-            c.consumedAt == nil, c.expiresAt > clock.now,
+            c.consumedAt == nil, c.expiresAt > clock.now, c.failures < Self.maxFailures,
             let user = try await store.user(tenantId: tenantId, id: c.userId), user.status == .active
-        else { throw GatehouseError.invalidToken("invalid or expired MFA token") }
+        else { throw Self.invalidPending }
         return user
     }
 
@@ -62,22 +60,22 @@ public struct MFAService: Sendable {
         return try await store.claimTOTPStep(tenantId: tenantId, userId: user.id, step: step)
     }
 
-    /// `/auth/otp/verify`: on success the pending token is spent and enrollment confirmed.
+    /// `/auth/otp/verify`: on success the pending token is spent and enrollment confirmed. The attempt is
+    /// counted before the code is looked at — against the user's OTP budget and the pending token's own
+    /// five — so a burst of guesses at one token gets at most five looks.
     public func verifyPending(token: String, otp: String, tenantId: String, clientAddress: String?) async throws -> User {
         let user = try await pendingUser(token, tenantId: tenantId)
-        try await bruteForce.check(tenantId: tenantId, kind: "otp", account: user.id, address: clientAddress)
+        let reservation = try await bruteForce.reserve(tenantId: tenantId, kind: "otp", account: user.id, address: clientAddress)
         let hash = Digest.sha256Hex(token)
+        guard try await store.reserveMFAChallenge(hash: hash, limit: Self.maxFailures, at: clock.now) else {
+            throw Self.invalidPending
+        }
         guard try await check(otp, tenantId: tenantId, user: user) else {
-            let failures = try await store.failMFAChallenge(hash: hash, limit: Self.maxFailures, at: clock.now)
-            _ = try await bruteForce.failed(tenantId: tenantId, kind: "otp", account: user.id, address: clientAddress)
-            await events.record(
-                "auth.otp_failed", tenantId: tenantId, subject: user.id, data: ["failures": .number(Double(failures))])
+            await events.record("auth.otp_failed", tenantId: tenantId, subject: user.id)
             throw GatehouseError(.unauthorized, "invalid code")
         }
-        guard try await store.consumeMFAChallenge(hash: hash, at: clock.now) else {
-            throw GatehouseError.invalidToken("invalid or expired MFA token")
-        }
-        try await bruteForce.succeeded(tenantId: tenantId, kind: "otp", account: user.id)
+        guard try await store.consumeMFAChallenge(hash: hash, at: clock.now) else { throw Self.invalidPending }
+        try await bruteForce.settle(reservation)
         if try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == false {
             try await store.confirmTOTP(tenantId: tenantId, userId: user.id)
             await events.record("mfa.totp_enrolled", tenantId: tenantId, subject: user.id)
@@ -85,18 +83,17 @@ public struct MFAService: Sendable {
         return user
     }
 
-    /// `/auth/otp/verify-service`: a service checks a user's current code (throttled like logins).
+    /// `/auth/otp/verify-service`: a service checks a user's current code (reserved like logins).
     public func verifyForService(tenantId: String, userNumber: Int64, otp: String, clientAddress: String?) async throws -> Bool {
-        let account = "user#\(userNumber)"
-        try await bruteForce.check(tenantId: tenantId, kind: "otp-service", account: account, address: clientAddress)
+        let reservation = try await bruteForce.reserve(
+            tenantId: tenantId, kind: "otp-service", account: "user#\(userNumber)", address: clientAddress)
         guard let user = try await store.user(tenantId: tenantId, number: userNumber), user.status == .active,
             try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == true,
             try await check(otp, tenantId: tenantId, user: user)
-        else {
-            _ = try await bruteForce.failed(tenantId: tenantId, kind: "otp-service", account: account, address: clientAddress)
-            return false
-        }
-        try await bruteForce.succeeded(tenantId: tenantId, kind: "otp-service", account: account)
+        else { return false }
+        try await bruteForce.settle(reservation)
         return true
     }
+
+    static let invalidPending = GatehouseError.invalidToken("invalid or expired MFA token")
 }

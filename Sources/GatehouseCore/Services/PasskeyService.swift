@@ -223,6 +223,10 @@ public struct PasskeyService: Sendable {
         } catch let e as WebAuthnError {
             throw verificationError(e)
         }
+        // A passkey is a second factor only when the authenticator verified the user (LoginPolicy).
+        guard LoginPolicy.admitsPasskey(userVerified: assertion.userVerified, user: user, tenant: tenant) else {
+            throw GatehouseError(.unauthorized, "this account needs a passkey that verifies the user (UV)")
+        }
         // In the login's own transaction: the ceremony is spent (single use), and step 25's counter moves
         // by compare-and-set — of two assertions racing with one counter value only one logs in, and the
         // counter never moves without a session.

@@ -114,13 +114,23 @@ public struct SessionService: Sendable {
             hash: Digest.sha256Hex(next), tenantId: tenantId, sessionId: session.id, createdAt: now,
             expiresAt: nextExpiry)
         let sealed = try box.seal(try JSONEncoder().encode(pair).map { $0 }, context: "refresh-successor:\(hash)")
-        switch try await store.spendRefreshToken(hash: hash, at: now, successor: successor, successorSealed: sealed) {
+        switch try await store.spendRefreshToken(
+            hash: hash, at: now, successor: successor, successorSealed: sealed, rights: SessionRights(session))
+        {
         case .spent:
             observer.tokenIssued(level: session.level)
             return (session, pair)
         case .alreadySpent(let current):
             return (session, try await replayed(current, usedAt: current.usedAt ?? now, session: session))
         case .notFound:
+            throw Self.invalidRefresh
+        case .rightsLost:
+            // Authorization is not frozen into a session: what it was issued for no longer holds, so it ends.
+            if try await store.revokeSession(tenantId: tenantId, id: session.id, at: now, reason: "rights_lost") {
+                await events.record(
+                    "session.revoked", tenantId: tenantId, subject: session.subject,
+                    data: ["sessionId": .string(session.id), "reason": "rights_lost"])
+            }
             throw Self.invalidRefresh
         }
     }
@@ -144,6 +154,16 @@ public struct SessionService: Sendable {
 
     public func revoke(tenantId: String, sessionId: String, reason: String) async throws -> Bool {
         try await store.revokeSession(tenantId: tenantId, id: sessionId, at: clock.now, reason: reason)
+    }
+
+    /// Ends the user's sessions that `filter` names, because a right they were issued under was taken away.
+    func revokeAll(tenantId: String, userId: String, _ filter: SessionFilter, reason: String) async throws {
+        let count = try await store.revokeSessions(tenantId: tenantId, userId: userId, filter, at: clock.now, reason: reason)
+        if count > 0 {
+            await events.record(
+                "sessions.revoked", tenantId: tenantId, subject: userId,
+                data: ["count": .number(Double(count)), "reason": .string(reason)])
+        }
     }
 
     private func newRefreshToken() -> String { "rt_" + random.token(bytes: 32) }

@@ -30,6 +30,7 @@ public struct UserChanges: Sendable {
 /// Local accounts: creation, profile changes, password login.
 public struct UserService: Sendable {
     let store: any GatehouseStore
+    let sessions: SessionService
     let passwords: PasswordHasher
     let clock: any GatehouseClock
     let random: any RandomSource
@@ -75,13 +76,30 @@ public struct UserService: Sendable {
         try await store.updateUser(u)
         if c.mfaEnabled == false { try await store.setTOTPSecret(tenantId: u.tenantId, userId: u.id, sealed: nil) }
         await events.record("user.updated", tenantId: u.tenantId, subject: u.id)
+        if u.status == .disabled, user.status != .disabled {
+            // Disabled is an end, not a pause: re-enabling the user brings back no session and no API key.
+            try await endAccess(u, reason: "user_disabled")
+        }
         return u
     }
 
+    /// An admin sets the user's password (a reset): every session and API key of the user ends with the old one.
     public func setPassword(_ user: User, _ password: String) async throws {
         try PasswordHasher.check(password)
         try await store.setPasswordHash(tenantId: user.tenantId, userId: user.id, hash: try await passwords.hash(password))
         await events.record("user.password_set", tenantId: user.tenantId, subject: user.id)
+        try await endAccess(user, reason: "password_reset")
+    }
+
+    /// Revokes every session and API key of the user, for good.
+    private func endAccess(_ user: User, reason: String) async throws {
+        try await sessions.revokeAll(tenantId: user.tenantId, userId: user.id, .all, reason: reason)
+        let keys = try await store.revokeAPIKeys(tenantId: user.tenantId, userId: user.id, at: clock.now)
+        if keys > 0 {
+            await events.record(
+                "api_key.revoked", tenantId: user.tenantId, subject: user.id,
+                data: ["count": .number(Double(keys)), "reason": .string(reason)])
+        }
     }
 
     public func delete(tenantId: String, id: String) async throws {
@@ -89,26 +107,36 @@ public struct UserService: Sendable {
         await events.record("user.deleted", tenantId: tenantId, subject: id)
     }
 
-    /// Checks a password login. Unknown user, no password, wrong password and disabled account all answer
-    /// `invalidCredentials` after one bcrypt verification, so none can be told apart by time or message.
+    /// The permissions the user holds now, read from their memberships and never from a token's claim: those
+    /// of the business a session is scoped to, else those of their highest built-in role.
+    public func permissions(_ user: User, businessId: String?) async throws -> [String] {
+        let memberships = try await store.membershipOptions(tenantId: user.tenantId, userId: user.id)
+        let roles = memberships.filter { businessId == nil || $0.businessId == businessId }.compactMap { BuiltInRole.named($0.role) }
+        return BuiltInRole.allCases.first(where: roles.contains)?.permissions ?? []
+    }
+
+    /// Checks a password login — only through `PasswordLogin`, which applies the login policy after it.
+    /// Unknown user, no password, wrong password and disabled account all answer `invalidCredentials`
+    /// after one bcrypt verification, so none can be told apart by time or message.
     ///
-    /// Throttled per account (the normalised login name) and per client address: once either is locked,
-    /// attempts answer 429 without checking the password.
-    public func checkPassword(tenantId: String, login: String, password: String, clientAddress: String?) async throws -> User {
-        let account = login.utf8.count > 320 ? nil : Identifiers.normalizedUsername(login)
-        try await bruteForce.check(tenantId: tenantId, kind: "pwd", account: account, address: clientAddress)
-        let found = login.isEmpty || account == nil ? nil : try await store.credentials(tenantId: tenantId, login: login)
+    /// The attempt is reserved before bcrypt runs (`BruteForceGuard.reserve`), per account and per client
+    /// address: of a burst of guesses at most the limit are ever compared. The account is the user the name
+    /// resolves to, so username and email share one budget; a name that resolves to nobody is counted by
+    /// its normalised form, so unknown names lock too.
+    func checkPassword(tenantId: String, login: String, password: String, clientAddress: String?) async throws -> User {
+        let name = login.isEmpty || login.utf8.count > 320 ? nil : Identifiers.normalizedUsername(login)
+        let found = name == nil ? nil : try await store.credentials(tenantId: tenantId, login: login)
+        let account = found.map { "user:\($0.0.id)" } ?? name.map { "name:\($0)" }
+        let reservation = try await bruteForce.reserve(tenantId: tenantId, kind: "pwd", account: account, address: clientAddress)
         let tooLong = password.utf8.count > PasswordHasher.maxBytes
         let ok = try await passwords.verify(tooLong ? "" : password, against: tooLong ? nil : found?.1)
         guard ok, let (user, hash) = found, let hash, user.status == .active else {
             await events.record(
                 "auth.login_failed", tenantId: tenantId, subject: found?.0.id,
                 data: ["method": .string("pwd")])
-            // The failure that reaches a limit still answers like any other; the lock shows from the next.
-            _ = try await bruteForce.failed(tenantId: tenantId, kind: "pwd", account: account, address: clientAddress)
             throw Self.invalidCredentials
         }
-        if let account { try await bruteForce.succeeded(tenantId: tenantId, kind: "pwd", account: account) }
+        try await bruteForce.settle(reservation)
         if passwords.needsRehash(hash) {
             try await store.setPasswordHash(tenantId: tenantId, userId: user.id, hash: try await passwords.hash(password))
         }

@@ -102,8 +102,9 @@ public protocol MFAStore: Sendable {
     func claimTOTPStep(tenantId: String, userId: String, step: Int64) async throws -> Bool
     func insertMFAChallenge(hash: String, _ challenge: MFAChallenge) async throws
     func mfaChallenge(hash: String) async throws -> MFAChallenge?
-    /// Counts a wrong code; at `limit` failures the challenge is consumed (dead). Returns the new count.
-    func failMFAChallenge(hash: String, limit: Int64, at: Date) async throws -> Int64
+    /// Counts a code attempt before it is checked: false when the challenge is spent, expired at `at`, or
+    /// has had its `limit` attempts (dead).
+    func reserveMFAChallenge(hash: String, limit: Int64, at: Date) async throws -> Bool
     /// Spends the challenge once; false when already spent.
     func consumeMFAChallenge(hash: String, at: Date) async throws -> Bool
 }
@@ -112,6 +113,15 @@ public protocol MFAStore: Sendable {
 public protocol ThrottleStore: Sendable {
     /// The latest `locked_until` among `keys` (nil when none is locked at `now`).
     func lockedUntil(tenantId: String, keys: [String], now: Date) async throws -> Date?
+    /// Counts one attempt on every key in one transaction, before it is checked. Refused (nil is granted,
+    /// else the latest lock end) when a key is locked or this attempt would pass its limit — which locks
+    /// that key; a refused attempt stays counted on no key.
+    func reserveAttempt(
+        tenantId: String, keys: [ThrottleKey], now: Date, window: TimeInterval,
+        lockSeconds: @Sendable (Int64) -> TimeInterval
+    ) async throws -> Date?
+    /// After a reserved attempt succeeded: `clear` keys start over, `release` keys get the attempt back.
+    func settleAttempt(tenantId: String, clear: [String], release: [String]) async throws
     /// Counts a failure (atomically); when the count reaches `limit` within `window`, locks the key for
     /// `lockSeconds(previousLocks)` and returns the lock's end.
     func recordFailure(
@@ -126,6 +136,8 @@ public protocol APIKeyStore: Sendable {
     func apiKeys(tenantId: String, userId: String) async throws -> [APIKey]
     func apiKey(hash: String) async throws -> APIKey?
     func deleteAPIKey(tenantId: String, userId: String, id: String) async throws -> Bool
+    /// Revokes every unrevoked key of the user for good; returns how many.
+    func revokeAPIKeys(tenantId: String, userId: String, at: Date) async throws -> Int
     /// Batched bookkeeping: the latest use of each key.
     func recordAPIKeyUse(_ uses: [String: Date]) async throws
 }
@@ -162,6 +174,36 @@ public enum RefreshSpendResult: Sendable, Equatable {
     /// Someone else spent it first (or it was already spent); here is the row as it now stands.
     case alreadySpent(RefreshTokenRecord)
     case notFound
+    /// The user is gone or disabled, or the membership or admin right the session was issued for is gone.
+    case rightsLost
+}
+
+/// Which of a user's sessions an act revokes.
+public enum SessionFilter: Sendable, Equatable {
+    case all
+    /// Sessions scoped to this business (issued for a membership of it).
+    case business(String)
+    /// Sessions of this auth level (`tenant` for a tenant admin's).
+    case level(AuthLevel)
+}
+
+/// What a session's tokens stand for that may be taken away after it began: re-read at every refresh.
+public struct SessionRights: Sendable, Equatable {
+    public var tenantId: String
+    public var userId: String?
+    /// The membership (business and role) a business-scoped session was issued for.
+    public var businessId: String?
+    public var role: String?
+    /// A tenant-level session needs its user to be a tenant admin still.
+    public var tenantAdmin: Bool
+
+    public init(_ session: Session) {
+        tenantId = session.tenantId
+        userId = session.userId
+        businessId = session.businessId
+        role = session.role
+        tenantAdmin = session.level == .tenant
+    }
 }
 
 /// A compare-and-set that must hold for a session to be created, checked in the same transaction.
@@ -187,12 +229,15 @@ public protocol SessionStore: Sendable {
     /// One indexed read that answers "is this session live, and whose is it": the session joined with its user.
     func sessionState(tenantId: String, id: String) async throws -> SessionState?
     func revokeSession(tenantId: String, id: String, at: Date, reason: String) async throws -> Bool
+    /// Revokes the user's live sessions that `filter` names; returns how many.
+    func revokeSessions(tenantId: String, userId: String, _ filter: SessionFilter, at: Date, reason: String) async throws -> Int
     /// A user's sessions that are neither revoked nor expired at `now`, newest first.
     func activeSessions(tenantId: String, userId: String, now: Date) async throws -> [Session]
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?
-    /// Atomically: if `hash` is unspent, mark it spent with its successor and insert the successor.
+    /// Atomically: if `hash` is unspent and `rights` still hold, mark it spent with its successor and insert
+    /// the successor. The rights are read in the same transaction as the spend.
     func spendRefreshToken(
-        hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String
+        hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String, rights: SessionRights
     ) async throws -> RefreshSpendResult
 }
 

@@ -6,6 +6,10 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case invalidProjectKey = "INVALID_PROJECT_KEY"
         case unauthorized = "UNAUTHORIZED"
         case invalidToken = "INVALID_TOKEN"
+        /// The password was right, but this account signs in with a second factor too (CONTRACT §4).
+        case mfaRequired = "MFA_REQUIRED"
+        /// A sensitive act needs a recent primary sign-in (`GATEHOUSE_STEP_UP_MAX_AGE`).
+        case stepUpRequired = "STEP_UP_REQUIRED"
         case forbidden = "FORBIDDEN"
         case notFound = "NOT_FOUND"
         case conflict = "CONFLICT"
@@ -40,5 +44,7 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
     public static func invalidToken(_ why: String) -> GatehouseError { GatehouseError(.invalidToken, why) }
     public static let unauthenticated = GatehouseError(.unauthorized, "Authentication required")
     public static let forbidden = GatehouseError(.forbidden, "Not allowed")
+    public static let mfaRequired = GatehouseError(.mfaRequired, "MFA required")
+    public static let stepUpRequired = GatehouseError(.stepUpRequired, "Recent sign-in required")
     public static func notFound(_ what: String) -> GatehouseError { GatehouseError(.notFound, "\(what) not found") }
 }

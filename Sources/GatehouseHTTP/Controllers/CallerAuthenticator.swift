@@ -21,19 +21,21 @@ enum Caller: Sendable {
     }
 }
 
-/// A password login's common part in every dialect: bounded credentials checked with throttling by
-/// account and client address.
+/// A password login's common part in every dialect: bounded credentials handed to the engine's one
+/// login policy.
 struct PasswordChecker {
     let engine: Engine
     let clientAddress: ClientAddressResolver
 
-    func check(login: String?, loginField: String, password: String?, tenant: Tenant, request: Request, context: AppRequestContext)
-        async throws -> User
-    {
+    func login(
+        login: String?, loginField: String, password: String?, tenant: Tenant, via entry: PasswordLogin.EntryPoint,
+        request: Request, context: AppRequestContext
+    ) async throws -> PasswordLogin.Outcome {
         let name = try Validate.token(login, loginField, max: 320)
         let secret = try Validate.token(password, "password", max: 4096)
-        return try await engine.users.checkPassword(
-            tenantId: tenant.id, login: name, password: secret, clientAddress: clientAddress.address(request, context: context))
+        return try await engine.login.login(
+            tenant: tenant, login: name, password: secret, clientAddress: clientAddress.address(request, context: context),
+            via: entry)
     }
 }
 

@@ -31,10 +31,11 @@ struct ClassicAuthController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
         let body = try await JSONBody.decode(LoginBody.self, from: request)
-        let user = try await passwords.check(
-            login: body.username, loginField: "username", password: body.password, tenant: tenant, request: request,
-            context: context)
-        let pair = try await engine.sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd"], dialect: "classic")
+        guard
+            case .signedIn(let user, let pair) = try await passwords.login(
+                login: body.username, loginField: "username", password: body.password, tenant: tenant, via: .classic,
+                request: request, context: context)
+        else { throw GatehouseError.mfaRequired }
         var u = JSONWriter()
         u.field("id", user.id)
         u.field("username", user.username ?? user.email ?? user.id)

@@ -36,18 +36,21 @@ struct EnterpriseAuthController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
         let body = try await JSONBody.decode(LoginBody.self, from: request)
-        let user = try await passwords.check(
-            login: body.email, loginField: "email", password: body.password, tenant: tenant, request: request,
-            context: context)
-        if engine.mfa.needsSecondFactor(user, tenant: tenant) {
+        let pair: TokenPair
+        let user: User
+        switch try await passwords.login(
+            login: body.email, loginField: "email", password: body.password, tenant: tenant, via: .enterprise,
+            request: request, context: context)
+        {
+        case .secondFactorRequired(_, let pending, let registerOtp):
             // The password alone opens nothing: a 5-minute token usable only at the OTP paths.
-            let (pending, registerOtp) = try await engine.mfa.beginPending(tenantId: tenant.id, user: user)
             var w = JSONWriter()
             w.field("registerOtp", registerOtp)
             w.field("token", pending)
             return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+        case .signedIn(let u, let p):
+            (user, pair) = (u, p)
         }
-        let pair = try await engine.sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd"], dialect: "enterprise")
         var w = JSONWriter()
         w.field("registerOtp", false)
         w.field("token", pair.accessToken)
@@ -77,16 +80,9 @@ struct EnterpriseAuthController {
         let tenant = try await tenants.projectOrDefault(request)
         let caller = try await callers.authenticate(request, tenant: tenant)
         let user = caller.user
-        // A business-scoped token speaks for its role; otherwise the user's highest built-in role.
-        var role: BuiltInRole?
-        if case .token(let p, _) = caller, let r = BuiltInRole.named(p.claims.role) {
-            role = r
-        } else {
-            let roles = try await engine.store.membershipOptions(tenantId: tenant.id, userId: user.id).compactMap {
-                BuiltInRole.named($0.role)
-            }
-            role = BuiltInRole.allCases.first(where: roles.contains)
-        }
+        var businessId: String?
+        if case .token(let p, _) = caller { businessId = p.claims.bid }
+        let permissions = try await engine.users.permissions(user, businessId: businessId)
         var signature: String?
         if case .token(let p, _) = caller {
             signature = engine.fileSignatures.sign(
@@ -95,7 +91,7 @@ struct EnterpriseAuthController {
         return try JSONBody.response(
             ProfileBody(
                 id: user.number, email: user.email, isSuperAdmin: user.isSuperAdmin, mfaEnabled: user.mfaEnabled,
-                permissions: role?.permissions ?? [], department: user.department, employee: user.employee,
+                permissions: permissions, department: user.department, employee: user.employee,
                 signature: signature, passkeyPrompt: try await engine.passkeys.prompt(user: user).rawValue))
     }
 

@@ -27,7 +27,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func status(for code: GatehouseError.Code) -> HTTPResponse.Status {
         switch code {
         case .invalidRequest, .invalidField: .badRequest
-        case .invalidProjectKey, .unauthorized, .invalidToken: .unauthorized
+        case .invalidProjectKey, .unauthorized, .invalidToken, .mfaRequired, .stepUpRequired: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound
         case .conflict, .multipleContextSelectionRequired: .conflict
@@ -41,8 +41,15 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    /// The Classic dialect's error body: `{"error": "..."}` with the seed's messages.
-    struct ClassicBody: Encodable { var error: String }
+    /// The Classic dialect's error body: `{"error": "..."}` with the seed's messages; `code` only beside the
+    /// refusals the seed has no words for (a second factor or a recent sign-in needed), so a client can tell
+    /// them from a wrong password.
+    struct ClassicBody: Encodable {
+        var error: String
+        var code: String?
+    }
+
+    static var classicCodes: Set<GatehouseError.Code> { [.mfaRequired, .stepUpRequired] }
 
     static func classicMessage(_ g: GatehouseError) -> String {
         switch g.code {
@@ -80,10 +87,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         let body: any Encodable =
             classic
-            ? ClassicBody(error: classicMessage(g)) : Body(error: g.message, code: g.code.rawValue, details: g.details)
+            ? ClassicBody(
+                error: classicCodes.contains(g.code) ? g.message : classicMessage(g),
+                code: classicCodes.contains(g.code) ? g.code.rawValue : nil) : Body(error: g.message, code: g.code.rawValue, details: g.details)
         var response = (try? JSONBody.response(body, status: status(for: g.code))) ?? Response(status: status(for: g.code))
         if let retry = g.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
-        if g.code == .unauthorized || g.code == .invalidToken {
+        if [.unauthorized, .invalidToken, .mfaRequired, .stepUpRequired].contains(g.code) {
             response.headers[.wwwAuthenticate] = "Bearer"
         }
         return response

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Every password sign-in, whatever the dialect: the password (with its brute-force reservation), then
+/// the login policy. No controller checks a password or decides on MFA itself.
+public struct PasswordLogin: Sendable {
+    let users: UserService
+    let mfa: MFAService
+    let sessions: SessionService
+    let events: EventRecorder
+
+    /// Where a password arrives, and whether that dialect has a second step to offer.
+    public struct EntryPoint: Sendable {
+        public var dialect: String
+        /// False for dialects without an MFA step (the Classic seed has none): a user who needs a second
+        /// factor is refused there with `MFA_REQUIRED`, never given a token.
+        public var offersSecondFactor: Bool
+
+        public static let classic = EntryPoint(dialect: "classic", offersSecondFactor: false)
+        public static let enterprise = EntryPoint(dialect: "enterprise", offersSecondFactor: true)
+    }
+
+    public enum Outcome: Sendable {
+        case signedIn(User, TokenPair)
+        /// The password was right; a 5-minute token usable only at the OTP step stands for the user.
+        case secondFactorRequired(User, pendingToken: String, registerOtp: Bool)
+    }
+
+    public func login(
+        tenant: Tenant, login: String, password: String, clientAddress: String?, via entry: EntryPoint
+    ) async throws -> Outcome {
+        let user = try await users.checkPassword(
+            tenantId: tenant.id, login: login, password: password, clientAddress: clientAddress)
+        guard LoginPolicy.needsSecondFactor(user, tenant: tenant) else {
+            return .signedIn(user, try await sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd"], dialect: entry.dialect))
+        }
+        await events.record(
+            "auth.mfa_required", tenantId: tenant.id, subject: user.id,
+            data: ["dialect": .string(entry.dialect), "offered": .bool(entry.offersSecondFactor)])
+        guard entry.offersSecondFactor else { throw GatehouseError.mfaRequired }
+        let (pending, registerOtp) = try await mfa.beginPending(tenantId: tenant.id, user: user)
+        return .secondFactorRequired(user, pendingToken: pending, registerOtp: registerOtp)
+    }
+}
