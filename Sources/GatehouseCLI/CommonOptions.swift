@@ -40,6 +40,7 @@ struct CommonOptions: ParsableArguments {
         c.engine.accessTokenTTL = try seconds("GATEHOUSE_ACCESS_TOKEN_TTL") ?? c.engine.accessTokenTTL
         c.engine.refreshTokenTTL = try seconds("GATEHOUSE_REFRESH_TOKEN_TTL") ?? c.engine.refreshTokenTTL
         c.engine.adminTokenTTL = try seconds("GATEHOUSE_ADMIN_TOKEN_TTL") ?? c.engine.adminTokenTTL
+        c.engine.stepUpMaxAge = try seconds("GATEHOUSE_STEP_UP_MAX_AGE") ?? c.engine.stepUpMaxAge
         if let cost = value(nil, "GATEHOUSE_BCRYPT_COST") {
             guard let bcryptCost = UInt8(cost), (10...16).contains(bcryptCost) else {
                 throw ValidationError("GATEHOUSE_BCRYPT_COST must be from 10 to 16")

@@ -340,25 +340,37 @@ paths:
         '401': {description: '{"error":"Authentication required"}'}
   /api/v1/auth/keys:
     post:
-      summary: Create an API key (shown once)
-      security: [{bearer: []}, {apiKey: []}]
+      summary: Create an API key (shown once); needs a recent sign-in, and an API key cannot create keys
+      security: [{bearer: []}]
       requestBody:
         required: true
-        content: {application/json: {schema: {type: object, required: [name], properties: {name: {type: string}}}}}
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string, maxLength: 255}
+                expiresAt: {type: string, format: date-time, description: the key is refused from then on}
       responses:
-        '201': {description: '{keyId, apiKey, name, createdAt}'}
+        '201': {description: '{keyId, apiKey, name, createdAt, expiresAt?}'}
+        '400': {description: '{"error":"..."}: a missing name, or an expiresAt that is not a future RFC 3339 time'}
+        '401': {description: '{"error":"Authentication required"}, or {"error":"Recent sign-in required","code":"STEP_UP_REQUIRED"} when the session signed in longer ago than GATEHOUSE_STEP_UP_MAX_AGE'}
+        '403': {description: '{"error":"..."}: an API key cannot manage API keys'}
     get:
-      summary: List the caller's API keys (never the key)
-      security: [{bearer: []}, {apiKey: []}]
+      summary: List the caller's API keys (never the key); not with an API key
+      security: [{bearer: []}]
       responses:
-        '200': {description: '[{keyId, name, createdAt, lastUsed}]'}
+        '200': {description: '[{keyId, name, createdAt, lastUsed, expiresAt?}]'}
+        '403': {description: '{"error":"..."}: an API key cannot manage API keys'}
   /api/v1/auth/keys/{keyId}:
     parameters: [{name: keyId, in: path, required: true, schema: {type: string}}]
     delete:
-      summary: Delete one of the caller's API keys
-      security: [{bearer: []}, {apiKey: []}]
+      summary: Delete one of the caller's API keys; not with an API key
+      security: [{bearer: []}]
       responses:
         '204': {description: deleted}
+        '403': {description: '{"error":"..."}: an API key cannot manage API keys'}
         '404': {description: '{"error":"API key not found"}'}
   /auth/login:
     post:
@@ -423,9 +435,9 @@ paths:
       responses: {'204': {description: revoked}, '404': {$ref: '#/components/responses/Error'}}
   /auth/otp/setup:
     post:
-      summary: Start TOTP enrollment (MFA-pending token or access token) -> {secret (base32), otpauthUrl, qrSvg}
+      summary: Start TOTP enrollment (MFA-pending token, or an access token of a recent sign-in) -> {secret (base32), otpauthUrl, qrSvg}
       security: [{bearer: []}]
-      responses: {'200': {description: '{secret, otpauthUrl, qrSvg}'}, '409': {$ref: '#/components/responses/Error'}}
+      responses: {'200': {description: '{secret, otpauthUrl, qrSvg}'}, '401': {description: 'no valid token, or code STEP_UP_REQUIRED: the session signed in longer ago than GATEHOUSE_STEP_UP_MAX_AGE', content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}, '409': {$ref: '#/components/responses/Error'}}
   /auth/otp/verify:
     post:
       summary: Complete a login with a TOTP code (MFA-pending token); confirms enrollment on first success
@@ -468,7 +480,7 @@ paths:
                 deviceType: {type: string, enum: [mobile, desktop, tablet]}
                 keyAlgorithm: {type: string, enum: [ES256, RS256, PS256]}
                 publicKey: {type: string, description: base64 SPKI DER, base64 raw uncompressed P-256 point, or PEM}
-      responses: {'200': {description: '{challenge, deviceId, expiresAt, sessionId}'}, '400': {$ref: '#/components/responses/Error'}}
+      responses: {'200': {description: '{challenge, deviceId, expiresAt, sessionId}'}, '400': {$ref: '#/components/responses/Error'}, '401': {description: 'no valid token, or code STEP_UP_REQUIRED: the session signed in longer ago than GATEHOUSE_STEP_UP_MAX_AGE', content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}}
   /auth/biometric/register/verify:
     post:
       summary: Finish registration with the challenge signed by the new key
@@ -551,7 +563,7 @@ paths:
       summary: PublicKeyCredentialCreationOptionsJSON for a new passkey (challenge bound to the caller's session; 5 minutes)
       security: [{bearer: []}]
       requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {name: {type: string, maxLength: 255}}}}}}
-      responses: {'200': {description: '{publicKey, sessionId}'}}
+      responses: {'200': {description: '{publicKey, sessionId}'}, '401': {description: 'no valid token, or code STEP_UP_REQUIRED: the session signed in longer ago than GATEHOUSE_STEP_UP_MAX_AGE', content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}}
   /auth/webauthn/register/finish:
     post:
       summary: Verify the RegistrationResponseJSON (attestation none or packed) and store the passkey

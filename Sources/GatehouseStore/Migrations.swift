@@ -231,7 +231,6 @@ public struct Migrator: Sendable {
                 "ALTER TABLE sessions ADD COLUMN auth_time BIGINT",
                 "UPDATE sessions SET auth_time = created_at",
                 "ALTER TABLE api_keys ADD COLUMN expires_at BIGINT",
-                "ALTER TABLE api_keys ADD COLUMN revoked_at BIGINT",
             ]
         ),
     ]

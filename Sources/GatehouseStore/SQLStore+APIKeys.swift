@@ -7,11 +7,10 @@ extension SQLStore: APIKeyStore {
         APIKey(
             id: try row.string("id"), tenantId: try row.string("tenant_id"), userId: try row.string("user_id"),
             name: try row.string("name"), keyHash: try row.string("key_hash"), createdAt: try row.date("created_at"),
-            lastUsedAt: try row.optionalDate("last_used_at"), expiresAt: try row.optionalDate("expires_at"),
-            revokedAt: try row.optionalDate("revoked_at"))
+            lastUsedAt: try row.optionalDate("last_used_at"), expiresAt: try row.optionalDate("expires_at"))
     }
 
-    static let apiKeyColumns = "id, tenant_id, user_id, name, key_hash, created_at, last_used_at, expires_at, revoked_at"
+    static let apiKeyColumns = "id, tenant_id, user_id, name, key_hash, created_at, last_used_at, expires_at"
 
     public func insertAPIKey(_ k: APIKey) async throws {
         try await write("insertAPIKey") { db in
@@ -19,7 +18,7 @@ extension SQLStore: APIKeyStore {
                 """
                 INSERT INTO api_keys (\(unsafeRaw: Self.apiKeyColumns)) VALUES (\(bind: k.id), \(bind: k.tenantId),
                   \(bind: k.userId), \(bind: k.name), \(bind: k.keyHash), \(bind: k.createdAt.millis), \(bind: k.lastUsedAt?.millis),
-                  \(bind: k.expiresAt?.millis), \(bind: k.revokedAt?.millis))
+                  \(bind: k.expiresAt?.millis))
                 """
             ).run()
         }
@@ -48,13 +47,10 @@ extension SQLStore: APIKeyStore {
         }
     }
 
-    public func revokeAPIKeys(tenantId: String, userId: String, at: Date) async throws -> Int {
+    public func revokeAPIKeys(tenantId: String, userId: String) async throws -> Int {
         try await write("revokeAPIKeys") { db in
             try await db.raw(
-                """
-                UPDATE api_keys SET revoked_at = \(bind: at.millis)
-                WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: userId) AND revoked_at IS NULL RETURNING id
-                """
+                "DELETE FROM api_keys WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: userId) RETURNING id"
             ).all().count
         }
     }

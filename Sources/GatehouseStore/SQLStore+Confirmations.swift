@@ -31,15 +31,24 @@ extension SQLStore: ConfirmationStore {
         }
         try await transaction("insertConfirmation") { db in
             try await db.raw(insert).run()
-            for p in pushes {
-                try await db.raw(
-                    """
-                    INSERT INTO push_outbox (tenant_id, device_id, fcm_token, data, status, attempts, next_attempt_at, created_at)
-                    VALUES (\(bind: p.tenantId), \(bind: p.deviceId), \(bind: p.fcmToken), \(bind: Self.encodeData(p.data)),
-                      'pending', 0, \(bind: p.createdAt.millis), \(bind: p.createdAt.millis))
-                    """
-                ).run()
-            }
+            try await insertPushes(pushes, on: db)
+        }
+    }
+
+    public func insertPushes(_ pushes: [PushMessage]) async throws {
+        guard !pushes.isEmpty else { return }
+        try await transaction("insertPushes") { db in try await insertPushes(pushes, on: db) }
+    }
+
+    private func insertPushes(_ pushes: [PushMessage], on db: any SQLDatabase) async throws {
+        for p in pushes {
+            try await db.raw(
+                """
+                INSERT INTO push_outbox (tenant_id, device_id, fcm_token, data, status, attempts, next_attempt_at, created_at)
+                VALUES (\(bind: p.tenantId), \(bind: p.deviceId), \(bind: p.fcmToken), \(bind: Self.encodeData(p.data)),
+                  'pending', 0, \(bind: p.createdAt.millis), \(bind: p.createdAt.millis))
+                """
+            ).run()
         }
     }
 

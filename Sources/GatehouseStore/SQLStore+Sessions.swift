@@ -9,7 +9,7 @@ extension SQLStore: SessionStore {
     static let sessionColumns = """
         s.id AS s_id, s.tenant_id AS s_tenant_id, s.user_id AS s_user_id, s.subject AS s_subject, s.level AS s_level,
         s.business_id AS s_business_id, s.role AS s_role, s.amr AS s_amr, s.scope AS s_scope,
-        s.created_at AS s_created_at, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at,
+        s.created_at AS s_created_at, s.auth_time AS s_auth_time, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at,
         s.revoked_reason AS s_revoked_reason
         """
 
@@ -19,7 +19,8 @@ extension SQLStore: SessionStore {
             subject: try row.string("s_subject"), level: AuthLevel(rawValue: try row.string("s_level")) ?? .user,
             businessId: try row.optionalString("s_business_id"), role: try row.optionalString("s_role"),
             amr: try row.string("s_amr").split(separator: " ").map(String.init), scope: try row.optionalString("s_scope"),
-            createdAt: try row.date("s_created_at"), expiresAt: try row.date("s_expires_at"),
+            createdAt: try row.date("s_created_at"), authTime: try row.optionalDate("s_auth_time"),
+            expiresAt: try row.date("s_expires_at"),
             revokedAt: try row.optionalDate("s_revoked_at"), revokedReason: try row.optionalString("s_revoked_reason"))
     }
 
@@ -62,10 +63,10 @@ extension SQLStore: SessionStore {
             for precondition in preconditions { try await check(precondition, on: db) }
             try await db.raw(
                 """
-                INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, expires_at)
+                INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, auth_time, expires_at)
                 VALUES (\(bind: s.id), \(bind: s.tenantId), \(bind: s.userId), \(bind: s.subject), \(bind: s.level.rawValue),
                   \(bind: s.businessId), \(bind: s.role), \(bind: s.amr.joined(separator: " ")), \(bind: s.scope),
-                  \(bind: s.createdAt.millis), \(bind: s.expiresAt.millis))
+                  \(bind: s.createdAt.millis), \(bind: s.authTime.millis), \(bind: s.expiresAt.millis))
                 """
             ).run()
             if let r = firstRefreshToken { try await db.raw(insertRefreshSQL(r)).run() }
@@ -115,7 +116,8 @@ extension SQLStore: SessionStore {
             guard
                 let row = try await db.raw(
                     """
-                    SELECT s.revoked_at AS revoked_at, s.user_id AS user_id, u.email AS email, u.status AS status
+                    SELECT s.revoked_at AS revoked_at, s.user_id AS user_id, u.email AS email, u.status AS status,
+                      COALESCE(s.auth_time, s.created_at) AS auth_time
                     FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.tenant_id = \(bind: tenantId) AND s.id = \(bind: id)
                     """
                 ).first()
@@ -123,7 +125,8 @@ extension SQLStore: SessionStore {
             return SessionState(
                 sessionId: id, userId: try row.optionalString("user_id"), revokedAt: try row.optionalDate("revoked_at"),
                 userEmail: try row.optionalString("email"),
-                userStatus: try row.optionalString("status").flatMap(UserStatus.init(rawValue:)))
+                userStatus: try row.optionalString("status").flatMap(UserStatus.init(rawValue:)),
+                authTime: try row.date("auth_time"))
         }
     }
 

@@ -121,9 +121,9 @@ import Testing
             #expect(entry["lastUsed"] == .null)
             #expect(!list.text.contains(apiKey))
 
-            // The key authenticates as its owner, as a bearer or as x-api-key.
-            #expect(try await h.call(.get, "/api/v1/auth/keys", headers: ["authorization": "Bearer \(apiKey)"]).status == 200)
-            #expect(try await h.call(.get, "/api/v1/auth/keys", headers: ["x-api-key": apiKey]).status == 200)
+            // The key authenticates as its owner, as a bearer or as x-api-key (but manages no keys: StepUpTests).
+            #expect(try await h.call(.get, "/auth/profile", headers: ["authorization": "Bearer \(apiKey)"]).status == 200)
+            #expect(try await h.call(.get, "/auth/profile", headers: ["x-api-key": apiKey]).status == 200)
             try await h.engine.apiKeys.lastUsed.flush()
             let stored = try await h.engine.store.apiKeys(tenantId: try #require(try await h.engine.store.defaultTenant()).id, userId: try Harness.subject(of: token))
             #expect(stored.first?.lastUsedAt != nil, "lastUsed written by the batch")

@@ -15,6 +15,8 @@ public struct DeviceService: Sendable {
     let bruteForce: BruteForceGuard
     public let lastUsed: LastUsedRecorder
     let sealer: ChallengeSealer
+    let stepUp: StepUp
+    let enrolments: EnrolmentNotifier
     /// Parsed device keys by algorithm and text: parsing SPKI or PEM at every login showed in profiles.
     let keys = BoundedCache<DevicePublicKey>(capacity: 10_000)
 
@@ -42,8 +44,10 @@ public struct DeviceService: Sendable {
     }
 
     /// A challenge the new key must sign. A fingerprint the user already registered keeps its device id; the
-    /// old key stays in force until the new one has proved possession.
-    public func beginRegistration(_ r: Registration, user: User, sessionId: String) async throws -> DeviceChallenge {
+    /// old key stays in force until the new one has proved possession. Needs a recent sign-in (step-up).
+    public func beginRegistration(_ r: Registration, user: User, session: Principal) async throws -> DeviceChallenge {
+        try stepUp.require(session)
+        let sessionId = session.state.sessionId
         _ = try DevicePublicKey(r.publicKey, algorithm: r.algorithm)
         let now = clock.now
         let existing = try await store.device(tenantId: user.tenantId, userId: user.id, fingerprint: r.fingerprint)
@@ -78,6 +82,7 @@ public struct DeviceService: Sendable {
         await events.record(
             "device.registered", tenantId: user.tenantId, subject: user.id,
             data: ["deviceId": .string(stored.id), "keyAlgorithm": .string(stored.algorithm.rawValue)])
+        try await enrolments.enrolled(.deviceKey, id: stored.id, name: stored.name, user: user, exceptDevice: stored.id)
         return stored
     }
 

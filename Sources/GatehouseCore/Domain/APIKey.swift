@@ -10,14 +10,12 @@ public struct APIKey: Sendable, Equatable {
     public var keyHash: String
     public var createdAt: Date
     public var lastUsedAt: Date?
-    /// Unusable from then on; nil: until deleted or revoked.
+    /// Unusable from then on; nil: until deleted.
     public var expiresAt: Date?
-    /// Revoked with its user's access (disabled, password reset by an admin); never usable again.
-    public var revokedAt: Date?
 
     public init(
         id: String, tenantId: String, userId: String, name: String, keyHash: String, createdAt: Date, lastUsedAt: Date? = nil,
-        expiresAt: Date? = nil, revokedAt: Date? = nil
+        expiresAt: Date? = nil
     ) {
         self.id = id
         self.tenantId = tenantId
@@ -27,8 +25,7 @@ public struct APIKey: Sendable, Equatable {
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
         self.expiresAt = expiresAt
-        self.revokedAt = revokedAt
     }
 
-    public func isUsable(at now: Date) -> Bool { revokedAt == nil && (expiresAt.map { $0 > now } ?? true) }
+    public func isUsable(at now: Date) -> Bool { expiresAt.map { $0 > now } ?? true }
 }

@@ -12,13 +12,16 @@ public struct Session: Sendable, Equatable {
     public var amr: [String]
     public var scope: String?
     public var createdAt: Date
+    /// The last primary authentication (password, passkey, device key) of the session; a refresh or an OTP
+    /// check leaves it as it is. Step-up compares it with `GATEHOUSE_STEP_UP_MAX_AGE`.
+    public var authTime: Date
     public var expiresAt: Date
     public var revokedAt: Date?
     public var revokedReason: String?
 
     public init(
         id: String, tenantId: String, userId: String?, subject: String, level: AuthLevel, businessId: String? = nil,
-        role: String? = nil, amr: [String], scope: String? = nil, createdAt: Date, expiresAt: Date,
+        role: String? = nil, amr: [String], scope: String? = nil, createdAt: Date, authTime: Date? = nil, expiresAt: Date,
         revokedAt: Date? = nil, revokedReason: String? = nil
     ) {
         self.id = id
@@ -31,6 +34,7 @@ public struct Session: Sendable, Equatable {
         self.amr = amr
         self.scope = scope
         self.createdAt = createdAt
+        self.authTime = authTime ?? createdAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
         self.revokedReason = revokedReason
@@ -46,12 +50,17 @@ public struct SessionState: Sendable, Equatable {
     public var revokedAt: Date?
     public var userEmail: String?
     public var userStatus: UserStatus?
-    public init(sessionId: String, userId: String?, revokedAt: Date?, userEmail: String?, userStatus: UserStatus?) {
+    /// See `Session.authTime`.
+    public var authTime: Date
+    public init(
+        sessionId: String, userId: String?, revokedAt: Date?, userEmail: String?, userStatus: UserStatus?, authTime: Date
+    ) {
         self.sessionId = sessionId
         self.userId = userId
         self.revokedAt = revokedAt
         self.userEmail = userEmail
         self.userStatus = userStatus
+        self.authTime = authTime
     }
 }
 

@@ -7,30 +7,44 @@ public struct APIKeyService: Sendable {
     let clock: any GatehouseClock
     let random: any RandomSource
     let events: EventRecorder
+    let stepUp: StepUp
     public let lastUsed: LastUsedRecorder
 
     public static let prefix = "sk_live_"
 
-    public func create(user: User, name: String) async throws -> (APIKey, String) {
+    /// A new key for the caller, who must have signed in recently (step-up); an API key cannot make keys.
+    /// `expiresAt`, when given, must lie in the future.
+    public func create(caller: Caller, name: String, expiresAt: Date? = nil) async throws -> (APIKey, String) {
+        try stepUp.require(caller, act: "manage API keys")
+        let user = caller.user
+        let now = clock.now
+        if let expiresAt, expiresAt <= now { throw GatehouseError.field("expiresAt", "must be in the future") }
         let plaintext = Self.prefix + random.base62(length: 43)
         let key = APIKey(
             id: "key_" + random.base62(length: 16), tenantId: user.tenantId, userId: user.id, name: name,
-            keyHash: Digest.sha256Hex(plaintext), createdAt: clock.now)
+            keyHash: Digest.sha256Hex(plaintext), createdAt: now, expiresAt: expiresAt)
         try await store.insertAPIKey(key)
         await events.record("api_key.created", tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(key.id)])
         return (key, plaintext)
     }
 
-    /// Keys with the latest use folded in, including uses not yet written.
-    public func list(user: User) async throws -> [APIKey] {
-        try await store.apiKeys(tenantId: user.tenantId, userId: user.id).map { key in
+    /// Keys with the latest use folded in, including uses not yet written. Not for an API key.
+    public func list(caller: Caller) async throws -> [APIKey] {
+        guard case .token(_, let user) = caller else {
+            throw GatehouseError(.forbidden, "an API key cannot manage API keys; use a user access token")
+        }
+        return try await store.apiKeys(tenantId: user.tenantId, userId: user.id).map { key in
             var k = key
             if let pending = lastUsed.pending(key.id), (k.lastUsedAt ?? .distantPast) < pending { k.lastUsedAt = pending }
             return k
         }
     }
 
-    public func delete(user: User, id: String) async throws {
+    /// Not for an API key (a stolen key must not be able to remove the others, nor itself from sight).
+    public func delete(caller: Caller, id: String) async throws {
+        guard case .token(_, let user) = caller else {
+            throw GatehouseError(.forbidden, "an API key cannot manage API keys; use a user access token")
+        }
         guard try await store.deleteAPIKey(tenantId: user.tenantId, userId: user.id, id: id) else {
             throw GatehouseError(.notFound, "API key not found")
         }

@@ -22,6 +22,7 @@ public final class Engine: Sendable {
     public let login: PasswordLogin
     public let apiKeys: APIKeyService
     public let bruteForce: BruteForceGuard
+    public let stepUp: StepUp
     public let fileSignatures: FileSignature
     public let mfa: MFAService
     public let devices: DeviceService
@@ -68,23 +69,29 @@ public final class Engine: Sendable {
             store: store, sessions: sessions, clock: clock, random: random, events: events, providers: providerCache)
         passwords = PasswordHasher(pool: cpuPool, cost: config.bcryptCost)
         bruteForce = BruteForceGuard(store: store, clock: clock, policy: config.bruteForce)
+        stepUp = StepUp(maxAge: config.stepUpMaxAge, clock: clock)
         users = UserService(
             store: store, sessions: sessions, passwords: passwords, clock: clock, random: random, events: events, bruteForce: bruteForce)
-        mfa = MFAService(store: store, box: box, clock: clock, random: random, events: events, bruteForce: bruteForce)
+        mfa = MFAService(
+            store: store, box: box, clock: clock, random: random, events: events, bruteForce: bruteForce, stepUp: stepUp)
         login = PasswordLogin(users: users, mfa: mfa, sessions: sessions, events: events)
         apiKeys = APIKeyService(
-            store: store, clock: clock, random: random, events: events,
+            store: store, clock: clock, random: random, events: events, stepUp: stepUp,
             lastUsed: LastUsedRecorder { [store] in try await store.recordAPIKeyUse($0) })
         let sealer = ChallengeSealer(masterKey: masterKey, random: random)
+        let pushWakeup = Wakeup()
+        let enrolments = EnrolmentNotifier(store: store, clock: clock, pushEnabled: config.pushEnabled, wakeup: pushWakeup)
         devices = DeviceService(
             store: store, sessions: sessions, clock: clock, random: random, events: events, bruteForce: bruteForce,
-            lastUsed: LastUsedRecorder { [store] in try await store.recordDeviceUse($0) }, sealer: sealer)
+            lastUsed: LastUsedRecorder { [store] in try await store.recordDeviceUse($0) }, sealer: sealer, stepUp: stepUp,
+            enrolments: enrolments)
         confirmations = ConfirmationService(
             store: store, clock: clock, random: random, events: events, bruteForce: bruteForce, devices: devices,
-            pushEnabled: config.pushEnabled, pushWakeup: Wakeup())
+            pushEnabled: config.pushEnabled, pushWakeup: pushWakeup)
         passkeys = PasskeyService(
             store: store, sessions: sessions, clock: clock, random: random, events: events, bruteForce: bruteForce,
-            defaults: RelyingParty.Defaults(publicURL: config.publicURL), sealer: sealer)
+            defaults: RelyingParty.Defaults(publicURL: config.publicURL), sealer: sealer, stepUp: stepUp,
+            enrolments: enrolments)
     }
 
     static let systemKeySetting = "system_api_key_sha256"

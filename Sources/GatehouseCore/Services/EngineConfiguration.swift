@@ -21,6 +21,8 @@ public struct EngineConfiguration: Sendable {
     public var bruteForce = BruteForcePolicy()
     /// Whether confirmations queue pushes (a push transport is configured).
     public var pushEnabled = false
+    /// Step-up: how recent a session's last primary sign-in must be to mint a credential (seconds).
+    public var stepUpMaxAge: TimeInterval = 300
 
     public init() {}
 }

@@ -10,6 +10,7 @@ public struct MFAService: Sendable {
     let random: any RandomSource
     let events: EventRecorder
     let bruteForce: BruteForceGuard
+    let stepUp: StepUp
 
     public static let pendingPrefix = "mfa_"
     public static let pendingLifetime: TimeInterval = 5 * 60
@@ -40,7 +41,12 @@ public struct MFAService: Sendable {
     static func sealContext(_ tenantId: String, _ userId: String) -> String { "totp:\(tenantId):\(userId)" }
 
     /// A new secret for a user not yet enrolled (an enrolled user must have MFA reset by an admin first).
-    public func setup(tenantId: String, user: User, issuer: String) async throws -> (secret: String, otpauthURL: String) {
+    /// With an access token (`session`) it needs a recent sign-in (step-up); with the MFA-pending token of
+    /// a password login (`session` nil) it is the first enrolment that login asks for.
+    public func setup(tenantId: String, user: User, session: Principal?, issuer: String) async throws
+        -> (secret: String, otpauthURL: String)
+    {
+        if let session { try stepUp.require(session) }
         if try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == true {
             throw GatehouseError(.conflict, "TOTP is already enrolled; an admin can reset it")
         }

@@ -13,6 +13,8 @@ public struct PasskeyService: Sendable {
     let bruteForce: BruteForceGuard
     let defaults: RelyingParty.Defaults
     let sealer: ChallengeSealer
+    let stepUp: StepUp
+    let enrolments: EnrolmentNotifier
     /// Parsed credential keys by passkey id and key bytes: decoding CBOR at every login is waste.
     let keys = BoundedCache<COSEKey>(capacity: 10_000)
 
@@ -74,9 +76,12 @@ public struct PasskeyService: Sendable {
         }
     }
 
-    public func beginRegistration(tenant: Tenant, user: User, sessionId: String, name: String) async throws
+    /// Needs a recent sign-in (step-up): a stolen access token cannot add a passkey.
+    public func beginRegistration(tenant: Tenant, user: User, session: Principal, name: String) async throws
         -> (WebAuthnChallenge, JSONValue)
     {
+        try stepUp.require(session)
+        let sessionId = session.state.sessionId
         let existing = try await store.passkeys(tenantId: tenant.id, userId: user.id)
         guard existing.count < Self.maxCredentialsPerUser else {
             throw GatehouseError(.conflict, "at most \(Self.maxCredentialsPerUser) passkeys per user")
@@ -141,6 +146,7 @@ public struct PasskeyService: Sendable {
         await events.record(
             "passkey.registered", tenantId: tenant.id, subject: user.id,
             data: ["passkeyId": .string(passkey.id), "attestation": .string(verified.attestationType)])
+        try await enrolments.enrolled(.passkey, id: passkey.id, name: passkey.name, user: user)
         return passkey
     }
 

@@ -94,7 +94,7 @@ public struct UserService: Sendable {
     /// Revokes every session and API key of the user, for good.
     private func endAccess(_ user: User, reason: String) async throws {
         try await sessions.revokeAll(tenantId: user.tenantId, userId: user.id, .all, reason: reason)
-        let keys = try await store.revokeAPIKeys(tenantId: user.tenantId, userId: user.id, at: clock.now)
+        let keys = try await store.revokeAPIKeys(tenantId: user.tenantId, userId: user.id)
         if keys > 0 {
             await events.record(
                 "api_key.revoked", tenantId: user.tenantId, subject: user.id,

@@ -136,8 +136,8 @@ public protocol APIKeyStore: Sendable {
     func apiKeys(tenantId: String, userId: String) async throws -> [APIKey]
     func apiKey(hash: String) async throws -> APIKey?
     func deleteAPIKey(tenantId: String, userId: String, id: String) async throws -> Bool
-    /// Revokes every unrevoked key of the user for good; returns how many.
-    func revokeAPIKeys(tenantId: String, userId: String, at: Date) async throws -> Int
+    /// Revokes every key of the user for good (they are deleted: nothing can bring them back); returns how many.
+    func revokeAPIKeys(tenantId: String, userId: String) async throws -> Int
     /// Batched bookkeeping: the latest use of each key.
     func recordAPIKeyUse(_ uses: [String: Date]) async throws
 }
@@ -290,6 +290,8 @@ public protocol DeviceStore: Sendable {
 public protocol ConfirmationStore: Sendable {
     /// The confirmation and its pushes, in one transaction: a push is never lost for a stored confirmation.
     func insertConfirmation(_ confirmation: Confirmation, pushes: [PushMessage]) async throws
+    /// Queues messages in the outbox (one transaction).
+    func insertPushes(_ pushes: [PushMessage]) async throws
     func confirmation(tenantId: String, id: String) async throws -> Confirmation?
     /// Moves a pending confirmation to `status` if it is still pending; for any status but `expired`, only
     /// while unexpired at `at`. Returns the updated row, or nil when another change came first.

@@ -23,3 +23,19 @@ extension Date {
         return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):\(pad(t.tm_sec, 2)).\(pad(Int32(fraction), 3))Z"
     }
 }
+
+extension Date {
+    /// Parses an RFC 3339 date-time (with or without fractional seconds, `Z` or an offset); nil otherwise.
+    public init?(rfc3339 text: String) {
+        let withFraction = ISO8601DateFormatter()
+        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = withFraction.date(from: text) {
+            self = d
+            return
+        }
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        guard let d = plain.date(from: text) else { return nil }
+        self = d
+    }
+}

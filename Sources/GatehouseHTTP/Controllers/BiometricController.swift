@@ -59,7 +59,7 @@ struct BiometricController {
     }
 
     /// A user signed in with an access token (registration binds the challenge to that session).
-    private func signedIn(_ request: Request) async throws -> (Tenant, User, String) {
+    private func signedIn(_ request: Request) async throws -> (Tenant, User, Principal) {
         try await callers.signedIn(request, tenant: try await tenants.projectOrDefault(request))
     }
 
@@ -72,7 +72,7 @@ struct BiometricController {
     }
 
     @Sendable func registerChallenge(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, user, sessionId) = try await signedIn(request)
+        let (_, user, session) = try await signedIn(request)
         let body = try await JSONBody.decode(RegisterChallengeBody.self, from: request)
         let fingerprint = try Validate.required(body.deviceFingerprint, "deviceFingerprint", max: Self.maxFingerprint)
         let name = try Validate.required(body.deviceName, "deviceName", max: 255)
@@ -84,7 +84,7 @@ struct BiometricController {
         let publicKey = try Validate.required(body.publicKey, "publicKey", max: DevicePublicKey.maxEncodedLength)
         let c = try await engine.devices.beginRegistration(
             .init(fingerprint: fingerprint, name: name, type: type, algorithm: algorithm, publicKey: publicKey),
-            user: user, sessionId: sessionId)
+            user: user, session: session)
         var w = JSONWriter()
         w.field("challenge", c.challenge)
         w.field("deviceId", c.device.id)
@@ -106,12 +106,12 @@ struct BiometricController {
     }
 
     @Sendable func registerVerify(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, user, sessionId) = try await signedIn(request)
+        let (_, user, session) = try await signedIn(request)
         let body = try await JSONBody.decode(SignedBody.self, from: request)
         let challengeId = try Validate.uuid(body.sessionId, "sessionId")
         let signature = try Validate.token(body.signedChallenge, "signedChallenge", max: Self.maxSignature)
         let device = try await engine.devices.finishRegistration(
-            challengeId: challengeId, signature: signature, user: user, sessionId: sessionId)
+            challengeId: challengeId, signature: signature, user: user, sessionId: session.state.sessionId)
         return try JSONBody.response(
             RegisterVerifyAnswer(device: DeviceBody(device, userNumber: user.number), deviceId: device.id, success: true))
     }

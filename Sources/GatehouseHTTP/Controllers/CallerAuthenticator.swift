@@ -2,25 +2,6 @@ import Foundation
 import GatehouseCore
 import Hummingbird
 
-/// Who is calling a user-facing route: an access token with a live session, or one of the user's API keys
-/// (`Authorization: Bearer sk_live_…` or `x-api-key`), which acts as its owner at level `system` within
-/// the owner's tenant.
-enum Caller: Sendable {
-    case token(Principal, User)
-    case apiKey(APIKey, User)
-
-    var user: User {
-        switch self {
-        case .token(_, let u), .apiKey(_, let u): u
-        }
-    }
-
-    var sessionId: String? {
-        if case .token(let p, _) = self { return p.state.sessionId }
-        return nil
-    }
-}
-
 /// A password login's common part in every dialect: bounded credentials handed to the engine's one
 /// login policy.
 struct PasswordChecker {
@@ -44,11 +25,11 @@ struct CallerAuthenticator {
 
     /// A user signed in with an access token (not an API key), with the session it belongs to: what
     /// ceremonies that bind their challenge to the caller's session need.
-    func signedIn(_ request: Request, tenant: Tenant) async throws -> (Tenant, User, String) {
+    func signedIn(_ request: Request, tenant: Tenant) async throws -> (Tenant, User, Principal) {
         guard case .token(let principal, let user) = try await authenticate(request, tenant: tenant) else {
             throw GatehouseError(.forbidden, "a user access token is required")
         }
-        return (tenant, user, principal.state.sessionId)
+        return (tenant, user, principal)
     }
 
     func authenticate(_ request: Request, tenant: Tenant) async throws -> Caller {

@@ -72,7 +72,11 @@ struct ClassicAuthController {
         return try JSONBody.response(["message": "Successfully logged out"])
     }
 
-    struct CreateKeyBody: Decodable { var name: String? }
+    struct CreateKeyBody: Decodable {
+        var name: String?
+        /// RFC 3339; the key is refused from then on.
+        var expiresAt: String?
+    }
 
     struct KeyBody: Encodable {
         var keyId: String
@@ -80,15 +84,25 @@ struct ClassicAuthController {
         var name: String
         var createdAt: String
         var lastUsed: String??
+        var expiresAt: String?
+        init(_ key: APIKey, plaintext: String? = nil, listed: Bool) {
+            keyId = key.id
+            apiKey = plaintext
+            name = key.name
+            createdAt = key.createdAt.rfc3339
+            lastUsed = listed ? .some(key.lastUsedAt?.rfc3339) : nil
+            expiresAt = key.expiresAt?.rfc3339
+        }
         func encode(to encoder: any Encoder) throws {
-            enum K: String, CodingKey { case keyId, apiKey, name, createdAt, lastUsed }
+            enum K: String, CodingKey { case keyId, apiKey, name, createdAt, lastUsed, expiresAt }
             var c = encoder.container(keyedBy: K.self)
             try c.encode(keyId, forKey: .keyId)
             try c.encodeIfPresent(apiKey, forKey: .apiKey)
             try c.encode(name, forKey: .name)
             try c.encode(createdAt, forKey: .createdAt)
-            // Listed keys always carry lastUsed, null until first use (seed 003).
+            // Listed keys always carry lastUsed, null until first use (seed 003); expiresAt only when set.
             if let lastUsed { try c.encode(lastUsed, forKey: .lastUsed) }
+            try c.encodeIfPresent(expiresAt, forKey: .expiresAt)
         }
     }
 
@@ -97,27 +111,28 @@ struct ClassicAuthController {
         let caller = try await callers.authenticate(request, tenant: tenant)
         let body = try await JSONBody.decode(CreateKeyBody.self, from: request)
         let name = try Validate.required(body.name, "name", max: 255)
-        let (key, plaintext) = try await engine.apiKeys.create(user: caller.user, name: name)
-        return try JSONBody.response(
-            KeyBody(keyId: key.id, apiKey: plaintext, name: key.name, createdAt: key.createdAt.rfc3339, lastUsed: nil),
-            status: .created)
+        let expiresAt = try body.expiresAt.map { text in
+            guard text.utf8.count <= 64, let date = Date(rfc3339: text) else {
+                throw GatehouseError.field("expiresAt", "must be an RFC 3339 date-time")
+            }
+            return date
+        }
+        let (key, plaintext) = try await engine.apiKeys.create(caller: caller, name: name, expiresAt: expiresAt)
+        return try JSONBody.response(KeyBody(key, plaintext: plaintext, listed: false), status: .created)
     }
 
     @Sendable func listKeys(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
         let caller = try await callers.authenticate(request, tenant: tenant)
-        let keys = try await engine.apiKeys.list(user: caller.user)
-        return try JSONBody.response(
-            keys.map {
-                KeyBody(keyId: $0.id, apiKey: nil, name: $0.name, createdAt: $0.createdAt.rfc3339, lastUsed: .some($0.lastUsedAt?.rfc3339))
-            })
+        let keys = try await engine.apiKeys.list(caller: caller)
+        return try JSONBody.response(keys.map { KeyBody($0, listed: true) })
     }
 
     @Sendable func deleteKey(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
         let caller = try await callers.authenticate(request, tenant: tenant)
         let keyId = try Validate.required(context.parameters.get("keyId"), "keyId", max: 64)
-        try await engine.apiKeys.delete(user: caller.user, id: keyId)
+        try await engine.apiKeys.delete(caller: caller, id: keyId)
         return Response(status: .noContent)
     }
 }

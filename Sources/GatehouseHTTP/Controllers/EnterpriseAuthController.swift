@@ -129,15 +129,15 @@ struct EnterpriseAuthController {
         return Response(status: .noContent)
     }
 
-    /// The user behind an MFA-pending token, or behind an access token.
-    private func pendingOrSignedIn(_ request: Request, tenant: Tenant) async throws -> User {
+    /// The user behind an MFA-pending token (no session yet), or behind an access token with its session.
+    private func pendingOrSignedIn(_ request: Request, tenant: Tenant) async throws -> (User, Principal?) {
         if let bearer = request.bearerToken, bearer.hasPrefix(MFAService.pendingPrefix) {
-            return try await engine.mfa.pendingUser(bearer, tenantId: tenant.id)
+            return (try await engine.mfa.pendingUser(bearer, tenantId: tenant.id), nil)
         }
-        guard case .token(_, let user) = try await callers.authenticate(request, tenant: tenant) else {
+        guard case .token(let principal, let user) = try await callers.authenticate(request, tenant: tenant) else {
             throw GatehouseError(.forbidden, "a user token is required")
         }
-        return user
+        return (user, principal)
     }
 
     struct OTPSetupBody: Encodable {
@@ -148,8 +148,8 @@ struct EnterpriseAuthController {
 
     @Sendable func otpSetup(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
-        let user = try await pendingOrSignedIn(request, tenant: tenant)
-        let (secret, url) = try await engine.mfa.setup(tenantId: tenant.id, user: user, issuer: tenant.projectName)
+        let (user, session) = try await pendingOrSignedIn(request, tenant: tenant)
+        let (secret, url) = try await engine.mfa.setup(tenantId: tenant.id, user: user, session: session, issuer: tenant.projectName)
         return try JSONBody.response(OTPSetupBody(secret: secret, otpauthUrl: url, qrSvg: try QRCode(url).svg()))
     }
 

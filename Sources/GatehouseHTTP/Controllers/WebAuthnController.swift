@@ -28,7 +28,7 @@ struct WebAuthnController {
         group.put("prompt", use: prompt)
     }
 
-    private func signedIn(_ request: Request) async throws -> (Tenant, User, String) {
+    private func signedIn(_ request: Request) async throws -> (Tenant, User, Principal) {
         try await callers.signedIn(request, tenant: try await tenants.projectOrDefault(request))
     }
 
@@ -68,11 +68,11 @@ struct WebAuthnController {
     struct NameBody: Decodable { var name: String? }
 
     @Sendable func registerStart(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, user, sessionId) = try await signedIn(request)
+        let (tenant, user, session) = try await signedIn(request)
         let body = try await JSONBody.decode(NameBody.self, from: request)
         let name = try Validate.optional(body.name, "name", max: 255)?.trimmingCharacters(in: .whitespacesAndNewlines)
         let (c, options) = try await engine.passkeys.beginRegistration(
-            tenant: tenant, user: user, sessionId: sessionId, name: (name?.isEmpty ?? true) ? "Passkey" : name!)
+            tenant: tenant, user: user, session: session, name: (name?.isEmpty ?? true) ? "Passkey" : name!)
         return Self.startAnswer(options, sessionId: c.id)
     }
 
@@ -132,7 +132,7 @@ struct WebAuthnController {
     static let knownTransports: Set<String> = ["usb", "nfc", "ble", "smart-card", "hybrid", "internal"]
 
     @Sendable func registerFinish(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, user, sessionId) = try await signedIn(request)
+        let (tenant, user, session) = try await signedIn(request)
         let body = try await JSONBody.decode(RegisterFinishBody.self, from: request)
         let challengeId = try Validate.uuid(body.sessionId, "sessionId")
         guard let r = body.response else { throw GatehouseError.field("response", "is required") }
@@ -140,7 +140,7 @@ struct WebAuthnController {
         guard let inner = r.response else { throw GatehouseError.field("response.response", "is required") }
         let transports = (inner.transports ?? []).filter(Self.knownTransports.contains).prefix(6)
         let passkey = try await engine.passkeys.finishRegistration(
-            tenant: tenant, user: user, sessionId: sessionId, challengeId: challengeId,
+            tenant: tenant, user: user, sessionId: session.state.sessionId, challengeId: challengeId,
             response: .init(
                 rawId: rawId,
                 clientDataJSON: try Self.bytes(inner.clientDataJSON, "response.response.clientDataJSON", max: Self.maxClientData),

@@ -1,0 +1,19 @@
+import Foundation
+
+/// Who calls a user-facing act: an access token with a live session, or one of the user's API keys
+/// (which acts as its owner). The engine's rules (step-up, what an API key may do) read it.
+public enum Caller: Sendable {
+    case token(Principal, User)
+    case apiKey(APIKey, User)
+
+    public var user: User {
+        switch self {
+        case .token(_, let u), .apiKey(_, let u): u
+        }
+    }
+
+    public var sessionId: String? {
+        if case .token(let p, _) = self { return p.state.sessionId }
+        return nil
+    }
+}
