@@ -60,7 +60,8 @@ extension SQLStore: UserStore {
                 let row = try await db.raw(
                     """
                     SELECT \(unsafeRaw: Self.userColumns), password_hash FROM users WHERE tenant_id = \(bind: tenantId)
-                    AND (username_normalized = \(bind: username) OR email_normalized = \(bind: email)) LIMIT 1
+                    AND (username_normalized = \(bind: username) OR email_normalized = \(bind: email))
+                    ORDER BY CASE WHEN username_normalized = \(bind: username) THEN 0 ELSE 1 END, number LIMIT 1
                     """
                 ).first()
             else { return nil }

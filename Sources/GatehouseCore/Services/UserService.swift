@@ -42,6 +42,7 @@ public struct UserService: Sendable {
     public func create(tenantId: String, _ n: NewLocalUser) async throws -> User {
         guard n.email != nil || n.username != nil else { throw GatehouseError.field("email", "email or username is required") }
         if let e = n.email, !Identifiers.isPlausibleEmail(e) { throw GatehouseError.field("email", "is not an email address") }
+        if let u = n.username, let why = Identifiers.usernameProblem(u) { throw GatehouseError.field("username", why) }
         if let p = n.password { try PasswordHasher.check(p) }
         var hash: String?
         if let p = n.password { hash = try await passwords.hash(p) }
@@ -63,7 +64,10 @@ public struct UserService: Sendable {
             if let e, !Identifiers.isPlausibleEmail(e) { throw GatehouseError.field("email", "is not an email address") }
             u.email = e
         }
-        if let v = c.username { u.username = v }
+        if let v = c.username {
+            if let v, let why = Identifiers.usernameProblem(v) { throw GatehouseError.field("username", why) }
+            u.username = v
+        }
         guard u.email != nil || u.username != nil || u.externalSubject != nil || u.status == .anonymous else {
             throw GatehouseError.field("email", "a user keeps an email or a username")
         }

@@ -81,7 +81,7 @@ struct BiometricController {
         }
         guard let algorithm = DeviceKeyAlgorithm(rawValue: try Validate.required(body.keyAlgorithm, "keyAlgorithm", max: 16))
         else { throw GatehouseError.field("keyAlgorithm", "must be one of ES256, RS256, PS256") }
-        let publicKey = try Validate.required(body.publicKey, "publicKey", max: DevicePublicKey.maxEncodedLength)
+        let publicKey = try Validate.required(body.publicKey, "publicKey", max: DevicePublicKey.maxEncodedLength, multiline: true)
         let c = try await engine.devices.beginRegistration(
             .init(fingerprint: fingerprint, name: name, type: type, algorithm: algorithm, publicKey: publicKey),
             user: user, session: session)

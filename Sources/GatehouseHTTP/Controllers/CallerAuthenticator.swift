@@ -12,7 +12,7 @@ struct PasswordChecker {
         login: String?, loginField: String, password: String?, tenant: Tenant, via entry: PasswordLogin.EntryPoint,
         request: Request, context: AppRequestContext
     ) async throws -> PasswordLogin.Outcome {
-        let name = try Validate.token(login, loginField, max: 320)
+        let name = try Validate.loginName(login, loginField, max: 320)
         let secret = try Validate.token(password, "password", max: 4096)
         return try await engine.login.login(
             tenant: tenant, login: name, password: secret, clientAddress: clientAddress.address(request, context: context),

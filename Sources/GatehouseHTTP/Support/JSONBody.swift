@@ -24,6 +24,7 @@ enum JSONBody {
             throw GatehouseError(.payloadTooLarge, "body exceeds \(HTTPLimits.maxBody) bytes")
         }
         guard buffer.readableBytes > 0 else { throw GatehouseError(.invalidRequest, "body is empty") }
+        if Self.containsEscapedNUL(buffer.readableBytesView) { throw Self.nulRefused }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
@@ -42,6 +43,35 @@ enum JSONBody {
             return nil
         }
         return try await decode(type, from: request)
+    }
+
+    static let nulRefused = GatehouseError(
+        .invalidRequest, "strings must not contain U+0000 (no database can store it)")
+
+    /// Whether a JSON text holds the escape `\u0000` inside a string (a raw NUL byte is not valid JSON and
+    /// fails decoding anyway). Escapes are read pairwise, so `\\u0000` — a backslash, then the text
+    /// `u0000` — is not one.
+    static func containsEscapedNUL(_ bytes: some Collection<UInt8>) -> Bool {
+        var escaped = false
+        var digits = -1  // after `\u`: how many 0s seen so far, or -1 when not in a \u escape
+        for b in bytes {
+            if digits >= 0 {
+                guard b == UInt8(ascii: "0") else {
+                    digits = -1
+                    continue
+                }
+                digits += 1
+                if digits == 4 { return true }
+                continue
+            }
+            if escaped {
+                escaped = false
+                if b == UInt8(ascii: "u") { digits = 0 }
+            } else if b == UInt8(ascii: "\\") {
+                escaped = true
+            }
+        }
+        return false
     }
 
     static func describe(_ error: DecodingError) -> GatehouseError {
@@ -97,12 +127,36 @@ struct MessageAnswer: Encodable {
 
 /// Field checks shared by the controllers: every string input has a bound.
 enum Validate {
-    static func required(_ value: String?, _ field: String, max: Int = 255) throws -> String {
+    /// An identifier or a name: required, bounded, trimmed, and free of control characters — unless it is
+    /// `multiline` text such as a PEM key, which may hold line breaks (never U+0000).
+    static func required(_ value: String?, _ field: String, max: Int = 255, multiline: Bool = false) throws -> String {
         guard let value else { throw GatehouseError.field(field, "is required") }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw GatehouseError.field(field, "must not be empty") }
         guard value.utf8.count <= max else { throw GatehouseError.field(field, "must be at most \(max) bytes") }
+        if multiline {
+            try noNUL(value, field)
+        } else if Identifiers.containsControlCharacter(trimmed) {
+            throw GatehouseError.field(field, "must not contain control characters")
+        }
         return trimmed
+    }
+
+    /// A login name: as a credential (not trimmed), but never with control characters.
+    static func loginName(_ value: String?, _ field: String, max: Int) throws -> String {
+        let v = try token(value, field, max: max)
+        guard !Identifiers.containsControlCharacter(v) else {
+            throw GatehouseError.field(field, "must not contain control characters")
+        }
+        return v
+    }
+
+    /// U+0000 cannot be stored by PostgreSQL in any column; refused wherever a string did not come through
+    /// a JSON body (which refuses it as a whole), such as a query string.
+    static func noNUL(_ value: String, _ field: String) throws {
+        guard !value.unicodeScalars.contains("\u{0}") else {
+            throw GatehouseError.field(field, "must not contain U+0000")
+        }
     }
 
     /// A credential: required, bounded, not trimmed (whitespace inside a token is the token's problem).
@@ -116,6 +170,7 @@ enum Validate {
     static func optional(_ value: String?, _ field: String, max: Int = 255) throws -> String? {
         guard let value else { return nil }
         guard value.utf8.count <= max else { throw GatehouseError.field(field, "must be at most \(max) bytes") }
+        try noNUL(value, field)
         return value
     }
 
