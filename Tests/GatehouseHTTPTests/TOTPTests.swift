@@ -154,4 +154,19 @@ enum Authenticator {
             #expect(try await h.engine.store.totpState(tenantId: t.id, userId: id)?.sealedSecret == nil)
         }
     }
+
+    /// Issue 10, item 7: a long project name (the seed allows 255 bytes) and a long email still enrol.
+    @Test func longProjectAndAccountNamesStillGiveAQRCode() async throws {
+        try await withHarness { h in
+            for projectName in [String(repeating: "Acme Loyalty Rewards ", count: 8) + "Ltd", String(repeating: "商", count: 85)] {
+                let t = try await h.createTenant(projectName)
+                let email = String(repeating: "firstname.lastname", count: 12) + "@example.com"
+                _ = try await ClassicAPITests.user(h, email: email, tenant: t)
+                let token = try #require(try await EnterpriseAuthTests.login(h, t, email: email).string("token"))
+                let setup = try await h.call(.post, "/auth/otp/setup", headers: ["authorization": "Bearer \(token)", "x-project-key": t.projectKey])
+                #expect(setup.status == 200, "\(projectName.utf8.count)-byte project: \(setup.text)")
+                #expect(setup.string("qrSvg")?.hasPrefix("<svg") == true)
+            }
+        }
+    }
 }

@@ -12,8 +12,38 @@ public struct TOTPSecret: Sendable, Equatable {
 
     public static func generate(_ random: any RandomSource) -> TOTPSecret { TOTPSecret(keyText: random.base62(length: 32)) }
 
+    /// The Key URI apps scan. The issuer and account are display names only, so long ones are shortened
+    /// (whole characters, to at most `maxIssuerBytes` / `maxAccountBytes` once percent-encoded): any
+    /// tenant name and email the API accepts gives a URL that fits a QR code.
     public func otpauthURL(account: String, issuer: String) -> String {
-        TOTP(secret: keyText).createAuthenticatorURL(label: "\(issuer):\(account)", issuer: issuer)
+        let issuer = Self.shortened(issuer, maxEncodedBytes: Self.maxIssuerBytes)
+        let account = Self.shortened(account, maxEncodedBytes: Self.maxAccountBytes)
+        return TOTP(secret: keyText).createAuthenticatorURL(label: "\(issuer):\(account)", issuer: issuer)
+    }
+
+    static let maxIssuerBytes = 192
+    static let maxAccountBytes = 256
+
+    /// The longest prefix of `text` whose percent-encoded form (every byte outside the unreserved set of RFC
+    /// 3986 counted as three) stays within `maxEncodedBytes`, with "…" when something was cut.
+    static func shortened(_ text: String, maxEncodedBytes: Int) -> String {
+        func cost(_ c: Character) -> Int {
+            c.utf8.reduce(0) { n, b in
+                let unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                    || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
+                return n + (unreserved ? 1 : 3)
+            }
+        }
+        guard text.reduce(0, { $0 + cost($1) }) > maxEncodedBytes else { return text }
+        let ellipsis: Character = "…"
+        var kept = ""
+        var used = cost(ellipsis)
+        for c in text {
+            guard used + cost(c) <= maxEncodedBytes else { break }
+            kept.append(c)
+            used += cost(c)
+        }
+        return kept + String(ellipsis)
     }
 
     /// The base32 text apps and libraries such as pyotp take: the `secret` parameter of the otpauth URL.

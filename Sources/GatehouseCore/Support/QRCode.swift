@@ -1,5 +1,5 @@
-/// A QR code (ISO/IEC 18004) in byte mode at error-correction level M, versions 1–15: enough for the
-/// otpauth URLs of TOTP enrollment. Rendered as SVG for `/auth/otp/setup`. Follows the structure of
+/// A QR code (ISO/IEC 18004) in byte mode at error-correction level M, versions 1–40 (up to 2,331 bytes):
+/// the otpauth URLs of TOTP enrollment, whose names `TOTPSecret.otpauthURL` keeps within a bound. Rendered as SVG for `/auth/otp/setup`. Follows the structure of
 /// Project Nayuki's reference generator: codewords with Reed–Solomon over GF(256), function patterns,
 /// zigzag placement, the lowest-penalty mask.
 public struct QRCode: Sendable {
@@ -10,9 +10,16 @@ public struct QRCode: Sendable {
     public let version: Int
     public private(set) var mask: Int
 
-    static let eccPerBlock = [-1, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24]
-    static let blocks = [-1, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10]
-    public static let maxVersion = 15
+    // Level M, versions 1–40 (ISO/IEC 18004 table 9): error-correction codewords per block, and blocks.
+    static let eccPerBlock = [
+        -1, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26, 26, 28, 28, 28, 28, 28,
+        28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28,
+    ]
+    static let blocks = [
+        -1, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16, 17, 17, 18, 20, 21, 23, 25, 26, 28, 29,
+        31, 33, 35, 37, 38, 40, 43, 45, 47, 49,
+    ]
+    public static let maxVersion = 40
 
     public enum Failure: Error { case tooLong }
 
