@@ -241,18 +241,46 @@ public struct PasskeyService: Sendable {
         start.event = events.draft(
             "auth.login", subject: user.id,
             data: ["method": "webauthn", "dialect": "enterprise", "passkeyId": .string(passkey.id)])
-        start.preconditions = [
-            .spendChallenge(key: c.challenge, expiresAt: c.expiresAt),
-            .passkeyCounter(
-                tenantId: tenant.id, passkeyId: passkey.id, from: passkey.signCount, to: assertion.signCount,
-                backedUp: assertion.backedUp, at: clock.now),
-        ]
-        do {
-            return (user, try await sessions.start(start).1)
-        } catch is SessionPreconditionFailed {
-            if assertion.signCount == 0 { throw Self.invalidCeremony }
-            try await counterWentBack(passkey, ceremony: c)
+        var stored = passkey.signCount
+        for _ in 0..<Self.counterRetries {
+            start.preconditions = [
+                .spendChallenge(key: c.challenge, expiresAt: c.expiresAt),
+                .passkeyCounter(
+                    tenantId: tenant.id, passkeyId: passkey.id, from: stored, to: assertion.signCount,
+                    backedUp: assertion.backedUp, at: clock.now),
+            ]
+            do {
+                return (user, try await sessions.start(start).1)
+            } catch is SessionPreconditionFailed {
+                if assertion.signCount == 0 { throw Self.invalidCeremony }
+                if try await store.challengeSpent(key: c.challenge) { throw Self.invalidCeremony }
+                let now = try await store.passkey(tenantId: tenant.id, credentialId: credentialId)
+                switch Self.afterLostSwap(presented: assertion.signCount, reread: now) {
+                case .clone: try await counterWentBack(passkey, ceremony: c)
+                case .gone: throw unknown
+                case .lostRace(let current): stored = current
+                }
+            }
         }
+        throw GatehouseError(.conflict, "the passkey was used by another sign-in at the same moment; try again")
+    }
+
+    static let counterRetries = 3
+
+    public enum SwapOutcome: Equatable, Sendable {
+        /// The stored counter is at or past the presented one: another authenticator holds this credential.
+        case clone
+        /// Deleted, deactivated or blocked meanwhile.
+        case gone
+        /// A concurrent genuine login moved the counter, still below ours: try again from `current`.
+        case lostRace(current: UInt32)
+    }
+
+    /// Why the counter's compare-and-set failed, judged on the passkey as it is now (W3C WebAuthn §7.2 step
+    /// 22 compares with the stored counter; a value read before a concurrent login committed is no longer it).
+    public static func afterLostSwap(presented: UInt32, reread: Passkey?) -> SwapOutcome {
+        guard let reread, reread.isActive, !reread.cloneWarning else { return .gone }
+        return presented <= reread.signCount ? .clone : .lostRace(current: reread.signCount)
     }
 
     /// A counter that did not rise: the same response sent again (its ceremony already spent — a replay,
