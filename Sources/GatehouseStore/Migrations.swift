@@ -233,6 +233,13 @@ public struct Migrator: Sendable {
                 "ALTER TABLE api_keys ADD COLUMN expires_at BIGINT",
             ]
         ),
+        Migration(
+            version: 9, name: "refresh_grace_binding",
+            statements: [
+                "ALTER TABLE refresh_tokens ADD COLUMN access_hash TEXT",
+                "ALTER TABLE refresh_tokens ADD COLUMN spent_by TEXT",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -29,13 +29,15 @@ extension SQLStore: SessionStore {
             hash: try row.string("hash"), tenantId: try row.string("tenant_id"), sessionId: try row.string("session_id"),
             createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
             usedAt: try row.optionalDate("used_at"), successorHash: try row.optionalString("successor_hash"),
-            successorSealed: try row.optionalString("successor_sealed"))
+            successorSealed: try row.optionalString("successor_sealed"), accessHash: try row.optionalString("access_hash"),
+            spentBy: try row.optionalString("spent_by"))
     }
 
     private func insertRefreshSQL(_ r: RefreshTokenRecord) -> SQLQueryString {
         """
-        INSERT INTO refresh_tokens (hash, tenant_id, session_id, created_at, expires_at)
-        VALUES (\(bind: r.hash), \(bind: r.tenantId), \(bind: r.sessionId), \(bind: r.createdAt.millis), \(bind: r.expiresAt.millis))
+        INSERT INTO refresh_tokens (hash, tenant_id, session_id, created_at, expires_at, access_hash)
+        VALUES (\(bind: r.hash), \(bind: r.tenantId), \(bind: r.sessionId), \(bind: r.createdAt.millis), \(bind: r.expiresAt.millis),
+          \(bind: r.accessHash))
         """
     }
 
@@ -190,13 +192,14 @@ extension SQLStore: SessionStore {
     public func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
         try await read("refreshToken") { db in
             try await db.raw(
-                "SELECT hash, tenant_id, session_id, created_at, expires_at, used_at, successor_hash, successor_sealed FROM refresh_tokens WHERE hash = \(bind: hash)"
+                "SELECT hash, tenant_id, session_id, created_at, expires_at, used_at, successor_hash, successor_sealed, access_hash, spent_by FROM refresh_tokens WHERE hash = \(bind: hash)"
             ).first().map(refresh(from:))
         }
     }
 
     public func spendRefreshToken(
-        hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String, rights: SessionRights
+        hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String, spentBy: String,
+        rights: SessionRights
     ) async throws -> RefreshSpendResult {
         let spent = try await transaction("spendRefreshToken") { db -> Bool? in
             guard try await rightsHold(rights, on: db) else { return nil }
@@ -204,7 +207,7 @@ extension SQLStore: SessionStore {
             let won = try await db.raw(
                 """
                 UPDATE refresh_tokens SET used_at = \(bind: at.millis), successor_hash = \(bind: successor.hash),
-                  successor_sealed = \(bind: successorSealed)
+                  successor_sealed = \(bind: successorSealed), spent_by = \(bind: spentBy)
                 WHERE hash = \(bind: hash) AND used_at IS NULL RETURNING hash
                 """
             ).first() != nil

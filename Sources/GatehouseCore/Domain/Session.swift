@@ -76,10 +76,14 @@ public struct RefreshTokenRecord: Sendable, Equatable {
     /// The successor pair sealed with the master key, kept for the grace window so a retried request
     /// gets the same answer.
     public var successorSealed: String?
+    /// SHA-256 of the access token issued together with this refresh token.
+    public var accessHash: String?
+    /// SHA-256 of the client (address and User-Agent) whose request spent it.
+    public var spentBy: String?
 
     public init(
         hash: String, tenantId: String, sessionId: String, createdAt: Date, expiresAt: Date, usedAt: Date? = nil,
-        successorHash: String? = nil, successorSealed: String? = nil
+        successorHash: String? = nil, successorSealed: String? = nil, accessHash: String? = nil, spentBy: String? = nil
     ) {
         self.hash = hash
         self.tenantId = tenantId
@@ -89,5 +93,7 @@ public struct RefreshTokenRecord: Sendable, Equatable {
         self.usedAt = usedAt
         self.successorHash = successorHash
         self.successorSealed = successorSealed
+        self.accessHash = accessHash
+        self.spentBy = spentBy
     }
 }

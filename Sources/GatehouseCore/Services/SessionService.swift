@@ -8,6 +8,23 @@ public struct TokenPair: Sendable, Codable, Equatable {
     public var refreshTokenExpiresAt: Date
 }
 
+/// Who presents a refresh token: what binds the grace window's answer to the client that spent it.
+public struct RefreshClient: Sendable {
+    /// The access token sent beside the refresh token (seed 000's refresh body carries one).
+    public var accessToken: String?
+    public var address: String?
+    public var userAgent: String?
+
+    public init(accessToken: String? = nil, address: String?, userAgent: String?) {
+        self.accessToken = accessToken
+        self.address = address
+        self.userAgent = userAgent
+    }
+
+    /// SHA-256 of address and User-Agent, kept on the spent token.
+    var fingerprint: String { Digest.sha256Hex("\(address ?? "-")\n\(userAgent ?? "-")") }
+}
+
 /// Sessions and their refresh-token families: start, rotate (with reuse detection and a grace window), revoke.
 public struct SessionService: Sendable {
     let store: any GatehouseStore
@@ -66,11 +83,11 @@ public struct SessionService: Sendable {
         let refresh = newRefreshToken()
         let refreshTTL = s.refreshTTL ?? (s.rememberMe ? Self.rememberMeRefreshTTL : config.refreshTokenTTL)
         let refreshExpiry = min(now.addingTimeInterval(refreshTTL), session.expiresAt)
+        let access = try await tokens.issue(session: session, ttl: s.accessTTL ?? config.accessTokenTTL)
         let record = RefreshTokenRecord(
             hash: Digest.sha256Hex(refresh), tenantId: s.tenantId, sessionId: session.id, createdAt: now,
-            expiresAt: refreshExpiry)
+            expiresAt: refreshExpiry, accessHash: Digest.sha256Hex(access.token))
         try await store.insertSession(session, firstRefreshToken: record, event: s.event, preconditions: s.preconditions)
-        let access = try await tokens.issue(session: session, ttl: s.accessTTL ?? config.accessTokenTTL)
         observer.tokenIssued(level: s.level)
         return (
             session,
@@ -82,12 +99,14 @@ public struct SessionService: Sendable {
 
     /// Rotates a refresh token. Exactly one caller spends a token (an atomic compare-and-set in the store);
     /// a retry inside the grace window gets that caller's pair; anything else spent is reuse and kills the session.
-    public func refresh(tenantId: String, refreshToken: String) async throws -> TokenPair {
-        try await refreshSession(tenantId: tenantId, refreshToken: refreshToken).1
+    public func refresh(tenantId: String, refreshToken: String, client: RefreshClient) async throws -> TokenPair {
+        try await refreshSession(tenantId: tenantId, refreshToken: refreshToken, client: client).1
     }
 
     /// As `refresh`, also giving the session the pair belongs to (read on the way anyway).
-    public func refreshSession(tenantId: String, refreshToken: String) async throws -> (Session, TokenPair) {
+    public func refreshSession(tenantId: String, refreshToken: String, client: RefreshClient) async throws
+        -> (Session, TokenPair)
+    {
         guard !refreshToken.isEmpty, refreshToken.utf8.count <= 512 else { throw Self.invalidRefresh }
         let hash = Digest.sha256Hex(refreshToken)
         guard let record = try await store.refreshToken(hash: hash), record.tenantId == tenantId else {
@@ -98,7 +117,7 @@ public struct SessionService: Sendable {
             session.isActive(at: now)
         else { throw Self.invalidRefresh }
         if let usedAt = record.usedAt {
-            return (session, try await replayed(record, usedAt: usedAt, session: session))
+            return (session, try await replayed(record, usedAt: usedAt, session: session, client: client))
         }
         guard record.expiresAt > now else { throw Self.invalidRefresh }
 
@@ -112,16 +131,17 @@ public struct SessionService: Sendable {
             refreshTokenExpiresAt: nextExpiry)
         let successor = RefreshTokenRecord(
             hash: Digest.sha256Hex(next), tenantId: tenantId, sessionId: session.id, createdAt: now,
-            expiresAt: nextExpiry)
+            expiresAt: nextExpiry, accessHash: Digest.sha256Hex(access.token))
         let sealed = try box.seal(try JSONEncoder().encode(pair).map { $0 }, context: "refresh-successor:\(hash)")
         switch try await store.spendRefreshToken(
-            hash: hash, at: now, successor: successor, successorSealed: sealed, rights: SessionRights(session))
+            hash: hash, at: now, successor: successor, successorSealed: sealed, spentBy: client.fingerprint,
+            rights: SessionRights(session))
         {
         case .spent:
             observer.tokenIssued(level: session.level)
             return (session, pair)
         case .alreadySpent(let current):
-            return (session, try await replayed(current, usedAt: current.usedAt ?? now, session: session))
+            return (session, try await replayed(current, usedAt: current.usedAt ?? now, session: session, client: client))
         case .notFound:
             throw Self.invalidRefresh
         case .rightsLost:
@@ -135,9 +155,20 @@ public struct SessionService: Sendable {
         }
     }
 
-    private func replayed(_ record: RefreshTokenRecord, usedAt: Date, session: Session) async throws -> TokenPair {
+    /// A spent token presented again. Within the grace window, and only from the client that spent it — the
+    /// access token issued beside it when one is sent, else the same address and User-Agent — the same
+    /// successor pair is answered (a lost response must not log the user out). Anything else is reuse.
+    private func replayed(_ record: RefreshTokenRecord, usedAt: Date, session: Session, client: RefreshClient)
+        async throws -> TokenPair
+    {
         let now = clock.now
-        if now.timeIntervalSince(usedAt) <= config.refreshGraceWindow, let successorHash = record.successorHash,
+        let sameClient: Bool
+        if let presented = client.accessToken {
+            sameClient = record.accessHash.map { Digest.constantTimeEquals(Digest.sha256Hex(presented), $0) } ?? false
+        } else {
+            sameClient = record.spentBy.map { Digest.constantTimeEquals(client.fingerprint, $0) } ?? false
+        }
+        if sameClient, now.timeIntervalSince(usedAt) <= config.refreshGraceWindow, let successorHash = record.successorHash,
             let sealed = record.successorSealed,
             let successor = try await store.refreshToken(hash: successorHash), successor.usedAt == nil
         {

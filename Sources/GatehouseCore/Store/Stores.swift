@@ -237,7 +237,8 @@ public protocol SessionStore: Sendable {
     /// Atomically: if `hash` is unspent and `rights` still hold, mark it spent with its successor and insert
     /// the successor. The rights are read in the same transaction as the spend.
     func spendRefreshToken(
-        hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String, rights: SessionRights
+        hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String, spentBy: String,
+        rights: SessionRights
     ) async throws -> RefreshSpendResult
 }
 

@@ -143,7 +143,8 @@ struct BiometricController {
 
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
-        let (pair, user) = try await tokens.refresh(request, tenant: tenant)
+        let (pair, user) = try await tokens.refresh(
+            request, tenant: tenant, client: clientAddress.refreshClient(request, context: context))
         return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
 

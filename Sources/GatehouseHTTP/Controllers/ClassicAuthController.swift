@@ -54,7 +54,8 @@ struct ClassicAuthController {
         let tenant = try await tenants.projectOrDefault(request)
         let body = try await JSONBody.decode(RefreshBody.self, from: request)
         let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
-        let pair = try await engine.sessions.refresh(tenantId: tenant.id, refreshToken: token)
+        let pair = try await engine.sessions.refresh(
+            tenantId: tenant.id, refreshToken: token, client: clientAddress.refreshClient(request, context: context))
         var w = JSONWriter()
         w.field("token", pair.accessToken)
         w.field("expires_in", Int64(engine.config.accessTokenTTL))

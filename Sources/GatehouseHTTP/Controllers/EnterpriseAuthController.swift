@@ -60,7 +60,8 @@ struct EnterpriseAuthController {
 
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
-        let (pair, user) = try await EnterpriseTokens(engine: engine).refresh(request, tenant: tenant)
+        let (pair, user) = try await EnterpriseTokens(engine: engine).refresh(
+            request, tenant: tenant, client: clientAddress.refreshClient(request, context: context))
         return JSONBody.raw(tokens(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
 

@@ -6,6 +6,7 @@ import Hummingbird
 struct ProjectAuthController {
     let engine: Engine
     let tenants: TenantResolver
+    let clientAddress: ClientAddressResolver
 
     func register(on router: Router<AppRequestContext>) {
         let group = router.group("v2/auth")
@@ -69,7 +70,10 @@ struct ProjectAuthController {
         let tenant = try await tenants.require(request)
         let body = try await JSONBody.decode(RefreshBody.self, from: request)
         let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
-        let pair = try await engine.sessions.refresh(tenantId: tenant.id, refreshToken: token)
+        let access = try Validate.optional(body.accessToken, "accessToken", max: CompactJWS.maxLength)
+        let pair = try await engine.sessions.refresh(
+            tenantId: tenant.id, refreshToken: token,
+            client: clientAddress.refreshClient(request, context: context, accessToken: access))
         return Self.pairResponse(pair)
     }
 

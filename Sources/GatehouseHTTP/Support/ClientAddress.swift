@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import Hummingbird
 
 /// The client's address for throttling: the socket peer, or — only when that peer is a trusted proxy
@@ -10,6 +11,13 @@ public struct ClientAddressResolver: Sendable {
 
     func address(_ request: Request, context: AppRequestContext) -> String? {
         resolve(peer: context.peerAddress, forwardedFor: request.headers[.init("x-forwarded-for")!])
+    }
+
+    /// The client presenting a refresh token (its address and User-Agent, and the access token it sent).
+    func refreshClient(_ request: Request, context: AppRequestContext, accessToken: String? = nil) -> RefreshClient {
+        RefreshClient(
+            accessToken: accessToken, address: address(request, context: context),
+            userAgent: request.headers[.userAgent].map { String($0.prefix(512)) })
     }
 
     public func resolve(peer: String?, forwardedFor: String?) -> String? {

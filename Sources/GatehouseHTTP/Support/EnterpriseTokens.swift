@@ -20,10 +20,10 @@ struct EnterpriseTokens {
     struct RefreshBody: Decodable { var refreshToken: String? }
 
     /// `{refreshToken}` rotated for a user's session (`/auth/refresh`, `/auth/biometric/refresh`).
-    func refresh(_ request: Request, tenant: Tenant) async throws -> (TokenPair, User) {
+    func refresh(_ request: Request, tenant: Tenant, client: RefreshClient) async throws -> (TokenPair, User) {
         let body = try await JSONBody.decode(RefreshBody.self, from: request)
         let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
-        let (session, pair) = try await engine.sessions.refreshSession(tenantId: tenant.id, refreshToken: token)
+        let (session, pair) = try await engine.sessions.refreshSession(tenantId: tenant.id, refreshToken: token, client: client)
         guard let userId = session.userId, let user = try await engine.store.user(tenantId: tenant.id, id: userId) else {
             throw SessionService.invalidRefresh
         }
