@@ -67,11 +67,24 @@ public struct GatehouseRuntime: Sendable {
                     store: store, clock: clock,
                     transport: FCMTransport(account: $0, baseURL: configuration.fcmBaseURL, clock: clock), logger: logger)
             }
-            return GatehouseRuntime(
+            let runtime = GatehouseRuntime(
                 engine: engine, metrics: metrics, database: database, generatedSystemKey: generated, push: push, cpu: cpu)
+            await runtime.warnAboutProvidersWithoutAudience()
+            return runtime
         } catch {
             await database.shutdown()
             throw error
+        }
+    }
+
+    /// Names, at every start, each identity provider stored before an audience was required: it refuses
+    /// every token until an admin sets one (`PATCH /v2/identity-providers/{id}`).
+    public func warnAboutProvidersWithoutAudience() async {
+        guard let providers = try? await engine.store.identityProvidersWithoutAudience() else { return }
+        for p in providers {
+            engine.logger.warning(
+                "identity provider has no audience and refuses every token until an admin sets one",
+                metadata: ["tenant": "\(p.tenantId)", "provider": "\(p.id)", "issuer": "\(p.issuer)"])
         }
     }
 

@@ -257,18 +257,38 @@ paths:
           application/json:
             schema:
               type: object
-              required: [issuer]
+              required: [issuer, audience]
               properties:
                 issuer: {type: string}
                 jwks: {type: object}
                 jwksUri: {type: string}
-                audience: {type: string}
+                audience:
+                  description: the aud value, or values, this provider's tokens carry for us; a token naming none of them is refused
+                  oneOf:
+                    - {type: string, minLength: 1, maxLength: 1024}
+                    - {type: array, minItems: 1, maxItems: 16, items: {type: string, minLength: 1, maxLength: 1024}}
                 algorithms: {type: array, items: {type: string, enum: [EdDSA, ES256, RS256]}}
                 emailClaim: {type: string, default: email}
       responses: {'201': {description: created}, '400': {$ref: '#/components/responses/Error'}}
   /v2/identity-providers/{id}:
     parameters: [{name: id, in: path, required: true, schema: {type: string}}]
     get: {summary: Get an identity provider, security: [{bearer: []}], responses: {'200': {description: provider}}}
+    patch:
+      summary: Set the audiences a provider's tokens must name (one of); a provider without one refuses every token
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [audience]
+              properties:
+                audience:
+                  oneOf:
+                    - {type: string, minLength: 1, maxLength: 1024}
+                    - {type: array, minItems: 1, maxItems: 16, items: {type: string, minLength: 1, maxLength: 1024}}
+      responses: {'200': {description: 'the provider; audience is always a list'}, '400': {$ref: '#/components/responses/Error'}, '404': {$ref: '#/components/responses/Error'}}
     delete: {summary: Delete an identity provider, security: [{bearer: []}], responses: {'204': {description: deleted}}}
   /v2/users:
     get:

@@ -47,7 +47,7 @@ extension SQLStore: SigningKeyStore, IdentityProviderStore {
         IdentityProvider(
             id: try row.string("id"), tenantId: try row.string("tenant_id"), issuer: try row.string("issuer"),
             jwks: try row.optionalString("jwks"), jwksUri: try row.optionalString("jwks_uri"),
-            audience: try row.optionalString("audience"),
+            audiences: Self.audiences(from: try row.optionalString("audience")),
             algorithms: try row.string("algorithms").split(separator: ",").compactMap { ExternalAlgorithm(rawValue: String($0)) },
             emailClaim: try row.string("email_claim"), createdAt: try row.date("created_at"))
     }
@@ -57,7 +57,7 @@ extension SQLStore: SigningKeyStore, IdentityProviderStore {
             try await db.raw(
                 """
                 INSERT INTO identity_providers (\(unsafeRaw: Self.providerColumns)) VALUES (\(bind: p.id), \(bind: p.tenantId),
-                  \(bind: p.issuer), \(bind: p.jwks), \(bind: p.jwksUri), \(bind: p.audience),
+                  \(bind: p.issuer), \(bind: p.jwks), \(bind: p.jwksUri), \(bind: Self.audienceText(p.audiences)),
                   \(bind: p.algorithms.map(\.rawValue).joined(separator: ",")), \(bind: p.emailClaim), \(bind: p.createdAt.millis))
                 ON CONFLICT DO NOTHING RETURNING id
                 """
@@ -78,6 +78,36 @@ extension SQLStore: SigningKeyStore, IdentityProviderStore {
             try await db.raw(
                 "SELECT \(unsafeRaw: Self.providerColumns) FROM identity_providers WHERE tenant_id = \(bind: tenantId) AND id = \(bind: id)"
             ).first().map(provider(from:))
+        }
+    }
+
+    /// The audience column: a JSON array of strings (a plain string in rows older than lists).
+    static func audiences(from text: String?) -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        guard text.hasPrefix("["), let list = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else { return [text] }
+        return list
+    }
+
+    static func audienceText(_ audiences: [String]) -> String? {
+        audiences.isEmpty ? nil : String(decoding: (try? JSONEncoder().encode(audiences)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    public func setIdentityProviderAudiences(tenantId: String, id: String, audiences: [String]) async throws -> Bool {
+        try await write("setIdentityProviderAudiences") { db in
+            try await db.raw(
+                """
+                UPDATE identity_providers SET audience = \(bind: Self.audienceText(audiences))
+                WHERE tenant_id = \(bind: tenantId) AND id = \(bind: id) RETURNING id
+                """
+            ).first() != nil
+        }
+    }
+
+    public func identityProvidersWithoutAudience() async throws -> [IdentityProvider] {
+        try await read("identityProvidersWithoutAudience") { db in
+            try await db.raw(
+                "SELECT \(unsafeRaw: Self.providerColumns) FROM identity_providers WHERE audience IS NULL OR audience = '' OR audience = '[]' ORDER BY tenant_id, created_at"
+            ).all().map(provider(from:))
         }
     }
 

@@ -63,7 +63,8 @@ import Testing
             let t = try await h.createTenant()
             let idp = ExternalIssuer.eddsa("https://gone.example.com")
             let created = try await h.post(
-                "/v2/identity-providers", .object(["issuer": .string(idp.issuer), "jwksUri": "http://127.0.0.1:9/jwks"]),
+                "/v2/identity-providers",
+                .object(["issuer": .string(idp.issuer), "jwksUri": "http://127.0.0.1:9/jwks", "audience": "gatehouse-tests"]),
                 headers: t.admin)
             #expect(created.status == 201)
             let r = try await h.exchange(t, try idp.token(aud: nil, now: h.clock.now))

@@ -21,13 +21,15 @@ public struct IdentityProvider: Sendable, Equatable {
     /// Inline JWKS JSON text.
     public var jwks: String?
     public var jwksUri: String?
-    public var audience: String?
+    /// The `aud` values its tokens may carry for us: one must be present. Empty only for a provider stored
+    /// before audiences were required, which refuses every token until an admin sets one.
+    public var audiences: [String]
     public var algorithms: [ExternalAlgorithm]
     public var emailClaim: String
     public var createdAt: Date
 
     public init(
-        id: String, tenantId: String, issuer: String, jwks: String?, jwksUri: String?, audience: String?,
+        id: String, tenantId: String, issuer: String, jwks: String?, jwksUri: String?, audiences: [String],
         algorithms: [ExternalAlgorithm], emailClaim: String, createdAt: Date
     ) {
         self.id = id
@@ -35,7 +37,7 @@ public struct IdentityProvider: Sendable, Equatable {
         self.issuer = issuer
         self.jwks = jwks
         self.jwksUri = jwksUri
-        self.audience = audience
+        self.audiences = audiences
         self.algorithms = algorithms
         self.emailClaim = emailClaim
         self.createdAt = createdAt

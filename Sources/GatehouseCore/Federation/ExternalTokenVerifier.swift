@@ -100,14 +100,18 @@ public final class ExternalTokenVerifier: Sendable {
         if let iat = claims["iat"]?.numberValue, iat > now + leeway {
             throw GatehouseError.invalidToken("token issued in the future")
         }
-        if let audience = provider.audience {
+        // A token minted for any other client of the provider is not for us (RFC 7519 §4.1.3).
+        guard !provider.audiences.isEmpty else {
+            throw GatehouseError.invalidToken("the identity provider has no audience configured; an admin must set one")
+        }
+        do {
             let auds: [String]
             switch claims["aud"] {
             case .string(let s): auds = [s]
             case .array(let a): auds = a.compactMap(\.stringValue)
             default: auds = []
             }
-            guard auds.contains(audience) else { throw GatehouseError.invalidToken("wrong audience") }
+            guard auds.contains(where: provider.audiences.contains) else { throw GatehouseError.invalidToken("wrong audience") }
         }
         guard let sub = claims["sub"]?.stringValue, !sub.isEmpty, sub.utf8.count <= 255 else {
             throw GatehouseError.invalidToken("token has no subject")

@@ -4,7 +4,7 @@ public struct IdentityProviderInput: Sendable {
     public var issuer: String
     public var jwks: String?
     public var jwksUri: String?
-    public var audience: String?
+    public var audiences: [String] = []
     public var algorithms: [ExternalAlgorithm]?
     public var emailClaim: String?
     public init(issuer: String) { self.issuer = issuer }
@@ -87,7 +87,7 @@ public struct AdminService: Sendable {
         }
         let provider = IdentityProvider(
             id: random.uuidString(), tenantId: tenantId, issuer: input.issuer, jwks: input.jwks,
-            jwksUri: input.jwksUri, audience: input.audience,
+            jwksUri: input.jwksUri, audiences: try Self.checked(audiences: input.audiences),
             algorithms: input.algorithms ?? ExternalAlgorithm.allCases, emailClaim: input.emailClaim ?? "email",
             createdAt: clock.now)
         guard try await store.insertIdentityProvider(provider) else {
@@ -97,6 +97,33 @@ public struct AdminService: Sendable {
         await events.record(
             "identity_provider.created", tenantId: tenantId, subject: provider.id, data: ["issuer": .string(input.issuer)])
         return provider
+    }
+
+    /// Sets the audiences a provider's tokens must name (one of).
+    public func setAudiences(tenantId: String, providerId: String, _ audiences: [String]) async throws -> IdentityProvider {
+        let checked = try Self.checked(audiences: audiences)
+        guard try await store.setIdentityProviderAudiences(tenantId: tenantId, id: providerId, audiences: checked),
+            let provider = try await store.identityProvider(tenantId: tenantId, id: providerId)
+        else { throw GatehouseError.notFound("identity provider") }
+        providers.invalidate(tenantId: tenantId)
+        await events.record(
+            "identity_provider.updated", tenantId: tenantId, subject: providerId,
+            data: ["audience": .array(checked.map { .string($0) })])
+        return provider
+    }
+
+    /// Every provider names at least one audience (at most 16, each 1–1024 bytes, no control characters).
+    static func checked(audiences: [String]) throws -> [String] {
+        guard !audiences.isEmpty else {
+            throw GatehouseError.field("audience", "is required: the aud value (or values) this provider's tokens carry for us")
+        }
+        guard audiences.count <= 16 else { throw GatehouseError.field("audience", "at most 16 values") }
+        for a in audiences {
+            guard !a.isEmpty, a.utf8.count <= 1024, !Identifiers.containsControlCharacter(a) else {
+                throw GatehouseError.field("audience", "each value must be 1–1024 bytes without control characters")
+            }
+        }
+        return audiences
     }
 
     public func deleteIdentityProvider(tenantId: String, id: String) async throws {

@@ -165,6 +165,10 @@ public protocol IdentityProviderStore: Sendable {
     func identityProviders(tenantId: String) async throws -> [IdentityProvider]
     func identityProvider(tenantId: String, id: String) async throws -> IdentityProvider?
     func deleteIdentityProvider(tenantId: String, id: String) async throws -> Bool
+    /// False when the tenant has no such provider.
+    func setIdentityProviderAudiences(tenantId: String, id: String, audiences: [String]) async throws -> Bool
+    /// Providers of every tenant that name no audience (stored before one was required).
+    func identityProvidersWithoutAudience() async throws -> [IdentityProvider]
 }
 
 /// The outcome of the atomic compare-and-set that spends a refresh token.

@@ -23,6 +23,7 @@ struct AdminController {
         v2.get("identity-providers", use: listProviders)
         v2.post("identity-providers", use: createProvider)
         v2.get("identity-providers/:id", use: getProvider)
+        v2.patch("identity-providers/:id", use: updateProvider)
         v2.delete("identity-providers/:id", use: deleteProvider)
         v2.get("events", use: listEvents)
     }
@@ -183,7 +184,7 @@ struct AdminController {
         var issuer: String
         var jwks: JSONValue?
         var jwksUri: String?
-        var audience: String?
+        var audience: [String]
         var algorithms: [String]
         var emailClaim: String
         var createdAt: String
@@ -192,7 +193,7 @@ struct AdminController {
             issuer = p.issuer
             jwks = p.jwks.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
             jwksUri = p.jwksUri
-            audience = p.audience
+            audience = p.audiences
             algorithms = p.algorithms.map(\.rawValue)
             emailClaim = p.emailClaim
             createdAt = p.createdAt.rfc3339
@@ -203,9 +204,36 @@ struct AdminController {
         var issuer: String?
         var jwks: JSONValue?
         var jwksUri: String?
-        var audience: String?
+        /// One string, or a list of them.
+        var audience: JSONValue?
         var algorithms: [String]?
         var emailClaim: String?
+    }
+
+    /// `audience` as a string or an array of strings.
+    static func audiences(_ value: JSONValue?) throws -> [String] {
+        switch value {
+        case .none, .some(.null): throw GatehouseError.field("audience", "is required")
+        case .some(.string(let s)): return [s]
+        case .some(.array(let items)):
+            return try items.map {
+                guard case .string(let s) = $0 else { throw GatehouseError.field("audience", "must be a string or an array of strings") }
+                return s
+            }
+        default: throw GatehouseError.field("audience", "must be a string or an array of strings")
+        }
+    }
+
+    struct UpdateProvider: Decodable {
+        var audience: JSONValue?
+    }
+
+    @Sendable func updateProvider(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (tenant, _) = try await guards.requireAdmin(request)
+        let id = try Validate.uuid(context.parameters.get("id"), "id")
+        let b = try await JSONBody.decode(UpdateProvider.self, from: request)
+        let provider = try await engine.admin.setAudiences(tenantId: tenant.id, providerId: id, try Self.audiences(b.audience))
+        return try JSONBody.response(ProviderBody(provider))
     }
 
     @Sendable func createProvider(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -217,7 +245,7 @@ struct AdminController {
             input.jwks = String(decoding: try JSONBody.encoder.encode(jwks), as: UTF8.self)
         }
         input.jwksUri = try Validate.optional(b.jwksUri, "jwksUri", max: 2048)
-        input.audience = try Validate.optional(b.audience, "audience", max: 1024)
+        input.audiences = try Self.audiences(b.audience)
         if let algs = b.algorithms {
             guard !algs.isEmpty else { throw GatehouseError.field("algorithms", "must not be empty") }
             input.algorithms = try algs.map {
