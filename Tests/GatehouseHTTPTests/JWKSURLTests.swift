@@ -14,12 +14,20 @@ import Testing
     final class KeyServer: Sendable {
         let current: Mutex<[ExternalIssuer]>
         let fetches = Mutex(0)
+        let brokenFetches = Mutex(0)
         init(_ issuers: [ExternalIssuer]) { current = Mutex(issuers) }
 
         var router: Router<BasicRequestContext> {
             let router = Router()
+            router.get("broken") { _, _ -> Response in
+                self.brokenFetches.withLock { $0 += 1 }
+                try await Task.sleep(for: .milliseconds(50))
+                return Response(status: .internalServerError)
+            }
             router.get("jwks") { _, _ -> Response in
                 self.fetches.withLock { $0 += 1 }
+                // Slow enough that concurrent verifications overlap the fetch.
+                try await Task.sleep(for: .milliseconds(50))
                 let keys: [JSONValue] = self.current.withLock { $0 }.map { .object($0.jwk.mapValues { .string($0) }) }
                 let body = try JSONEncoder().encode(JSONValue.object(["keys": .array(keys)]))
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
@@ -72,6 +80,52 @@ import Testing
             #expect(r.string("code") == "UPSTREAM_ERROR")
             let v = try await h.verify(t, try idp.token(aud: nil, now: h.clock.now))
             #expect(v.status == 200 && v["valid"] == .bool(false))
+        }
+    }
+
+    /// Issue 10, item 14 (and 6's negative cache): many tokens at once cause one fetch, and a failing JWKS
+    /// URL is asked again only after 30 seconds.
+    @Test func fetchesAreSingleFlightAndFailuresAreCached() async throws {
+        let first = ExternalIssuer.eddsa("https://remote.example.com", kid: "k1")
+        let second = ExternalIssuer(issuer: first.issuer, kid: "k2", key: ExternalIssuer.eddsa().key)
+        let broken = ExternalIssuer.es256("https://broken.example.com")
+        let server = KeyServer([first])
+        let idpApp = Application(router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await idpApp.test(.live) { idp in
+            let port = try #require(idp.port)
+            try await withHarness(fetcher: HTTPJWKSFetcher(timeout: .seconds(5))) { h in
+                let t = try await h.createTenant()
+                for (issuer, path) in [(first.issuer, "jwks"), (broken.issuer, "broken")] {
+                    let created = try await h.post(
+                        "/v2/identity-providers",
+                        .object(["issuer": .string(issuer), "jwksUri": .string("http://127.0.0.1:\(port)/\(path)"), "audience": "gatehouse-tests"]),
+                        headers: t.admin)
+                    #expect(created.status == 201, "\(created.text)")
+                }
+                func burst(_ token: String, _ n: Int = 30) async throws -> [Int] {
+                    try await withThrowingTaskGroup(of: Int.self) { group in
+                        for _ in 0..<n { group.addTask { try await h.exchange(t, token).status } }
+                        return try await group.reduce(into: [Int]()) { $0.append($1) }
+                    }
+                }
+                #expect(try await burst(try first.token(now: h.clock.now)).allSatisfy { $0 == 200 })
+                #expect(server.fetches.withLock { $0 } == 1, "one fetch for the first burst")
+                server.current.withLock { $0 = [first, second] }
+                h.clock.advance(by: 11)
+                #expect(try await burst(try second.token(now: h.clock.now)).allSatisfy { $0 == 200 })
+                #expect(server.fetches.withLock { $0 } == 2, "one refetch for a burst naming a new kid")
+
+                let failing = try broken.token(now: h.clock.now)
+                #expect(try await burst(failing).allSatisfy { $0 == 502 })
+                #expect(server.brokenFetches.withLock { $0 } == 1, "one fetch for the failing burst")
+                h.clock.advance(by: 20)
+                let again = try await h.exchange(t, try broken.token(now: h.clock.now))
+                #expect(again.status == 502)
+                #expect(server.brokenFetches.withLock { $0 } == 1, "the failure is remembered for 30 s")
+                h.clock.advance(by: 11)
+                _ = try await h.exchange(t, try broken.token(now: h.clock.now))
+                #expect(server.brokenFetches.withLock { $0 } == 2)
+            }
         }
     }
 }

@@ -37,6 +37,11 @@ public final class ExternalTokenVerifier: Sendable {
     private let fetcher: any JWKSFetcher
     private let clock: any GatehouseClock
     private let cache = Mutex<[String: ProviderKeySet]>([:])
+    /// One fetch per JWKS URL at a time.
+    private let fetches = SingleFlight<String, [UInt8]>()
+    /// JWKS URLs whose last fetch failed, and when: not asked again for `failureLifetime`.
+    private let failures = Mutex<[String: Date]>([:])
+    private let failureLifetime: TimeInterval = 30
     /// A provider's JWKS URL is fetched at most this often when tokens name unknown kids.
     private let refetchInterval: TimeInterval
     private let cacheLifetime: TimeInterval
@@ -132,11 +137,7 @@ public final class ExternalTokenVerifier: Sendable {
         }
         let document: [UInt8]
         if let uri = provider.jwksUri {
-            do {
-                document = try await fetcher.fetch(uri)
-            } catch {
-                throw GatehouseError(.upstream, "the identity provider's keys could not be fetched")
-            }
+            document = try await fetch(uri, now: now)
         } else if let inline = provider.jwks {
             document = Array(inline.utf8)
         } else {
@@ -145,6 +146,26 @@ public final class ExternalTokenVerifier: Sendable {
         let keySet = try await Self.parse(document, source: source, at: now)
         cache.withLock { $0[cacheKey] = keySet }
         return keySet
+    }
+
+    /// One outbound fetch per URL at a time, and none for 30 s after one failed; every failure answers with
+    /// the same text (no port or address oracle).
+    private func fetch(_ uri: String, now: Date) async throws -> [UInt8] {
+        let unreachable = GatehouseError(.upstream, "the identity provider's keys could not be fetched")
+        if let failedAt = failures.withLock({ $0[uri] }), now.timeIntervalSince(failedAt) < failureLifetime {
+            throw unreachable
+        }
+        do {
+            let document = try await fetches.run(uri) { [fetcher] in try await fetcher.fetch(uri) }
+            failures.withLock { _ = $0.removeValue(forKey: uri) }
+            return document
+        } catch {
+            failures.withLock { map in
+                if map.count >= 10_000 { map.removeAll() }
+                map[uri] = now
+            }
+            throw unreachable
+        }
     }
 
     /// Parses a JWKS, keeping the keys jwt-kit accepts; public keys only (private members are refused).

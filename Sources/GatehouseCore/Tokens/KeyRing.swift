@@ -24,6 +24,7 @@ public final class KeyRingCache: Sendable {
     private let retention: TimeInterval
     private let refreshInterval: TimeInterval = 60
     private let rings = Mutex<[String: TenantKeyRing]>([:])
+    private let loads = SingleFlight<String, TenantKeyRing>()
 
     public init(
         store: any SigningKeyStore, box: SecretBox, clock: any GatehouseClock, random: any RandomSource,
@@ -53,8 +54,13 @@ public final class KeyRingCache: Sendable {
         return try await reload(tenantId: tenantId).verifiers[kid]
     }
 
+    /// Loads the tenant's keys again; concurrent callers share one load (single-flight per tenant).
     @discardableResult
     public func reload(tenantId: String) async throws -> TenantKeyRing {
+        try await loads.run(tenantId) { [self] in try await load(tenantId: tenantId) }
+    }
+
+    private func load(tenantId: String) async throws -> TenantKeyRing {
         var records = try await store.signingKeys(tenantId: tenantId, now: clock.now)
         if !records.contains(where: { $0.rotatedAt == nil }) {
             try await store.insertSigningKey(try makeKey(tenantId: tenantId))
@@ -71,7 +77,8 @@ public final class KeyRingCache: Sendable {
         try await store.rotateSigningKeys(tenantId: tenantId, rotatedAt: now, retireAt: now.addingTimeInterval(retention))
         let key = try makeKey(tenantId: tenantId)
         try await store.insertSigningKey(key)
-        try await reload(tenantId: tenantId)
+        // Not through the single flight: a load begun before the rotation would not show the new key.
+        try await load(tenantId: tenantId)
         return key.kid
     }
 
