@@ -147,6 +147,7 @@ paths:
         '401': {$ref: '#/components/responses/Error'}
         '403': {$ref: '#/components/responses/Error'}
         '409': {$ref: '#/components/responses/Error'}
+        '429': {description: 'too many failed exchanges from this client address; Retry-After says when to try again', content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
   /v2/auth/refresh:
     post:
       summary: Rotate a refresh token

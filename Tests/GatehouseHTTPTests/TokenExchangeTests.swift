@@ -95,9 +95,13 @@ import Testing
                 #expect(v["valid"] == .bool(false), "\(name)")
                 #expect(v.string("errorMessage") != nil, "\(name)")
             }
-            // Failed exchanges are audited.
+            // Failed exchanges are audited: one event per distinct reason within the minute (ExchangeFailureTests).
             let events = try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 1000)
-            #expect(events.filter { $0.type == "auth.token_exchange_failed" }.count == cases.count)
+                .filter { $0.type == "auth.token_exchange_failed" }
+            let reasons = Set(try events.map {
+                try JSONDecoder().decode([String: JSONValue].self, from: Data($0.data.utf8))["reason"]?.stringValue ?? ""
+            })
+            #expect(events.count == reasons.count && events.count >= 8, "\(reasons)")
         }
     }
 

@@ -52,12 +52,17 @@ public struct AuthService: Sendable {
     let random: any RandomSource
     let config: EngineConfiguration
     let events: EventRecorder
+    let bruteForce: BruteForceGuard
+    let failureEvents = CoalescedEvents()
     let systemKeyHash: @Sendable () async throws -> String?
 
-    public func exchange(tenant: Tenant, _ request: TokenExchangeRequest) async throws -> TokenPair {
+    /// `/v2/auth/token`. Failures count against the client address like password logins (429 past the
+    /// limit), and their audit events are coalesced: one per address and reason per minute, with a count.
+    public func exchange(tenant: Tenant, _ request: TokenExchangeRequest, clientAddress: String?) async throws -> TokenPair {
         if let tid = request.contextTenantId, tid != tenant.id {
             throw GatehouseError(.forbidden, "context.tenantId does not match the project key")
         }
+        try await bruteForce.check(tenantId: tenant.id, kind: "exchange", account: nil, address: clientAddress)
         if let raw = request.rawLoginData {
             return try await anonymous(tenant: tenant, rawLoginData: raw)
         }
@@ -68,12 +73,18 @@ public struct AuthService: Sendable {
         do {
             pair = try await exchangeVerified(tenant: tenant, authToken: authToken, request: request)
         } catch let error as GatehouseError {
-            if error.code == .invalidToken || error.code == .forbidden {
-                await events.record(
-                    "auth.token_exchange_failed", tenantId: tenant.id, subject: nil,
-                    data: ["authType": .string(request.authType.rawValue), "reason": .string(error.message)])
+            guard error.code == .invalidToken || error.code == .forbidden else { throw error }
+            let locked = try await bruteForce.failed(tenantId: tenant.id, kind: "exchange", account: nil, address: clientAddress)
+            let key = "\(tenant.id)|\(clientAddress ?? "-")|\(error.message)"
+            if let count = failureEvents.admit(key, now: clock.now) {
+                var data: [String: JSONValue] = [
+                    "authType": .string(request.authType.rawValue), "reason": .string(error.message),
+                    "count": .number(Double(count)),
+                ]
+                if let clientAddress { data["address"] = .string(clientAddress) }
+                await events.record("auth.token_exchange_failed", tenantId: tenant.id, subject: nil, data: data)
             }
-            throw error
+            throw locked ?? error
         }
         return pair
     }

@@ -54,10 +54,11 @@ public final class Engine: Sendable {
             observer: observer)
         let providerCache = IdentityProviderCache(store: store, clock: clock)
         let configuredSystemKeyHash = config.systemAPIKey.map { Digest.sha256Hex($0) }
+        bruteForce = BruteForceGuard(store: store, clock: clock, policy: config.bruteForce)
         auth = AuthService(
             store: store, tokens: tokens, sessions: sessions, external: external, providers: providerCache,
             clock: clock, random: random,
-            config: config, events: events,
+            config: config, events: events, bruteForce: bruteForce,
             systemKeyHash: { [store] in
                 if let configuredSystemKeyHash { return configuredSystemKeyHash }
                 return try await store.setting(Engine.systemKeySetting)
@@ -68,7 +69,6 @@ public final class Engine: Sendable {
         admin = AdminService(
             store: store, sessions: sessions, clock: clock, random: random, events: events, providers: providerCache)
         passwords = PasswordHasher(pool: cpuPool, cost: config.bcryptCost)
-        bruteForce = BruteForceGuard(store: store, clock: clock, policy: config.bruteForce)
         stepUp = StepUp(maxAge: config.stepUpMaxAge, clock: clock)
         users = UserService(
             store: store, sessions: sessions, passwords: passwords, clock: clock, random: random, events: events, bruteForce: bruteForce)

@@ -52,12 +52,13 @@ struct ProjectAuthController {
             let size = try JSONBody.encoder.encode(raw).count
             guard size <= 8 * 1024 else { throw GatehouseError.field("rawLoginData", "must be at most 8192 bytes") }
         }
-        let request = TokenExchangeRequest(
+        let exchange = TokenExchangeRequest(
             authToken: authToken, authType: level,
             businessId: try body.context?.businessId.map { try Validate.uuid($0, "context.businessId") },
             contextTenantId: try Validate.optional(body.context?.tenantId, "context.tenantId", max: 64),
             rawLoginData: body.rawLoginData)
-        let pair = try await engine.auth.exchange(tenant: tenant, request)
+        let pair = try await engine.auth.exchange(
+            tenant: tenant, exchange, clientAddress: clientAddress.address(request, context: context))
         return Self.pairResponse(pair)
     }
 
