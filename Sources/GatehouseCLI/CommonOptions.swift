@@ -41,6 +41,12 @@ struct CommonOptions: ParsableArguments {
         c.engine.refreshTokenTTL = try seconds("GATEHOUSE_REFRESH_TOKEN_TTL") ?? c.engine.refreshTokenTTL
         c.engine.adminTokenTTL = try seconds("GATEHOUSE_ADMIN_TOKEN_TTL") ?? c.engine.adminTokenTTL
         c.engine.stepUpMaxAge = try seconds("GATEHOUSE_STEP_UP_MAX_AGE") ?? c.engine.stepUpMaxAge
+        if let allow = value(nil, "GATEHOUSE_ALLOW_PRIVATE_FETCH") {
+            guard let on = ["1": true, "true": true, "yes": true, "0": false, "false": false, "no": false][allow.lowercased()] else {
+                throw ValidationError("GATEHOUSE_ALLOW_PRIVATE_FETCH must be true or false")
+            }
+            c.engine.outbound.allowPrivate = on
+        }
         if let cost = value(nil, "GATEHOUSE_BCRYPT_COST") {
             guard let bcryptCost = UInt8(cost), (10...16).contains(bcryptCost) else {
                 throw ValidationError("GATEHOUSE_BCRYPT_COST must be from 10 to 16")

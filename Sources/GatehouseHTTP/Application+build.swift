@@ -45,7 +45,7 @@ public struct GatehouseRuntime: Sendable {
 
     public static func open(
         configuration: ServerConfiguration, clock: any GatehouseClock = SystemClock(),
-        random: any RandomSource = SystemRandomSource(), jwksFetcher: any JWKSFetcher = HTTPJWKSFetcher(),
+        random: any RandomSource = SystemRandomSource(), jwksFetcher: (any JWKSFetcher)? = nil,
         logger: Logger
     ) async throws -> GatehouseRuntime {
         let database = try await openDatabase(try DatabaseURL(configuration.databaseURL), logger: logger)
@@ -59,7 +59,8 @@ public struct GatehouseRuntime: Sendable {
             engineConfig.pushEnabled = account != nil
             let store = SQLStore(database: database, logger: logger)
             let engine = try Engine(
-                store: store, config: engineConfig, masterKey: masterKey, jwksFetcher: jwksFetcher, cpuPool: cpu,
+                store: store, config: engineConfig, masterKey: masterKey,
+                jwksFetcher: jwksFetcher ?? HTTPJWKSFetcher(policy: configuration.engine.outbound), cpuPool: cpu,
                 clock: clock, random: random, observer: metrics, logger: logger)
             let (_, generated) = try await engine.bootstrap()
             let push = account.map {

@@ -11,6 +11,12 @@ import Testing
 /// A provider that publishes its keys at a JWKS URL: a real HTTP server on loopback, fetched with the
 /// production fetcher (AsyncHTTPClient), counting what it serves.
 @Suite struct JWKSURLTests {
+    /// Loopback JWKS servers are private addresses: these tests run with GATEHOUSE_ALLOW_PRIVATE_FETCH on.
+    static let lab: @Sendable (inout ServerConfiguration) -> Void = { $0.engine.outbound.allowPrivate = true }
+    static func labFetcher(timeout: TimeAmount = .seconds(5)) -> HTTPJWKSFetcher {
+        HTTPJWKSFetcher(timeout: timeout, policy: OutboundPolicy(allowPrivate: true))
+    }
+
     final class KeyServer: Sendable {
         let current: Mutex<[ExternalIssuer]>
         let fetches = Mutex(0)
@@ -19,6 +25,9 @@ import Testing
 
         var router: Router<BasicRequestContext> {
             let router = Router()
+            router.get("redirect") { _, _ -> Response in
+                Response(status: .found, headers: [.location: "/jwks"])
+            }
             router.get("broken") { _, _ -> Response in
                 self.brokenFetches.withLock { $0 += 1 }
                 try await Task.sleep(for: .milliseconds(50))
@@ -43,7 +52,7 @@ import Testing
         let idpApp = Application(router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await idpApp.test(.live) { idp in
             let port = try #require(idp.port)
-            try await withHarness(fetcher: HTTPJWKSFetcher(timeout: .seconds(5))) { h in
+            try await withHarness(fetcher: Self.labFetcher(), configure: Self.lab) { h in
                 let t = try await h.createTenant()
                 let created = try await h.post(
                     "/v2/identity-providers",
@@ -67,7 +76,7 @@ import Testing
     }
 
     @Test func anUnreachableJWKSURLIsAnUpstreamError() async throws {
-        try await withHarness(fetcher: HTTPJWKSFetcher(timeout: .seconds(2))) { h in
+        try await withHarness(fetcher: Self.labFetcher(timeout: .seconds(2)), configure: Self.lab) { h in
             let t = try await h.createTenant()
             let idp = ExternalIssuer.eddsa("https://gone.example.com")
             let created = try await h.post(
@@ -93,7 +102,7 @@ import Testing
         let idpApp = Application(router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await idpApp.test(.live) { idp in
             let port = try #require(idp.port)
-            try await withHarness(fetcher: HTTPJWKSFetcher(timeout: .seconds(5))) { h in
+            try await withHarness(fetcher: Self.labFetcher(), configure: Self.lab) { h in
                 let t = try await h.createTenant()
                 for (issuer, path) in [(first.issuer, "jwks"), (broken.issuer, "broken")] {
                     let created = try await h.post(
@@ -125,6 +134,46 @@ import Testing
                 h.clock.advance(by: 11)
                 _ = try await h.exchange(t, try broken.token(now: h.clock.now))
                 #expect(server.brokenFetches.withLock { $0 } == 2)
+            }
+        }
+    }
+
+    /// Issue 10, item 6, end to end against loopback only: with the default policy a JWKS URL that resolves
+    /// to a private address is never connected to, http is refused when the provider is registered, and a
+    /// redirect is never followed (even with private fetches allowed).
+    @Test func theOutboundPolicyHoldsEndToEnd() async throws {
+        let idpIssuer = ExternalIssuer.eddsa("https://local.example.com", kid: "k1")
+        let server = KeyServer([idpIssuer])
+        let idpApp = Application(router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await idpApp.test(.live) { idp in
+            let port = try #require(idp.port)
+            // The production default: the fetcher and the engine both under the strict policy.
+            try await withHarness(fetcher: HTTPJWKSFetcher(timeout: .seconds(2))) { h in
+                let t = try await h.createTenant()
+                func register(_ uri: String) async throws -> Reply {
+                    try await h.post(
+                        "/v2/identity-providers",
+                        .object(["issuer": .string(idpIssuer.issuer), "jwksUri": .string(uri), "audience": "gatehouse-tests"]),
+                        headers: t.admin)
+                }
+                #expect(try await register("http://127.0.0.1:\(port)/jwks").status == 400, "http is refused")
+                #expect(try await register("https://169.254.169.254/keys").status == 400, "a literal private address is refused")
+                // A name that resolves to loopback passes registration, and is refused at fetch time.
+                #expect(try await register("https://localhost:\(port)/jwks").status == 201)
+                let r = try await h.exchange(t, try idpIssuer.token(now: h.clock.now))
+                #expect(r.status == 502, "\(r.text)")
+                #expect(r.string("error") == "the identity provider's keys could not be fetched")
+                #expect(server.fetches.withLock { $0 } == 0, "nothing was sent to the private address")
+            }
+            try await withHarness(fetcher: Self.labFetcher(), configure: Self.lab) { h in
+                let t = try await h.createTenant()
+                let created = try await h.post(
+                    "/v2/identity-providers",
+                    .object(["issuer": .string(idpIssuer.issuer), "jwksUri": .string("http://127.0.0.1:\(port)/redirect"), "audience": "gatehouse-tests"]),
+                    headers: t.admin)
+                #expect(created.status == 201, "\(created.text)")
+                #expect(try await h.exchange(t, try idpIssuer.token(now: h.clock.now)).status == 502)
+                #expect(server.fetches.withLock { $0 } == 0, "the redirect was not followed")
             }
         }
     }

@@ -18,6 +18,7 @@ public struct AdminService: Sendable {
     let random: any RandomSource
     let events: EventRecorder
     let providers: IdentityProviderCache
+    let outbound: OutboundPolicy
 
     public func createBusiness(tenantId: String, name: String) async throws -> Business {
         let b = Business(id: random.uuidString(), tenantId: tenantId, name: name, createdAt: clock.now)
@@ -76,11 +77,7 @@ public struct AdminService: Sendable {
         guard (input.jwks == nil) != (input.jwksUri == nil) else {
             throw GatehouseError.field("jwks", "give exactly one of jwks and jwksUri")
         }
-        if let uri = input.jwksUri {
-            guard let url = URL(string: uri), let scheme = url.scheme?.lowercased(), ["https", "http"].contains(scheme),
-                url.host != nil
-            else { throw GatehouseError.field("jwksUri", "must be an http(s) URL") }
-        }
+        if let uri = input.jwksUri, let why = outbound.refusal(url: uri) { throw GatehouseError.field("jwksUri", why) }
         if let jwks = input.jwks {
             let usable = (try? await ExternalTokenVerifier.validate(jwks: jwks)) ?? 0
             guard usable > 0 else { throw GatehouseError.field("jwks", "holds no usable public key") }

@@ -67,7 +67,8 @@ public final class Engine: Sendable {
             store: store, sessions: sessions, keys: keys, box: box, clock: clock, random: random, config: config,
             events: events)
         admin = AdminService(
-            store: store, sessions: sessions, clock: clock, random: random, events: events, providers: providerCache)
+            store: store, sessions: sessions, clock: clock, random: random, events: events, providers: providerCache,
+            outbound: config.outbound)
         passwords = PasswordHasher(pool: cpuPool, cost: config.bcryptCost)
         stepUp = StepUp(maxAge: config.stepUpMaxAge, clock: clock)
         users = UserService(

@@ -23,6 +23,8 @@ public struct EngineConfiguration: Sendable {
     public var pushEnabled = false
     /// Step-up: how recent a session's last primary sign-in must be to mint a credential (seconds).
     public var stepUpMaxAge: TimeInterval = 300
+    /// Where outbound fetches (JWKS URLs) may go: https to public addresses unless `GATEHOUSE_ALLOW_PRIVATE_FETCH`.
+    public var outbound = OutboundPolicy()
 
     public init() {}
 }
