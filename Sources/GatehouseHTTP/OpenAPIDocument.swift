@@ -5,7 +5,10 @@ openapi: 3.1.0
 info:
   title: Gatehouse
   version: 0.1.0
-  description: Multi-tenant authentication and authorization server. One engine, several API dialects.
+  description: >-
+    Multi-tenant authentication and authorization server. One engine, several API dialects. Every JSON
+    body is refused with 400 when any of its strings holds U+0000, and identifiers (login names, emails,
+    usernames, names) are refused with 400 when they hold a control character.
 servers:
   - url: http://127.0.0.1:8080
 components:
@@ -151,6 +154,11 @@ paths:
   /v2/auth/refresh:
     post:
       summary: Rotate a refresh token
+      description: >-
+        A spent refresh token presented again within 10 seconds, while its successor is unused, answers the
+        same successor pair only to the client that spent it: the accessToken issued together with the spent
+        refresh token when one is sent, else the same client address and User-Agent. Anything else is reuse
+        and revokes the session. Every refresh re-reads the user's status, membership and admin right.
       security: [{projectKey: []}]
       requestBody:
         required: true

@@ -120,4 +120,27 @@ import Testing
             #expect(try await TOTPTests.verify(h, t, pending: pending, otp: code).status != 200)
         }
     }
+
+    /// A passkey is a second factor only with user verification; a device key is one on its own.
+    @Test func passkeysWithoutUserVerificationDoNotPassForMFAUsers() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            let user = try await DeviceUser.make(h, t)
+            let auth = try SoftAuthenticator()
+            _ = try await PasskeyTests.register(h, user.bearer, auth)
+            #expect(try await h.call(.put, "/v2/tenants", headers: t.admin, json: .object(["requireMfa": true])).status == 200)
+            var noUV = SoftAuthenticator.Knobs()
+            noUV.userVerified = false
+            let (o1, s1) = try await PasskeyTests.loginStart(h, t)
+            let refused = try await PasskeyTests.loginFinish(h, t, s1, try auth.get(o1, noUV))
+            #expect(refused.status == 401, "\(refused.text)")
+            let (o2, s2) = try await PasskeyTests.loginStart(h, t)
+            #expect(try await PasskeyTests.loginFinish(h, t, s2, try auth.get(o2)).status == 200, "with UV")
+            #expect(try await user.loginAttempt(h, t).status == 200, "a device key is two factors")
+            // Without the tenant rule, the same passkey without UV is enough again.
+            #expect(try await h.call(.put, "/v2/tenants", headers: t.admin, json: .object(["requireMfa": false])).status == 200)
+            let (o3, s3) = try await PasskeyTests.loginStart(h, t)
+            #expect(try await PasskeyTests.loginFinish(h, t, s3, try auth.get(o3, noUV)).status == 200)
+        }
+    }
 }
