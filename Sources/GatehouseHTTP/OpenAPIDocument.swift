@@ -17,6 +17,11 @@ components:
     apiKey: {type: apiKey, in: header, name: x-api-key}
     bearer: {type: http, scheme: bearer, bearerFormat: JWT}
   schemas:
+    Audience:
+      description: the aud value, or values, an identity provider's tokens carry for us; a token naming none of them is refused
+      oneOf:
+        - {type: string, minLength: 1, maxLength: 1024}
+        - {type: array, minItems: 1, maxItems: 16, items: {type: string, minLength: 1, maxLength: 1024}}
     Error:
       type: object
       required: [error, code]
@@ -271,11 +276,7 @@ paths:
                 issuer: {type: string}
                 jwks: {type: object}
                 jwksUri: {type: string}
-                audience:
-                  description: the aud value, or values, this provider's tokens carry for us; a token naming none of them is refused
-                  oneOf:
-                    - {type: string, minLength: 1, maxLength: 1024}
-                    - {type: array, minItems: 1, maxItems: 16, items: {type: string, minLength: 1, maxLength: 1024}}
+                audience: {$ref: '#/components/schemas/Audience'}
                 algorithms: {type: array, items: {type: string, enum: [EdDSA, ES256, RS256]}}
                 emailClaim: {type: string, default: email}
       responses: {'201': {description: created}, '400': {$ref: '#/components/responses/Error'}}
@@ -293,10 +294,7 @@ paths:
               type: object
               required: [audience]
               properties:
-                audience:
-                  oneOf:
-                    - {type: string, minLength: 1, maxLength: 1024}
-                    - {type: array, minItems: 1, maxItems: 16, items: {type: string, minLength: 1, maxLength: 1024}}
+                audience: {$ref: '#/components/schemas/Audience'}
       responses: {'200': {description: 'the provider; audience is always a list'}, '400': {$ref: '#/components/responses/Error'}, '404': {$ref: '#/components/responses/Error'}}
     delete: {summary: Delete an identity provider, security: [{bearer: []}], responses: {'204': {description: deleted}}}
   /v2/users:

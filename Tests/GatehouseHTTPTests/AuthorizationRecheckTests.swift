@@ -23,6 +23,20 @@ import Testing
         return Login(access: try #require(r.string("accessToken"), "\(r.text)"), refresh: try #require(r.string("refreshToken")))
     }
 
+    /// An external user who is a member of the business "Cafe" with `role` and a tenant admin: the tenant,
+    /// the IdP token, the user id and the business id.
+    static func memberAndAdmin(_ h: Harness, role: String) async throws -> (Harness.TenantSetup, String, String, String) {
+        let (t, idp) = try await h.tenantWithProvider()
+        let token = try idp.token(sub: "biz-user", now: h.clock.now)
+        let userId = try Harness.subject(of: try #require(try await h.exchange(t, token).string("accessToken")))
+        let cafe = try #require(try await h.post("/v2/businesses", .object(["name": "Cafe"]), headers: t.admin).string("id"))
+        let m = try await h.post(
+            "/v2/businesses/\(cafe)/memberships", .object(["userId": .string(userId), "role": .string(role)]), headers: t.admin)
+        #expect(m.status == 201)
+        #expect(try await h.post("/v2/admins", .object(["userId": .string(userId)]), headers: t.admin).status == 201)
+        return (t, token, userId, cafe)
+    }
+
     static func refreshes(_ h: Harness, _ t: Harness.TenantSetup, _ l: Login) async throws -> Bool {
         try await h.post("/v2/auth/refresh", .object(["refreshToken": .string(l.refresh)]), headers: t.headers).status == 200
     }
@@ -57,12 +71,7 @@ import Testing
 
     @Test(arguments: TestDatabase.kinds) func removingAMembershipOrAnAdminRevokesTheirSessions(kind: String) async throws {
         try await withHarness(kind: kind) { h in
-            let (t, idp) = try await h.tenantWithProvider()
-            let token = try idp.token(sub: "biz-user", now: h.clock.now)
-            let userId = try Harness.subject(of: try #require(try await h.exchange(t, token).string("accessToken")))
-            let cafe = try #require(try await h.post("/v2/businesses", .object(["name": "Cafe"]), headers: t.admin).string("id"))
-            #expect(try await h.post("/v2/businesses/\(cafe)/memberships", .object(["userId": .string(userId), "role": "admin"]), headers: t.admin).status == 201)
-            #expect(try await h.post("/v2/admins", .object(["userId": .string(userId)]), headers: t.admin).status == 201)
+            let (t, token, userId, cafe) = try await Self.memberAndAdmin(h, role: "admin")
             let business = try await Self.exchangeLogin(h, t, token, type: "business")
             let admin = try await Self.exchangeLogin(h, t, token, type: "tenant")
             let plain = try await Self.exchangeLogin(h, t, token, type: "user")
@@ -86,12 +95,7 @@ import Testing
     /// the next refresh, which refuses and revokes the session.
     @Test(arguments: TestDatabase.kinds) func everyRefreshReReadsTheRights(kind: String) async throws {
         try await withHarness(kind: kind) { h in
-            let (t, idp) = try await h.tenantWithProvider()
-            let token = try idp.token(sub: "biz-user", now: h.clock.now)
-            let userId = try Harness.subject(of: try #require(try await h.exchange(t, token).string("accessToken")))
-            let cafe = try #require(try await h.post("/v2/businesses", .object(["name": "Cafe"]), headers: t.admin).string("id"))
-            #expect(try await h.post("/v2/businesses/\(cafe)/memberships", .object(["userId": .string(userId), "role": "viewer"]), headers: t.admin).status == 201)
-            #expect(try await h.post("/v2/admins", .object(["userId": .string(userId)]), headers: t.admin).status == 201)
+            let (t, token, userId, cafe) = try await Self.memberAndAdmin(h, role: "viewer")
             let business = try await Self.exchangeLogin(h, t, token, type: "business")
             let admin = try await Self.exchangeLogin(h, t, token, type: "tenant")
 

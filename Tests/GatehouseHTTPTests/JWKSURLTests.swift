@@ -17,6 +17,13 @@ import Testing
         HTTPJWKSFetcher(timeout: timeout, policy: OutboundPolicy(allowPrivate: true))
     }
 
+    /// Registers a provider whose keys are at `uri`.
+    static func register(_ h: Harness, _ t: Harness.TenantSetup, issuer: String, uri: String) async throws -> Reply {
+        try await h.post(
+            "/v2/identity-providers",
+            .object(["issuer": .string(issuer), "jwksUri": .string(uri), "audience": "gatehouse-tests"]), headers: t.admin)
+    }
+
     final class KeyServer: Sendable {
         let current: Mutex<[ExternalIssuer]>
         let fetches = Mutex(0)
@@ -54,10 +61,7 @@ import Testing
             let port = try #require(idp.port)
             try await withHarness(fetcher: Self.labFetcher(), configure: Self.lab) { h in
                 let t = try await h.createTenant()
-                let created = try await h.post(
-                    "/v2/identity-providers",
-                    .object(["issuer": .string(first.issuer), "jwksUri": .string("http://127.0.0.1:\(port)/jwks"), "audience": "gatehouse-tests"]),
-                    headers: t.admin)
+                let created = try await Self.register(h, t, issuer: first.issuer, uri: "http://127.0.0.1:\(port)/jwks")
                 #expect(created.status == 201, "\(created.text)")
                 for _ in 0..<3 { #expect(try await h.exchange(t, try first.token(now: h.clock.now)).status == 200) }
                 #expect(server.fetches.withLock { $0 } == 1, "the JWKS is cached")
@@ -79,10 +83,7 @@ import Testing
         try await withHarness(fetcher: Self.labFetcher(timeout: .seconds(2)), configure: Self.lab) { h in
             let t = try await h.createTenant()
             let idp = ExternalIssuer.eddsa("https://gone.example.com")
-            let created = try await h.post(
-                "/v2/identity-providers",
-                .object(["issuer": .string(idp.issuer), "jwksUri": "http://127.0.0.1:9/jwks", "audience": "gatehouse-tests"]),
-                headers: t.admin)
+            let created = try await Self.register(h, t, issuer: idp.issuer, uri: "http://127.0.0.1:9/jwks")
             #expect(created.status == 201)
             let r = try await h.exchange(t, try idp.token(aud: nil, now: h.clock.now))
             #expect(r.status == 502)
@@ -105,10 +106,7 @@ import Testing
             try await withHarness(fetcher: Self.labFetcher(), configure: Self.lab) { h in
                 let t = try await h.createTenant()
                 for (issuer, path) in [(first.issuer, "jwks"), (broken.issuer, "broken")] {
-                    let created = try await h.post(
-                        "/v2/identity-providers",
-                        .object(["issuer": .string(issuer), "jwksUri": .string("http://127.0.0.1:\(port)/\(path)"), "audience": "gatehouse-tests"]),
-                        headers: t.admin)
+                    let created = try await Self.register(h, t, issuer: issuer, uri: "http://127.0.0.1:\(port)/\(path)")
                     #expect(created.status == 201, "\(created.text)")
                 }
                 func burst(_ token: String, _ n: Int = 30) async throws -> [Int] {
@@ -150,12 +148,7 @@ import Testing
             // The production default: the fetcher and the engine both under the strict policy.
             try await withHarness(fetcher: HTTPJWKSFetcher(timeout: .seconds(2))) { h in
                 let t = try await h.createTenant()
-                func register(_ uri: String) async throws -> Reply {
-                    try await h.post(
-                        "/v2/identity-providers",
-                        .object(["issuer": .string(idpIssuer.issuer), "jwksUri": .string(uri), "audience": "gatehouse-tests"]),
-                        headers: t.admin)
-                }
+                func register(_ uri: String) async throws -> Reply { try await Self.register(h, t, issuer: idpIssuer.issuer, uri: uri) }
                 #expect(try await register("http://127.0.0.1:\(port)/jwks").status == 400, "http is refused")
                 #expect(try await register("https://169.254.169.254/keys").status == 400, "a literal private address is refused")
                 // A name that resolves to loopback passes registration, and is refused at fetch time.
@@ -167,10 +160,7 @@ import Testing
             }
             try await withHarness(fetcher: Self.labFetcher(), configure: Self.lab) { h in
                 let t = try await h.createTenant()
-                let created = try await h.post(
-                    "/v2/identity-providers",
-                    .object(["issuer": .string(idpIssuer.issuer), "jwksUri": .string("http://127.0.0.1:\(port)/redirect"), "audience": "gatehouse-tests"]),
-                    headers: t.admin)
+                let created = try await Self.register(h, t, issuer: idpIssuer.issuer, uri: "http://127.0.0.1:\(port)/redirect")
                 #expect(created.status == 201, "\(created.text)")
                 #expect(try await h.exchange(t, try idpIssuer.token(now: h.clock.now)).status == 502)
                 #expect(server.fetches.withLock { $0 } == 0, "the redirect was not followed")
