@@ -56,9 +56,9 @@ import Testing
         }
     }
 
-    @Test func concurrentWrongPasswordsPayForAtMostTheLimit() async throws {
+    @Test(arguments: TestDatabase.kinds) func concurrentWrongPasswordsPayForAtMostTheLimit(kind: String) async throws {
         // A real bcrypt cost, so that the guesses overlap as an attacker's burst would.
-        try await withHarness(configure: { $0.engine.bcryptCost = 8 }) { h in
+        try await withHarness(kind: kind, configure: { $0.engine.bcryptCost = 8 }) { h in
             let t = try await h.createTenant()
             _ = try await ClassicAPITests.user(h, tenant: t)
             let before = h.engine.passwords.comparisons
@@ -96,8 +96,8 @@ import Testing
         }
     }
 
-    @Test func concurrentWrongCodesOnOnePendingTokenCheckAtMostFive() async throws {
-        try await withHarness { h in
+    @Test(arguments: TestDatabase.kinds) func concurrentWrongCodesOnOnePendingTokenCheckAtMostFive(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
             let t = try await h.createTenant()
             _ = try await ClassicAPITests.user(h, tenant: t)
             #expect(try await h.call(.put, "/v2/tenants", headers: t.admin, json: .object(["requireMfa": true])).status == 200)
