@@ -73,12 +73,12 @@ public struct ServerConfiguration: Sendable {
     /// The key in an existing key file; nil when there is none. A file that group or others may read is
     /// refused: the key would already be exposed, and starting would hide that.
     static func readKeyFile(_ path: String) throws -> [UInt8]? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        guard info.st_mode & 0o077 == 0 else {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+        let mode = (attributes[.posixPermissions] as? Int) ?? 0o777
+        guard mode & 0o077 == 0 else {
             throw GatehouseError(
                 .invalidRequest,
-                "\(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it, or rotate the key")
+                "\(path) is readable by group or others (mode \(String(mode & 0o777, radix: 8))); chmod 600 it, or rotate the key")
         }
         guard let data = FileManager.default.contents(atPath: path),
             let key = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
