@@ -63,6 +63,24 @@ import Testing
         }
     }
 
+    /// The OTP step is not a new primary sign-in: the session's auth_time is the password's.
+    @Test func anOTPCheckDoesNotRenewTheSignIn() async throws {
+        try await withHarness(configure: Self.shortStepUp) { h in
+            let t = try await h.createTenant()
+            _ = try await ClassicAPITests.user(h, tenant: t)
+            #expect(try await h.call(.put, "/v2/tenants", headers: t.admin, json: .object(["requireMfa": true])).status == 200)
+            let (pending, secret) = try await TOTPTests.enrolledLogin(h, t)
+            h.clock.advance(by: 1.5)
+            let ok = try await TOTPTests.verify(h, t, pending: pending, otp: Authenticator.code(base32: secret, at: h.clock.now))
+            let access = try #require(ok.string("accessToken"), "\(ok.text)")
+            let bearer = ["authorization": "Bearer \(access)", "x-project-key": t.projectKey]
+            #expect(try await h.post("/auth/webauthn/register/start", .object(["name": "Key"]), headers: bearer).status == 200)
+            h.clock.advance(by: 1)
+            // 2.5 s after the password, 1 s after the code: past the 2 s step-up age.
+            Self.expectStepUp(try await h.post("/auth/webauthn/register/start", .object(["name": "Key"]), headers: bearer), "passkey")
+        }
+    }
+
     @Test func apiKeysCannotManageAPIKeys() async throws {
         try await withHarness { h in
             let t = try await h.createTenant()

@@ -30,12 +30,16 @@ public struct MFAService: Sendable {
 
     /// The user a live pending token stands for.
     public func pendingUser(_ token: String, tenantId: String) async throws -> User {
+        try await pending(token, tenantId: tenantId).user
+    }
+
+    private func pending(_ token: String, tenantId: String) async throws -> (user: User, challenge: MFAChallenge) {
         guard token.hasPrefix(Self.pendingPrefix), token.utf8.count <= 128,
             let c = try await store.mfaChallenge(hash: Digest.sha256Hex(token)), c.tenantId == tenantId,
             c.consumedAt == nil, c.expiresAt > clock.now, c.failures < Self.maxFailures,
             let user = try await store.user(tenantId: tenantId, id: c.userId), user.status == .active
         else { throw Self.invalidPending }
-        return user
+        return (user, c)
     }
 
     static func sealContext(_ tenantId: String, _ userId: String) -> String { "totp:\(tenantId):\(userId)" }
@@ -66,11 +70,14 @@ public struct MFAService: Sendable {
         return try await store.claimTOTPStep(tenantId: tenantId, userId: user.id, step: step)
     }
 
-    /// `/auth/otp/verify`: on success the pending token is spent and enrollment confirmed. The attempt is
-    /// counted before the code is looked at — against the user's OTP budget and the pending token's own
-    /// five — so a burst of guesses at one token gets at most five looks.
-    public func verifyPending(token: String, otp: String, tenantId: String, clientAddress: String?) async throws -> User {
-        let user = try await pendingUser(token, tenantId: tenantId)
+    /// `/auth/otp/verify`: on success the pending token is spent and enrollment confirmed; answers the user
+    /// and when their password was checked (the session's `authTime`: the OTP step is not a new primary
+    /// sign-in). The attempt is counted before the code is looked at — against the user's OTP budget and
+    /// the pending token's own five — so a burst of guesses at one token gets at most five looks.
+    public func verifyPending(token: String, otp: String, tenantId: String, clientAddress: String?) async throws
+        -> (user: User, passwordAt: Date)
+    {
+        let (user, challenge) = try await pending(token, tenantId: tenantId)
         let reservation = try await bruteForce.reserve(tenantId: tenantId, kind: "otp", account: user.id, address: clientAddress)
         let hash = Digest.sha256Hex(token)
         guard try await store.reserveMFAChallenge(hash: hash, limit: Self.maxFailures, at: clock.now) else {
@@ -86,7 +93,7 @@ public struct MFAService: Sendable {
             try await store.confirmTOTP(tenantId: tenantId, userId: user.id)
             await events.record("mfa.totp_enrolled", tenantId: tenantId, subject: user.id)
         }
-        return user
+        return (user, challenge.expiresAt.addingTimeInterval(-Self.pendingLifetime))
     }
 
     /// `/auth/otp/verify-service`: a service checks a user's current code (reserved like logins).

@@ -50,6 +50,8 @@ public struct SessionService: Sendable {
         /// A "remember me" login: refresh tokens live `rememberMeRefreshTTL` (and their successors as long).
         public var rememberMe = false
         public var sessionLifetime: TimeInterval? = nil
+        /// When the primary authentication happened, if before now (a password checked before its OTP step).
+        public var authTime: Date? = nil
         /// Recorded in the same transaction as the session.
         public var event: EventDraft? = nil
         /// Must hold, in the same transaction, for the session to exist.
@@ -65,8 +67,11 @@ public struct SessionService: Sendable {
     }
 
     /// A user-level session for a local login (password, then perhaps OTP), with its audit event.
-    public func startLogin(_ user: User, tenantId: String, amr: [String], dialect: String) async throws -> TokenPair {
+    public func startLogin(_ user: User, tenantId: String, amr: [String], dialect: String, authTime: Date? = nil)
+        async throws -> TokenPair
+    {
         var start = Start(tenantId: tenantId, user: user, subject: user.id, level: .user, amr: amr)
+        start.authTime = authTime
         start.event = events.draft(
             "auth.login", subject: user.id, data: ["method": .string(amr.joined(separator: "+")), "dialect": .string(dialect)])
         return try await self.start(start).1
@@ -78,7 +83,7 @@ public struct SessionService: Sendable {
         let session = Session(
             id: random.uuidString(), tenantId: s.tenantId, userId: s.user?.id, subject: s.subject, level: s.level,
             businessId: s.businessId, role: s.role, amr: s.amr, scope: s.scope, createdAt: now,
-            expiresAt: now.addingTimeInterval(lifetime)
+            authTime: s.authTime.map { min($0, now) } ?? now, expiresAt: now.addingTimeInterval(lifetime)
         )
         let refresh = newRefreshToken()
         let refreshTTL = s.refreshTTL ?? (s.rememberMe ? Self.rememberMeRefreshTTL : config.refreshTokenTTL)

@@ -166,9 +166,10 @@ struct EnterpriseAuthController {
         }
         let body = try await JSONBody.decode(OTPBody.self, from: request)
         let otp = try Validate.token(body.otp, "otp", max: 16)
-        let user = try await engine.mfa.verifyPending(
+        let (user, passwordAt) = try await engine.mfa.verifyPending(
             token: pending, otp: otp, tenantId: tenant.id, clientAddress: clientAddress.address(request, context: context))
-        let pair = try await engine.sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd", "otp"], dialect: "enterprise")
+        let pair = try await engine.sessions.startLogin(
+            user, tenantId: tenant.id, amr: ["pwd", "otp"], dialect: "enterprise", authTime: passwordAt)
         return JSONBody.raw(tokens(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
 
