@@ -30,6 +30,12 @@ import Testing
         let brokenFetches = Mutex(0)
         init(_ issuers: [ExternalIssuer]) { current = Mutex(issuers) }
 
+        /// Runs the server on a free loopback port for the duration of `body`.
+        func serve(_ body: @Sendable (Int) async throws -> Void) async throws {
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await app.test(.live) { client in try await body(try #require(client.port)) }
+        }
+
         var router: Router<BasicRequestContext> {
             let router = Router()
             router.get("redirect") { _, _ -> Response in
@@ -56,9 +62,7 @@ import Testing
         let first = ExternalIssuer.eddsa("https://remote.example.com", kid: "k1")
         let second = ExternalIssuer(issuer: first.issuer, kid: "k2", key: ExternalIssuer.eddsa().key)
         let server = KeyServer([first])
-        let idpApp = Application(router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await idpApp.test(.live) { idp in
-            let port = try #require(idp.port)
+        try await server.serve { port in
             try await withHarness(fetcher: Self.labFetcher(), configure: Self.lab) { h in
                 let t = try await h.createTenant()
                 let created = try await Self.register(h, t, issuer: first.issuer, uri: "http://127.0.0.1:\(port)/jwks")
@@ -100,9 +104,7 @@ import Testing
         let second = ExternalIssuer(issuer: first.issuer, kid: "k2", key: ExternalIssuer.eddsa().key)
         let broken = ExternalIssuer.es256("https://broken.example.com")
         let server = KeyServer([first])
-        let idpApp = Application(router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await idpApp.test(.live) { idp in
-            let port = try #require(idp.port)
+        try await server.serve { port in
             try await withHarness(fetcher: Self.labFetcher(), configure: Self.lab) { h in
                 let t = try await h.createTenant()
                 for (issuer, path) in [(first.issuer, "jwks"), (broken.issuer, "broken")] {
@@ -142,9 +144,7 @@ import Testing
     @Test func theOutboundPolicyHoldsEndToEnd() async throws {
         let idpIssuer = ExternalIssuer.eddsa("https://local.example.com", kid: "k1")
         let server = KeyServer([idpIssuer])
-        let idpApp = Application(router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await idpApp.test(.live) { idp in
-            let port = try #require(idp.port)
+        try await server.serve { port in
             // The production default: the fetcher and the engine both under the strict policy.
             try await withHarness(fetcher: HTTPJWKSFetcher(timeout: .seconds(2))) { h in
                 let t = try await h.createTenant()
