@@ -239,29 +239,29 @@ paths:
       parameters: [{name: id, in: path, required: true, schema: {type: string}}]
       responses: {'200': {description: tenant}, '404': {$ref: '#/components/responses/Error'}}
   /v2/businesses:
-    get: {summary: List businesses, security: [{bearer: []}], responses: {'200': {description: page}}}
-    post: {summary: Create a business, security: [{bearer: []}], responses: {'201': {description: created}}}
+    get: {summary: 'List businesses', security: [{bearer: []}], responses: {'200': {description: page}}}
+    post: {summary: 'Create a business', security: [{bearer: []}], responses: {'201': {description: created}}}
   /v2/businesses/{id}:
     parameters: [{name: id, in: path, required: true, schema: {type: string}}]
-    get: {summary: Get a business, security: [{bearer: []}], responses: {'200': {description: business}}}
-    delete: {summary: Delete a business, security: [{bearer: []}], responses: {'204': {description: deleted}}}
+    get: {summary: 'Get a business', security: [{bearer: []}], responses: {'200': {description: business}}}
+    delete: {summary: 'Delete a business', security: [{bearer: []}], responses: {'204': {description: deleted}}}
   /v2/businesses/{id}/memberships:
     parameters: [{name: id, in: path, required: true, schema: {type: string}}]
-    get: {summary: List memberships, security: [{bearer: []}], responses: {'200': {description: list}}}
-    post: {summary: Add a member {userId, role}, security: [{bearer: []}], responses: {'201': {description: created}}}
+    get: {summary: 'List memberships', security: [{bearer: []}], responses: {'200': {description: list}}}
+    post: {summary: 'Add a member {userId, role}', security: [{bearer: []}], responses: {'201': {description: created}}}
   /v2/businesses/{id}/memberships/{userId}:
     parameters:
       - {name: id, in: path, required: true, schema: {type: string}}
       - {name: userId, in: path, required: true, schema: {type: string}}
-    delete: {summary: Remove a member, security: [{bearer: []}], responses: {'204': {description: deleted}}}
+    delete: {summary: 'Remove a member', security: [{bearer: []}], responses: {'204': {description: deleted}}}
   /v2/admins:
-    get: {summary: List tenant admins, security: [{bearer: []}], responses: {'200': {description: list}}}
-    post: {summary: Make a user tenant admin {userId}, security: [{bearer: []}], responses: {'201': {description: created}}}
+    get: {summary: 'List tenant admins', security: [{bearer: []}], responses: {'200': {description: list}}}
+    post: {summary: 'Make a user tenant admin {userId}', security: [{bearer: []}], responses: {'201': {description: created}}}
   /v2/admins/{userId}:
     parameters: [{name: userId, in: path, required: true, schema: {type: string}}]
-    delete: {summary: Remove a tenant admin, security: [{bearer: []}], responses: {'204': {description: deleted}}}
+    delete: {summary: 'Remove a tenant admin', security: [{bearer: []}], responses: {'204': {description: deleted}}}
   /v2/identity-providers:
-    get: {summary: List identity providers, security: [{bearer: []}], responses: {'200': {description: list}}}
+    get: {summary: 'List identity providers', security: [{bearer: []}], responses: {'200': {description: list}}}
     post:
       summary: Register an identity provider
       security: [{bearer: []}]
@@ -282,7 +282,7 @@ paths:
       responses: {'201': {description: created}, '400': {$ref: '#/components/responses/Error'}}
   /v2/identity-providers/{id}:
     parameters: [{name: id, in: path, required: true, schema: {type: string}}]
-    get: {summary: Get an identity provider, security: [{bearer: []}], responses: {'200': {description: provider}}}
+    get: {summary: 'Get an identity provider', security: [{bearer: []}], responses: {'200': {description: provider}}}
     patch:
       summary: Set the audiences a provider's tokens must name (one of); a provider without one refuses every token
       security: [{bearer: []}]
@@ -296,7 +296,7 @@ paths:
               properties:
                 audience: {$ref: '#/components/schemas/Audience'}
       responses: {'200': {description: 'the provider; audience is always a list'}, '400': {$ref: '#/components/responses/Error'}, '404': {$ref: '#/components/responses/Error'}}
-    delete: {summary: Delete an identity provider, security: [{bearer: []}], responses: {'204': {description: deleted}}}
+    delete: {summary: 'Delete an identity provider', security: [{bearer: []}], responses: {'204': {description: deleted}}}
   /v2/users:
     get:
       summary: List users (cursor pagination; ?email= filters)
@@ -312,15 +312,15 @@ paths:
       responses: {'201': {description: user}, '409': {$ref: '#/components/responses/Error'}}
   /v2/users/{id}:
     parameters: [{name: id, in: path, required: true, schema: {type: string}}]
-    get: {summary: Get a user (admin, or the user themselves), security: [{bearer: []}], responses: {'200': {description: user}}}
+    get: {summary: 'Get a user (admin, or the user themselves)', security: [{bearer: []}], responses: {'200': {description: user}}}
     put:
       summary: Update email, username, isSuperAdmin, department, employee, status (active/disabled), resetMfa
       security: [{bearer: []}]
       responses: {'200': {description: user}, '409': {$ref: '#/components/responses/Error'}}
-    delete: {summary: Delete a user (revokes their sessions), security: [{bearer: []}], responses: {'204': {description: deleted}}}
+    delete: {summary: 'Delete a user (revokes their sessions)', security: [{bearer: []}], responses: {'204': {description: deleted}}}
   /v2/users/{id}/password:
     parameters: [{name: id, in: path, required: true, schema: {type: string}}]
-    post: {summary: Set a user's password, security: [{bearer: []}], responses: {'204': {description: set}}}
+    post: {summary: 'Set a user''s password', security: [{bearer: []}], responses: {'204': {description: set}}}
   /api/v1/auth/login:
     post:
       summary: Classic username/password login (seed 003)
@@ -631,6 +631,6 @@ paths:
       requestBody: {required: true, content: {application/json: {schema: {type: object, required: [status], properties: {status: {type: string, enum: [pending, accepted, declined, dismissed]}}}}}}
       responses: {'200': {description: '{message, success}'}}
   /v2/events:
-    get: {summary: The tenant's hash-chained audit log, security: [{bearer: []}], responses: {'200': {description: page}}}
+    get: {summary: 'The tenant''s hash-chained audit log', security: [{bearer: []}], responses: {'200': {description: page}}}
 """#
 }
