@@ -206,5 +206,6 @@ public struct SessionService: Sendable {
 
     public static let rememberMeRefreshTTL: TimeInterval = 30 * 24 * 3600
 
-    public static let invalidRefresh = GatehouseError(.invalidToken, "Invalid or expired refresh token")
+    public static let invalidRefresh = GatehouseError(
+        .invalidToken, "Invalid or expired refresh token", reason: .invalidRefreshToken)
 }

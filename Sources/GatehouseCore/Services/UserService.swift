@@ -37,7 +37,7 @@ public struct UserService: Sendable {
     let events: EventRecorder
     let bruteForce: BruteForceGuard
 
-    public static let invalidCredentials = GatehouseError(.unauthorized, "Invalid credentials")
+    public static let invalidCredentials = GatehouseError(.unauthorized, "Invalid credentials", reason: .invalidCredentials)
 
     public func create(tenantId: String, _ n: NewLocalUser) async throws -> User {
         guard n.email != nil || n.username != nil else { throw GatehouseError.field("email", "email or username is required") }

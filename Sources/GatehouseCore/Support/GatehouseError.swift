@@ -23,14 +23,26 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case internalError = "INTERNAL_ERROR"
     }
 
+    /// Why, finer than `code`, where a dialect words a case its own way (the Classic seed's messages).
+    public enum Reason: String, Sendable {
+        case invalidCredentials
+        case invalidRefreshToken
+        case authenticationRequired
+    }
+
     public var code: Code
+    public var reason: Reason?
     /// Safe for clients: never a secret, SQL text or stack trace.
     public var message: String
     public var details: [String: JSONValue]?
     public var retryAfterSeconds: Int?
 
-    public init(_ code: Code, _ message: String, details: [String: JSONValue]? = nil, retryAfterSeconds: Int? = nil) {
+    public init(
+        _ code: Code, _ message: String, details: [String: JSONValue]? = nil, retryAfterSeconds: Int? = nil,
+        reason: Reason? = nil
+    ) {
         self.code = code
+        self.reason = reason
         self.message = message
         self.details = details
         self.retryAfterSeconds = retryAfterSeconds
@@ -42,7 +54,8 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         GatehouseError(.invalidField, "\(name): \(why)", details: ["field": .string(name), "reason": .string(why)])
     }
     public static func invalidToken(_ why: String) -> GatehouseError { GatehouseError(.invalidToken, why) }
-    public static let unauthenticated = GatehouseError(.unauthorized, "Authentication required")
+    public static let unauthenticated = GatehouseError(
+        .unauthorized, "Authentication required", reason: .authenticationRequired)
     public static let forbidden = GatehouseError(.forbidden, "Not allowed")
     public static let mfaRequired = GatehouseError(.mfaRequired, "MFA required")
     public static let stepUpRequired = GatehouseError(.stepUpRequired, "Recent sign-in required")

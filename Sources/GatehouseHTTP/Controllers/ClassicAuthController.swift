@@ -3,7 +3,7 @@ import GatehouseCore
 import Hummingbird
 
 /// The Classic API (seed 003): username/password login, refresh, logout, API keys. Errors here are the
-/// seed's `{"error": "..."}` bodies (ErrorMiddleware knows the prefix).
+/// seed's `{"error": "..."}` bodies: the route group has the Classic error renderer.
 struct ClassicAuthController {
     let engine: Engine
     let tenants: TenantResolver
@@ -11,10 +11,9 @@ struct ClassicAuthController {
     let clientAddress: ClientAddressResolver
     var passwords: PasswordChecker { PasswordChecker(engine: engine, clientAddress: clientAddress) }
 
-    static let prefix = "/api/v1/auth"
 
     func register(on router: Router<AppRequestContext>) {
-        let group = router.group("api/v1/auth")
+        let group = router.group("api/v1/auth").add(middleware: ErrorMiddleware(dialect: .classic))
         group.post("login", use: login)
         group.post("refresh", use: refresh)
         group.post("logout", use: logout)

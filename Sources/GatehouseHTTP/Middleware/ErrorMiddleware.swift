@@ -4,17 +4,26 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// The one place errors become HTTP: status, `{"error","code","details"}` body, `Retry-After` when throttled.
+/// How a dialect words its error bodies; installed per route group, never chosen by looking at the path.
+enum ErrorDialect: Sendable {
+    /// Project and Enterprise dialects: `{"error","code","details"}` (CONTRACT §3).
+    case json
+    /// The Classic seed's `{"error": "..."}` with its exact messages, chosen by the error's reason.
+    case classic
+}
+
+/// The one place errors become HTTP: status, the dialect's body, `Retry-After` when throttled.
 /// Nothing a client sends produces a 500; an unexpected error is logged by type only (no secrets, no SQL).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    var dialect: ErrorDialect = .json
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         do {
             return try await next(request, context)
         } catch {
-            return Self.response(
-                for: error, logger: context.logger, classic: request.uri.path.hasPrefix(ClassicAuthController.prefix))
+            return Self.response(for: error, logger: context.logger, classic: dialect == .classic)
         }
     }
 
@@ -52,11 +61,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static var classicCodes: Set<GatehouseError.Code> { [.mfaRequired, .stepUpRequired] }
 
     static func classicMessage(_ g: GatehouseError) -> String {
-        switch g.code {
-        case .unauthorized, .invalidToken, .invalidProjectKey:
-            let seeded = [UserService.invalidCredentials.message, SessionService.invalidRefresh.message]
-            return seeded.contains(g.message) ? g.message : "Authentication required"
-        default: return g.message
+        switch (g.reason, g.code) {
+        case (.invalidCredentials, _): "Invalid credentials"
+        case (.invalidRefreshToken, _): "Invalid or expired refresh token"
+        case (_, .unauthorized), (_, .invalidToken), (_, .invalidProjectKey): "Authentication required"
+        default: g.message
         }
     }
 
