@@ -11,7 +11,6 @@ struct ClassicAuthController {
     let clientAddress: ClientAddressResolver
     var passwords: PasswordChecker { PasswordChecker(engine: engine, clientAddress: clientAddress) }
 
-
     func register(on router: Router<AppRequestContext>) {
         let group = router.group("api/v1/auth").add(middleware: ErrorMiddleware(dialect: .classic))
         group.post("login", use: login)
