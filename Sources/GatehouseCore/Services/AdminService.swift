@@ -65,7 +65,9 @@ public struct AdminService: Sendable {
         return a
     }
 
-    public func removeAdmin(tenantId: String, userId: String) async throws {
+    /// `actor`: the admin asking; an admin cannot remove their own rights (a tenant keeps someone who can act).
+    public func removeAdmin(tenantId: String, userId: String, by actor: String?) async throws {
+        guard userId != actor else { throw GatehouseError(.conflict, "an admin cannot remove themselves") }
         guard try await store.deleteTenantAdmin(tenantId: tenantId, userId: userId) else {
             throw GatehouseError.notFound("admin")
         }

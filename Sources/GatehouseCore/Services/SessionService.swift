@@ -192,6 +192,25 @@ public struct SessionService: Sendable {
         try await store.revokeSession(tenantId: tenantId, id: sessionId, at: clock.now, reason: reason)
     }
 
+    /// Logout: the caller's own session ends (an API key has none to end).
+    public func logout(_ caller: Caller) async throws {
+        guard case .token(let principal, _) = caller else {
+            throw GatehouseError(.invalidRequest, "an API key has no session to log out; delete the key instead")
+        }
+        _ = try await store.revokeSession(
+            tenantId: principal.claims.tid, id: principal.state.sessionId, at: clock.now, reason: "logout")
+        await events.record("auth.logout", tenantId: principal.claims.tid, subject: principal.claims.sub)
+    }
+
+    /// A user ends one of their own sessions; another user's session id answers as if it did not exist.
+    public func revokeOwn(_ sessionId: String, of user: User) async throws {
+        guard let session = try await store.session(tenantId: user.tenantId, id: sessionId), session.userId == user.id,
+            session.revokedAt == nil
+        else { throw GatehouseError.notFound("session") }
+        _ = try await store.revokeSession(tenantId: user.tenantId, id: sessionId, at: clock.now, reason: "user_revoked")
+        await events.record("session.revoked", tenantId: user.tenantId, subject: user.id, data: ["sessionId": .string(sessionId)])
+    }
+
     /// Ends the user's sessions that `filter` names, because a right they were issued under was taken away.
     func revokeAll(tenantId: String, userId: String, _ filter: SessionFilter, reason: String) async throws {
         let count = try await store.revokeSessions(tenantId: tenantId, userId: userId, filter, at: clock.now, reason: reason)

@@ -106,7 +106,9 @@ public struct UserService: Sendable {
         }
     }
 
-    public func delete(tenantId: String, id: String) async throws {
+    /// `actor`: the admin asking, who cannot delete their own account this way.
+    public func delete(tenantId: String, id: String, by actor: String?) async throws {
+        guard id != actor else { throw GatehouseError(.conflict, "an admin cannot delete themselves") }
         guard try await store.deleteUser(tenantId: tenantId, id: id, at: clock.now) else { throw GatehouseError.notFound("user") }
         await events.record("user.deleted", tenantId: tenantId, subject: id)
     }

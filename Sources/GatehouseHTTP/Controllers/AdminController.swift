@@ -170,10 +170,7 @@ struct AdminController {
     @Sendable func deleteAdmin(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (tenant, principal) = try await guards.requireAdmin(request)
         let userId = try Validate.uuid(context.parameters.get("userId"), "userId")
-        guard userId != principal.state.userId else {
-            throw GatehouseError(.conflict, "an admin cannot remove themselves")
-        }
-        try await engine.admin.removeAdmin(tenantId: tenant.id, userId: userId)
+        try await engine.admin.removeAdmin(tenantId: tenant.id, userId: userId, by: principal.state.userId)
         return Response(status: .noContent)
     }
 

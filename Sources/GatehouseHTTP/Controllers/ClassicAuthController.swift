@@ -63,11 +63,7 @@ struct ClassicAuthController {
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenants.projectOrDefault(request)
-        guard case .token(let principal, _) = try await callers.authenticate(request, tenant: tenant) else {
-            throw GatehouseError(.invalidRequest, "an API key has no session to log out; delete the key instead")
-        }
-        _ = try await engine.sessions.revoke(tenantId: tenant.id, sessionId: principal.state.sessionId, reason: "logout")
-        await engine.events.record("auth.logout", tenantId: tenant.id, subject: principal.claims.sub)
+        try await engine.sessions.logout(try await callers.authenticate(request, tenant: tenant))
         return try JSONBody.response(["message": "Successfully logged out"])
     }
 

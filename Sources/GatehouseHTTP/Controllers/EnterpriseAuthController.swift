@@ -121,12 +121,7 @@ struct EnterpriseAuthController {
         let tenant = try await tenants.projectOrDefault(request)
         let caller = try await callers.authenticate(request, tenant: tenant)
         let id = try Validate.uuid(context.parameters.get("id"), "id")
-        // Only one's own: another user's session id answers as if it did not exist.
-        guard let session = try await engine.store.session(tenantId: tenant.id, id: id), session.userId == caller.user.id,
-            session.revokedAt == nil
-        else { throw GatehouseError.notFound("session") }
-        _ = try await engine.sessions.revoke(tenantId: tenant.id, sessionId: id, reason: "user_revoked")
-        await engine.events.record("session.revoked", tenantId: tenant.id, subject: caller.user.id, data: ["sessionId": .string(id)])
+        try await engine.sessions.revokeOwn(id, of: caller.user)
         return Response(status: .noContent)
     }
 

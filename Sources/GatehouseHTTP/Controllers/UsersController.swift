@@ -162,8 +162,7 @@ struct UsersController {
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (tenant, principal) = try await guards.requireAdmin(request)
         let id = try Validate.uuid(context.parameters.get("id"), "id")
-        guard id != principal.state.userId else { throw GatehouseError(.conflict, "an admin cannot delete themselves") }
-        try await engine.users.delete(tenantId: tenant.id, id: id)
+        try await engine.users.delete(tenantId: tenant.id, id: id, by: principal.state.userId)
         return Response(status: .noContent)
     }
 
