@@ -100,6 +100,23 @@ import Testing
         }
     }
 
+    /// Both headers sent: the bearer token is the caller, the key is not read.
+    @Test func aBearerTokenWinsOverAnAPIKey() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            let jane = try await PasskeyTests.signedIn(h, t)
+            let bob = try await PasskeyTests.signedIn(h, t, email: "bob@example.com", username: "bob")
+            let bobKey = try #require(try await h.post("/api/v1/auth/keys", .object(["name": "b"]), headers: bob).string("apiKey"))
+            let both = jane.merging(["x-api-key": bobKey]) { a, _ in a }
+            let profile = try await h.call(.get, "/auth/profile", headers: both)
+            #expect(profile.string("email") == "jane.doe@example.com", "\(profile.text)")
+            let garbageKey = jane.merging(["x-api-key": "sk_live_not-a-key"]) { a, _ in a }
+            #expect(try await h.call(.get, "/auth/profile", headers: garbageKey).status == 200)
+            // A bearer token that is an API key still works as one.
+            #expect(try await h.call(.get, "/auth/profile", headers: ["authorization": "Bearer \(bobKey)", "x-project-key": t.projectKey]).string("email") == "bob@example.com")
+        }
+    }
+
     @Test func apiKeysExpireAndDieWithTheirUsersAccess() async throws {
         try await withHarness { h in
             let t = try await h.createTenant()

@@ -33,7 +33,9 @@ struct CallerAuthenticator {
     }
 
     func authenticate(_ request: Request, tenant: Tenant) async throws -> Caller {
-        let presented = request.headers[TenantResolver.apiKeyHeader] ?? request.bearerToken
+        // A bearer token is the caller when one is sent; `x-api-key` beside it is not read for authentication
+        // (seed 000's refresh call sends both, and a key must not stand in for a token or override it).
+        let presented = request.bearerToken ?? request.headers[TenantResolver.apiKeyHeader]
         guard let credential = presented, !credential.isEmpty else { throw GatehouseError.unauthenticated }
         if credential.hasPrefix(APIKeyService.prefix) {
             guard let (key, user) = try await engine.apiKeys.authenticate(credential, tenantId: tenant.id) else {
