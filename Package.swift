@@ -132,6 +132,7 @@ let package = Package(
                 "GatehouseStore",
                 "GatehouseHTTP",
                 "GatehouseTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

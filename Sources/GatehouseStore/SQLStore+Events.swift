@@ -8,11 +8,23 @@ struct ChainHead: Sendable {
     var hash: String
 }
 
+/// The chain-head hints, shared by a store and the stores it binds to units of work.
+final class ChainHeads: Sendable {
+    let heads = Mutex<[String: ChainHead]>([:])
+    func withLock<T: Sendable>(_ body: (inout sending [String: ChainHead]) -> sending T) -> sending T { heads.withLock(body) }
+}
+
 extension SQLStore: EventStore {
     public func appendEvent(
         tenantId: String, id: String, type: String, subject: String?, data: String, at: Date
     ) async throws -> AuditEvent {
         let draft = EventDraft(id: id, type: type, subject: subject, data: data, at: at)
+        if let bound {
+            // Inside a unit of work: a lost race for the sequence number reruns the whole unit.
+            guard let appended = try await guarded("appendEvent", { try await append(draft, tenantId: tenantId, on: bound) })
+            else { throw SessionInsertRace() }
+            return appended
+        }
         for _ in 0..<20 {
             let appended = try await transaction("appendEvent") { db in
                 try await append(draft, tenantId: tenantId, on: db)

@@ -5,16 +5,45 @@ import SQLKit
 import Synchronization
 
 /// The engine's storage over SQLKit, for SQLite and PostgreSQL alike. Every query names its tenant.
-public final class SQLStore: Sendable {
+public final class SQLStore: UnitOfWorkStore, Sendable {
     public let database: any Database
     let logger: Logger
     /// The last committed link of each tenant's audit chain as this process saw it: a hint that saves a
     /// read per append. A stale hint makes the insert collide on (tenant, seq), and the head is re-read.
-    let chainHeads = Mutex<[String: ChainHead]>([:])
+    let chainHeads: ChainHeads
+    /// Inside a unit of work: the one connection, in its transaction, that every call of this store uses.
+    let bound: (any SQLDatabase)?
 
     public init(database: any Database, logger: Logger) {
         self.database = database
         self.logger = logger
+        chainHeads = ChainHeads()
+        bound = nil
+    }
+
+    /// The same store, bound to one connection inside a unit of work.
+    private init(_ parent: SQLStore, bound: any SQLDatabase) {
+        database = parent.database
+        logger = parent.logger
+        chainHeads = parent.chainHeads
+        self.bound = bound
+    }
+
+    /// Runs `body` in one transaction: everything it does through the store it is handed commits together, or
+    /// nothing does. A concurrent append to the same audit chain (PostgreSQL) runs `body` again, so it must
+    /// have no effect outside that store.
+    public func unitOfWork<T: Sendable>(_ body: @Sendable (any GatehouseStore) async throws -> T) async throws -> T {
+        if bound != nil { return try await body(self) }
+        for _ in 0..<20 {
+            do {
+                return try await guarded("unitOfWork") {
+                    try await database.transaction { db in try await body(SQLStore(self, bound: db)) }
+                }
+            } catch is SessionInsertRace {
+                continue
+            }
+        }
+        throw GatehouseError(.unavailable, "audit log is busy", retryAfterSeconds: 1)
     }
 
     /// Database failures become one safe error; the detail (which may hold SQL) stays out of bodies and logs.
@@ -34,15 +63,19 @@ public final class SQLStore: Sendable {
     }
 
     func read<T: Sendable>(_ operation: String, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await guarded(operation) { try await database.read(body) }
+        if let bound { return try await guarded(operation) { try await body(bound) } }
+        return try await guarded(operation) { try await database.read(body) }
     }
 
     func write<T: Sendable>(_ operation: String, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await guarded(operation) { try await database.write(body) }
+        if let bound { return try await guarded(operation) { try await body(bound) } }
+        return try await guarded(operation) { try await database.write(body) }
     }
 
+    /// Inside a unit of work, part of its transaction.
     func transaction<T: Sendable>(_ operation: String, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await guarded(operation) { try await database.transaction(body) }
+        if let bound { return try await guarded(operation) { try await body(bound) } }
+        return try await guarded(operation) { try await database.transaction(body) }
     }
 }
 

@@ -23,8 +23,11 @@ public struct APIKeyService: Sendable {
         let key = APIKey(
             id: "key_" + random.base62(length: 16), tenantId: user.tenantId, userId: user.id, name: name,
             keyHash: Digest.sha256Hex(plaintext), createdAt: now, expiresAt: expiresAt)
-        try await store.insertAPIKey(key)
-        await events.record("api_key.created", tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(key.id)])
+        try await store.unitOfWork { [events] tx in
+            try await tx.insertAPIKey(key)
+            try await events.append(
+                "api_key.created", tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(key.id)], in: tx)
+        }
         return (key, plaintext)
     }
 
@@ -45,10 +48,13 @@ public struct APIKeyService: Sendable {
         guard case .token(_, let user) = caller else {
             throw GatehouseError(.forbidden, "an API key cannot manage API keys; use a user access token")
         }
-        guard try await store.deleteAPIKey(tenantId: user.tenantId, userId: user.id, id: id) else {
-            throw GatehouseError(.notFound, "API key not found")
+        try await store.unitOfWork { [events] tx in
+            guard try await tx.deleteAPIKey(tenantId: user.tenantId, userId: user.id, id: id) else {
+                throw GatehouseError(.notFound, "API key not found")
+            }
+            try await events.append(
+                "api_key.deleted", tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(id)], in: tx)
         }
-        await events.record("api_key.deleted", tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(id)])
     }
 
     /// The key and its owner, for a presented key; nil when unknown, deleted, or the owner is gone or disabled.

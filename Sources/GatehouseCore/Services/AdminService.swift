@@ -22,14 +22,18 @@ public struct AdminService: Sendable {
 
     public func createBusiness(tenantId: String, name: String) async throws -> Business {
         let b = Business(id: random.uuidString(), tenantId: tenantId, name: name, createdAt: clock.now)
-        try await store.insertBusiness(b)
-        await events.record("business.created", tenantId: tenantId, subject: b.id)
+        try await store.unitOfWork { [events] tx in
+            try await tx.insertBusiness(b)
+            try await events.append("business.created", tenantId: tenantId, subject: b.id, in: tx)
+        }
         return b
     }
 
     public func deleteBusiness(tenantId: String, id: String) async throws {
-        guard try await store.deleteBusiness(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("business") }
-        await events.record("business.deleted", tenantId: tenantId, subject: id)
+        try await store.unitOfWork { [events] tx in
+            guard try await tx.deleteBusiness(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("business") }
+            try await events.append("business.deleted", tenantId: tenantId, subject: id, in: tx)
+        }
     }
 
     public func addMember(tenantId: String, businessId: String, userId: String, role: String) async throws -> Membership {
@@ -38,41 +42,50 @@ public struct AdminService: Sendable {
         }
         guard try await store.user(tenantId: tenantId, id: userId) != nil else { throw GatehouseError.notFound("user") }
         let m = Membership(tenantId: tenantId, businessId: businessId, userId: userId, role: role, createdAt: clock.now)
-        guard try await store.insertMembership(m) else {
-            throw GatehouseError(.conflict, "user is already a member of this business")
+        try await store.unitOfWork { [events] tx in
+            guard try await tx.insertMembership(m) else {
+                throw GatehouseError(.conflict, "user is already a member of this business")
+            }
+            try await events.append(
+                "membership.created", tenantId: tenantId, subject: userId,
+                data: ["businessId": .string(businessId), "role": .string(role)], in: tx)
         }
-        await events.record(
-            "membership.created", tenantId: tenantId, subject: userId,
-            data: ["businessId": .string(businessId), "role": .string(role)])
         return m
     }
 
     public func removeMember(tenantId: String, businessId: String, userId: String) async throws {
-        guard try await store.deleteMembership(tenantId: tenantId, businessId: businessId, userId: userId) else {
-            throw GatehouseError.notFound("membership")
+        try await store.unitOfWork { [events, sessions] tx in
+            guard try await tx.deleteMembership(tenantId: tenantId, businessId: businessId, userId: userId) else {
+                throw GatehouseError.notFound("membership")
+            }
+            // Its sessions end with it (revoked, not re-scoped: the user chooses a context again).
+            try await sessions.revokeAll(
+                tenantId: tenantId, userId: userId, .business(businessId), reason: "membership_removed", in: tx)
+            try await events.append(
+                "membership.deleted", tenantId: tenantId, subject: userId, data: ["businessId": .string(businessId)], in: tx)
         }
-        // Its sessions end with it (revoked, not re-scoped: the user chooses a context again).
-        try await sessions.revokeAll(tenantId: tenantId, userId: userId, .business(businessId), reason: "membership_removed")
-        await events.record(
-            "membership.deleted", tenantId: tenantId, subject: userId, data: ["businessId": .string(businessId)])
     }
 
     public func addAdmin(tenantId: String, userId: String) async throws -> TenantAdmin {
         guard try await store.user(tenantId: tenantId, id: userId) != nil else { throw GatehouseError.notFound("user") }
         let a = TenantAdmin(tenantId: tenantId, userId: userId, createdAt: clock.now)
-        guard try await store.insertTenantAdmin(a) else { throw GatehouseError(.conflict, "user is already an admin") }
-        await events.record("admin.added", tenantId: tenantId, subject: userId)
+        try await store.unitOfWork { [events] tx in
+            guard try await tx.insertTenantAdmin(a) else { throw GatehouseError(.conflict, "user is already an admin") }
+            try await events.append("admin.added", tenantId: tenantId, subject: userId, in: tx)
+        }
         return a
     }
 
     /// `actor`: the admin asking; an admin cannot remove their own rights (a tenant keeps someone who can act).
     public func removeAdmin(tenantId: String, userId: String, by actor: String?) async throws {
         guard userId != actor else { throw GatehouseError(.conflict, "an admin cannot remove themselves") }
-        guard try await store.deleteTenantAdmin(tenantId: tenantId, userId: userId) else {
-            throw GatehouseError.notFound("admin")
+        try await store.unitOfWork { [events, sessions] tx in
+            guard try await tx.deleteTenantAdmin(tenantId: tenantId, userId: userId) else {
+                throw GatehouseError.notFound("admin")
+            }
+            try await sessions.revokeAll(tenantId: tenantId, userId: userId, .level(.tenant), reason: "admin_removed", in: tx)
+            try await events.append("admin.removed", tenantId: tenantId, subject: userId, in: tx)
         }
-        try await sessions.revokeAll(tenantId: tenantId, userId: userId, .level(.tenant), reason: "admin_removed")
-        await events.record("admin.removed", tenantId: tenantId, subject: userId)
     }
 
     public func createIdentityProvider(tenantId: String, _ input: IdentityProviderInput) async throws -> IdentityProvider {

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 
-/// Appends security events to the tenant's hash-chained audit log. A failure to record is logged, never
-/// turned into a failed login: the act already happened.
+/// Appends security events to the tenant's hash-chained audit log: inside the act's unit of work (`append`,
+/// where failing to record fails the act), or — for acts not yet moved into one — after it (`record`, which
+/// logs a failure, since the act already happened).
 public struct EventRecorder: Sendable {
     let store: any EventStore
     let clock: any GatehouseClock
@@ -23,6 +24,14 @@ public struct EventRecorder: Sendable {
 
     /// Sorted keys, no whitespace (JSONEncoder here showed in login profiles).
     static func encode(_ data: [String: JSONValue]) -> String { CanonicalJSON.encode(.object(data)) }
+
+    /// Appends through the unit of work `tx` of the act: the act and its event commit together or not at all.
+    public func append(
+        _ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:], in tx: any EventStore
+    ) async throws {
+        _ = try await tx.appendEvent(
+            tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now)
+    }
 
     public func record(_ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async {
         let text = Self.encode(data)

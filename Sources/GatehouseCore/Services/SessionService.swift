@@ -197,27 +197,36 @@ public struct SessionService: Sendable {
         guard case .token(let principal, _) = caller else {
             throw GatehouseError(.invalidRequest, "an API key has no session to log out; delete the key instead")
         }
-        _ = try await store.revokeSession(
-            tenantId: principal.claims.tid, id: principal.state.sessionId, at: clock.now, reason: "logout")
-        await events.record("auth.logout", tenantId: principal.claims.tid, subject: principal.claims.sub)
+        let now = clock.now
+        try await store.unitOfWork { [events] tx in
+            _ = try await tx.revokeSession(tenantId: principal.claims.tid, id: principal.state.sessionId, at: now, reason: "logout")
+            try await events.append("auth.logout", tenantId: principal.claims.tid, subject: principal.claims.sub, in: tx)
+        }
     }
 
     /// A user ends one of their own sessions; another user's session id answers as if it did not exist.
     public func revokeOwn(_ sessionId: String, of user: User) async throws {
-        guard let session = try await store.session(tenantId: user.tenantId, id: sessionId), session.userId == user.id,
-            session.revokedAt == nil
-        else { throw GatehouseError.notFound("session") }
-        _ = try await store.revokeSession(tenantId: user.tenantId, id: sessionId, at: clock.now, reason: "user_revoked")
-        await events.record("session.revoked", tenantId: user.tenantId, subject: user.id, data: ["sessionId": .string(sessionId)])
+        let now = clock.now
+        try await store.unitOfWork { [events] tx in
+            guard let session = try await tx.session(tenantId: user.tenantId, id: sessionId), session.userId == user.id,
+                session.revokedAt == nil
+            else { throw GatehouseError.notFound("session") }
+            _ = try await tx.revokeSession(tenantId: user.tenantId, id: sessionId, at: now, reason: "user_revoked")
+            try await events.append(
+                "session.revoked", tenantId: user.tenantId, subject: user.id, data: ["sessionId": .string(sessionId)], in: tx)
+        }
     }
 
-    /// Ends the user's sessions that `filter` names, because a right they were issued under was taken away.
-    func revokeAll(tenantId: String, userId: String, _ filter: SessionFilter, reason: String) async throws {
-        let count = try await store.revokeSessions(tenantId: tenantId, userId: userId, filter, at: clock.now, reason: reason)
+    /// Ends the user's sessions that `filter` names, because a right they were issued under was taken away;
+    /// in the unit of work `tx` of the act that took it.
+    func revokeAll(tenantId: String, userId: String, _ filter: SessionFilter, reason: String, in tx: any GatehouseStore)
+        async throws
+    {
+        let count = try await tx.revokeSessions(tenantId: tenantId, userId: userId, filter, at: clock.now, reason: reason)
         if count > 0 {
-            await events.record(
+            try await events.append(
                 "sessions.revoked", tenantId: tenantId, subject: userId,
-                data: ["count": .number(Double(count)), "reason": .string(reason)])
+                data: ["count": .number(Double(count)), "reason": .string(reason)], in: tx)
         }
     }
 

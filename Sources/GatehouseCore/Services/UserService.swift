@@ -53,9 +53,13 @@ public struct UserService: Sendable {
             updatedAt: now)
         user.department = n.department
         user.employee = n.employee
-        let created = try await store.insertLocalUser(user, passwordHash: hash)
-        await events.record("user.created", tenantId: tenantId, subject: created.id)
-        return created
+        let draft = user
+        let passwordHash = hash
+        return try await store.unitOfWork { [events] tx in
+            let created = try await tx.insertLocalUser(draft, passwordHash: passwordHash)
+            try await events.append("user.created", tenantId: tenantId, subject: created.id, in: tx)
+            return created
+        }
     }
 
     public func update(_ user: User, _ c: UserChanges) async throws -> User {
@@ -77,12 +81,15 @@ public struct UserService: Sendable {
         if let v = c.status { u.status = v }
         if let v = c.mfaEnabled { u.mfaEnabled = v }
         u.updatedAt = clock.now
-        try await store.updateUser(u)
-        if c.mfaEnabled == false { try await store.setTOTPSecret(tenantId: u.tenantId, userId: u.id, sealed: nil) }
-        await events.record("user.updated", tenantId: u.tenantId, subject: u.id)
-        if u.status == .disabled, user.status != .disabled {
-            // Disabled is an end, not a pause: re-enabling the user brings back no session and no API key.
-            try await endAccess(u, reason: "user_disabled")
+        let updated = u
+        let resetMfa = c.mfaEnabled == false
+        // Disabled is an end, not a pause: re-enabling the user brings back no session and no API key.
+        let disabling = u.status == .disabled && user.status != .disabled
+        try await store.unitOfWork { [events] tx in
+            try await tx.updateUser(updated)
+            if resetMfa { try await tx.setTOTPSecret(tenantId: updated.tenantId, userId: updated.id, sealed: nil) }
+            try await events.append("user.updated", tenantId: updated.tenantId, subject: updated.id, in: tx)
+            if disabling { try await endAccess(updated, reason: "user_disabled", in: tx) }
         }
         return u
     }
@@ -90,27 +97,33 @@ public struct UserService: Sendable {
     /// An admin sets the user's password (a reset): every session and API key of the user ends with the old one.
     public func setPassword(_ user: User, _ password: String) async throws {
         try PasswordHasher.check(password)
-        try await store.setPasswordHash(tenantId: user.tenantId, userId: user.id, hash: try await passwords.hash(password))
-        await events.record("user.password_set", tenantId: user.tenantId, subject: user.id)
-        try await endAccess(user, reason: "password_reset")
+        let hash = try await passwords.hash(password)
+        try await store.unitOfWork { [events] tx in
+            try await tx.setPasswordHash(tenantId: user.tenantId, userId: user.id, hash: hash)
+            try await events.append("user.password_set", tenantId: user.tenantId, subject: user.id, in: tx)
+            try await endAccess(user, reason: "password_reset", in: tx)
+        }
     }
 
-    /// Revokes every session and API key of the user, for good.
-    private func endAccess(_ user: User, reason: String) async throws {
-        try await sessions.revokeAll(tenantId: user.tenantId, userId: user.id, .all, reason: reason)
-        let keys = try await store.revokeAPIKeys(tenantId: user.tenantId, userId: user.id)
+    /// Revokes every session and API key of the user, for good, in the act's unit of work.
+    private func endAccess(_ user: User, reason: String, in tx: any GatehouseStore) async throws {
+        try await sessions.revokeAll(tenantId: user.tenantId, userId: user.id, .all, reason: reason, in: tx)
+        let keys = try await tx.revokeAPIKeys(tenantId: user.tenantId, userId: user.id)
         if keys > 0 {
-            await events.record(
+            try await events.append(
                 "api_key.revoked", tenantId: user.tenantId, subject: user.id,
-                data: ["count": .number(Double(keys)), "reason": .string(reason)])
+                data: ["count": .number(Double(keys)), "reason": .string(reason)], in: tx)
         }
     }
 
     /// `actor`: the admin asking, who cannot delete their own account this way.
     public func delete(tenantId: String, id: String, by actor: String?) async throws {
         guard id != actor else { throw GatehouseError(.conflict, "an admin cannot delete themselves") }
-        guard try await store.deleteUser(tenantId: tenantId, id: id, at: clock.now) else { throw GatehouseError.notFound("user") }
-        await events.record("user.deleted", tenantId: tenantId, subject: id)
+        let now = clock.now
+        try await store.unitOfWork { [events] tx in
+            guard try await tx.deleteUser(tenantId: tenantId, id: id, at: now) else { throw GatehouseError.notFound("user") }
+            try await events.append("user.deleted", tenantId: tenantId, subject: id, in: tx)
+        }
     }
 
     /// The permissions the user holds now, read from their memberships and never from a token's claim: those

@@ -341,7 +341,15 @@ extension SessionStore {
     }
 }
 
+/// One unit of work: an act and its audit event (and outbox rows) commit together or not at all.
+public protocol UnitOfWorkStore: Sendable {
+    /// Runs `body` in one transaction; everything done through the store it hands over commits with it. It
+    /// may run `body` more than once (a concurrent append took the audit sequence number): `body` must have
+    /// no effect outside that store.
+    func unitOfWork<T: Sendable>(_ body: @Sendable (any GatehouseStore) async throws -> T) async throws -> T
+}
+
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
-    & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore
+    & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore & UnitOfWorkStore

@@ -1,0 +1,89 @@
+import Foundation
+import GatehouseCore
+import GatehouseHTTP
+import GatehouseStore
+import HTTPTypes
+import Hummingbird
+import SQLKit
+import Testing
+
+/// Issue 11, the unit of work (the acts moved into it so far): an act and its audit event commit together.
+/// With the audit log refusing every append (a trigger in the real database), each act answers 503 and
+/// leaves nothing behind.
+@Suite struct UnitOfWorkTests {
+    static func auditLog(_ h: Harness, failing: Bool) async throws {
+        let kind = h.runtime.database.kind
+        try await h.runtime.database.transaction { db in
+            switch (kind, failing) {
+            case (.sqlite, true):
+                try await db.raw("CREATE TRIGGER fail_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'audit log down'); END").run()
+            case (.sqlite, false):
+                try await db.raw("DROP TRIGGER fail_events").run()
+            case (.postgres, true):
+                try await db.raw(
+                    "CREATE FUNCTION fail_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit log down'; END $$"
+                ).run()
+                try await db.raw("CREATE TRIGGER fail_events BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION fail_events()").run()
+            case (.postgres, false):
+                try await db.raw("DROP TRIGGER fail_events ON events").run()
+                try await db.raw("DROP FUNCTION fail_events()").run()
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.kinds) func anActWhoseEventCannotBeRecordedDoesNotHappen(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
+            let t = try await h.createTenant()
+            let janeId = try await ClassicAPITests.user(h, tenant: t)
+            let bobId = try await ClassicAPITests.user(h, username: "bob", email: "bob@example.com", tenant: t)
+            let jane = try await ClassicAPITests.login(h, headers: t.headers)
+            let token = try #require(jane.string("token"))
+            let bearer = ["authorization": "Bearer \(token)", "x-project-key": t.projectKey]
+            let second = try #require(try await EnterpriseAuthTests.login(h, t).string("token"))
+            let secondSession = try CompactJWS(second).decodePayload(AccessTokenClaims.self).sid
+            let cafe = try #require(try await h.post("/v2/businesses", .object(["name": "Cafe"]), headers: t.admin).string("id"))
+            #expect(try await h.post("/v2/businesses/\(cafe)/memberships", .object(["userId": .string(janeId)]), headers: t.admin).status == 201)
+            #expect(try await h.post("/v2/admins", .object(["userId": .string(bobId)]), headers: t.admin).status == 201)
+            let keyId = try #require(try await h.post("/api/v1/auth/keys", .object(["name": "k"]), headers: bearer).string("keyId"))
+            let before = try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 1000).count
+
+            let acts: [(String, HTTPRequest.Method, String, [String: String], JSONValue?)] = [
+                ("create a business", .post, "/v2/businesses", t.admin, ["name": "Bakery"]),
+                ("delete a business", .delete, "/v2/businesses/\(cafe)", t.admin, nil),
+                ("add a member", .post, "/v2/businesses/\(cafe)/memberships", t.admin, ["userId": .string(bobId)]),
+                ("remove a member", .delete, "/v2/businesses/\(cafe)/memberships/\(janeId)", t.admin, nil),
+                ("add an admin", .post, "/v2/admins", t.admin, ["userId": .string(janeId)]),
+                ("remove an admin", .delete, "/v2/admins/\(bobId)", t.admin, nil),
+                ("create a user", .post, "/v2/users", t.admin, ["username": "carol", "password": "correct horse battery"]),
+                ("disable a user", .put, "/v2/users/\(janeId)", t.admin, ["status": "disabled"]),
+                ("reset a password", .post, "/v2/users/\(janeId)/password", t.admin, ["password": "another long passphrase"]),
+                ("delete a user", .delete, "/v2/users/\(bobId)", t.admin, nil),
+                ("create an API key", .post, "/api/v1/auth/keys", bearer, ["name": "k2"]),
+                ("delete an API key", .delete, "/api/v1/auth/keys/\(keyId)", bearer, nil),
+                ("revoke a session", .delete, "/auth/sessions/\(secondSession)", bearer, nil),
+                ("log out", .post, "/api/v1/auth/logout", bearer, nil),
+            ]
+            try await Self.auditLog(h, failing: true)
+            for (what, method, path, headers, body) in acts {
+                let r = try await h.call(method, path, headers: headers, json: body)
+                #expect(r.status == 503, "\(what): \(r.status) \(r.text)")
+            }
+            try await Self.auditLog(h, failing: false)
+            // Nothing happened: the state is as before, and no event was written.
+            #expect(try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 1000).count == before)
+            #expect(try await h.call(.get, "/v2/businesses/\(cafe)", headers: t.admin).status == 200)
+            #expect(try await h.engine.store.memberships(tenantId: t.id, businessId: cafe).map(\.userId) == [janeId])
+            #expect(try await h.engine.store.isTenantAdmin(tenantId: t.id, userId: bobId))
+            #expect(try await !h.engine.store.isTenantAdmin(tenantId: t.id, userId: janeId))
+            #expect(try await h.engine.store.user(tenantId: t.id, username: "carol") == nil)
+            #expect(try await h.engine.store.user(tenantId: t.id, id: janeId)?.status == .active)
+            #expect(try await h.engine.store.user(tenantId: t.id, id: bobId) != nil)
+            #expect(try await h.call(.get, "/api/v1/auth/keys", headers: bearer).json?.arrayValue?.count == 1)
+            #expect(try await h.verify(t, token)["valid"] == .bool(true), "no session was revoked")
+            #expect(try await h.verify(t, second)["valid"] == .bool(true))
+            // With the audit log back, acts go through again (each is tested on its own elsewhere).
+            #expect(try await h.post("/v2/businesses", .object(["name": "Bakery"]), headers: t.admin).status == 201)
+            #expect(try await h.call(.post, "/api/v1/auth/logout", headers: bearer).status == 200)
+        }
+    }
+}
