@@ -86,4 +86,48 @@ import Testing
             #expect(try await h.call(.post, "/api/v1/auth/logout", headers: bearer).status == 200)
         }
     }
+
+    @Test(arguments: TestDatabase.kinds) func enrolmentsAndSettingsWhoseEventCannotBeRecordedDoNotHappen(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
+            let t = try await h.createTenant()
+            let bearer = try await PasskeyTests.signedIn(h, t)
+            let userId = try Harness.subject(of: try #require(bearer["authorization"]).replacingOccurrences(of: "Bearer ", with: ""))
+            let idp = ExternalIssuer.eddsa()
+            try await h.registerProvider(t, idp)
+            let providerId = try #require(
+                try await h.call(.get, "/v2/identity-providers", headers: t.admin)["data"]?.arrayValue?.first?.objectValue?["id"]?.stringValue)
+            // Ceremonies begun before the audit log fails.
+            let signer = DeviceSigner.es256()
+            let challenge = try await DeviceUser.registerChallenge(h, bearer: bearer, signer: signer, fingerprint: "fp-1")
+            let (options, ceremony) = try await PasskeyTests.start(h, bearer)
+            let authenticator = try SoftAuthenticator()
+
+            try await UnitOfWorkTests.auditLog(h, failing: true)
+            let other = ExternalIssuer.es256()
+            let attempts: [(String, Reply)] = [
+                ("register a provider", try await h.post(
+                    "/v2/identity-providers", .object(["issuer": .string(other.issuer), "jwks": other.jwksValue, "audience": "a"]), headers: t.admin)),
+                ("set an audience", try await h.call(.patch, "/v2/identity-providers/\(providerId)", headers: t.admin, json: ["audience": "b"])),
+                ("delete a provider", try await h.call(.delete, "/v2/identity-providers/\(providerId)", headers: t.admin)),
+                ("update the tenant", try await h.call(.put, "/v2/tenants", headers: t.admin, json: ["requireMfa": true])),
+                ("set up TOTP", try await h.call(.post, "/auth/otp/setup", headers: bearer)),
+                ("register a device", try await h.post(
+                    "/auth/biometric/register/verify",
+                    .object([
+                        "sessionId": .string(try #require(challenge.string("sessionId"))),
+                        "signedChallenge": .string(try signer.sign(try #require(challenge.string("challenge")))),
+                    ]), headers: bearer)),
+                ("register a passkey", try await PasskeyTests.finish(h, bearer, ceremony, try authenticator.create(options))),
+            ]
+            try await UnitOfWorkTests.auditLog(h, failing: false)
+            for (what, r) in attempts { #expect(r.status == 503, "\(what): \(r.status) \(r.text)") }
+            let providers = try await h.engine.store.identityProviders(tenantId: t.id)
+            #expect(providers.map(\.issuer) == [idp.issuer])
+            #expect(providers.first?.audiences == ["gatehouse-tests"])
+            #expect(try await h.engine.store.tenant(id: t.id)?.requireMfa == false)
+            #expect(try await h.engine.store.totpState(tenantId: t.id, userId: userId)?.sealedSecret == nil)
+            #expect(try await h.engine.store.devices(tenantId: t.id, userId: userId).isEmpty)
+            #expect(try await h.engine.store.passkeys(tenantId: t.id, userId: userId).isEmpty)
+        }
+    }
 }

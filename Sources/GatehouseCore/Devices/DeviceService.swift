@@ -78,11 +78,17 @@ public struct DeviceService: Sendable {
         }
         var device = pending
         device.updatedAt = now
-        let stored = try await store.upsertDevice(device)
-        await events.record(
-            "device.registered", tenantId: user.tenantId, subject: user.id,
-            data: ["deviceId": .string(stored.id), "keyAlgorithm": .string(stored.algorithm.rawValue)])
-        try await enrolments.enrolled(.deviceKey, id: stored.id, name: stored.name, user: user, exceptDevice: stored.id)
+        let registered = device
+        let (stored, pushed) = try await store.unitOfWork { [events, enrolments] tx in
+            let stored = try await tx.upsertDevice(registered)
+            try await events.append(
+                "device.registered", tenantId: user.tenantId, subject: user.id,
+                data: ["deviceId": .string(stored.id), "keyAlgorithm": .string(stored.algorithm.rawValue)], in: tx)
+            let pushed = try await enrolments.enrolled(
+                .deviceKey, id: stored.id, name: stored.name, user: user, exceptDevice: stored.id, in: tx)
+            return (stored, pushed)
+        }
+        if pushed { enrolments.wakeup.signal() }
         return stored
     }
 

@@ -102,25 +102,31 @@ public struct AdminService: Sendable {
             jwksUri: input.jwksUri, audiences: try Self.checked(audiences: input.audiences),
             algorithms: input.algorithms ?? ExternalAlgorithm.allCases, emailClaim: input.emailClaim ?? "email",
             createdAt: clock.now)
-        guard try await store.insertIdentityProvider(provider) else {
-            throw GatehouseError(.conflict, "an identity provider with this issuer exists")
+        try await store.unitOfWork { [events] tx in
+            guard try await tx.insertIdentityProvider(provider) else {
+                throw GatehouseError(.conflict, "an identity provider with this issuer exists")
+            }
+            try await events.append(
+                "identity_provider.created", tenantId: tenantId, subject: provider.id,
+                data: ["issuer": .string(provider.issuer)], in: tx)
         }
         providers.invalidate(tenantId: tenantId)
-        await events.record(
-            "identity_provider.created", tenantId: tenantId, subject: provider.id, data: ["issuer": .string(input.issuer)])
         return provider
     }
 
     /// Sets the audiences a provider's tokens must name (one of).
     public func setAudiences(tenantId: String, providerId: String, _ audiences: [String]) async throws -> IdentityProvider {
         let checked = try Self.checked(audiences: audiences)
-        guard try await store.setIdentityProviderAudiences(tenantId: tenantId, id: providerId, audiences: checked),
-            let provider = try await store.identityProvider(tenantId: tenantId, id: providerId)
-        else { throw GatehouseError.notFound("identity provider") }
+        let provider = try await store.unitOfWork { [events] tx in
+            guard try await tx.setIdentityProviderAudiences(tenantId: tenantId, id: providerId, audiences: checked),
+                let provider = try await tx.identityProvider(tenantId: tenantId, id: providerId)
+            else { throw GatehouseError.notFound("identity provider") }
+            try await events.append(
+                "identity_provider.updated", tenantId: tenantId, subject: providerId,
+                data: ["audience": .array(checked.map { .string($0) })], in: tx)
+            return provider
+        }
         providers.invalidate(tenantId: tenantId)
-        await events.record(
-            "identity_provider.updated", tenantId: tenantId, subject: providerId,
-            data: ["audience": .array(checked.map { .string($0) })])
         return provider
     }
 
@@ -139,10 +145,12 @@ public struct AdminService: Sendable {
     }
 
     public func deleteIdentityProvider(tenantId: String, id: String) async throws {
-        guard try await store.deleteIdentityProvider(tenantId: tenantId, id: id) else {
-            throw GatehouseError.notFound("identity provider")
+        try await store.unitOfWork { [events] tx in
+            guard try await tx.deleteIdentityProvider(tenantId: tenantId, id: id) else {
+                throw GatehouseError.notFound("identity provider")
+            }
+            try await events.append("identity_provider.deleted", tenantId: tenantId, subject: id, in: tx)
         }
         providers.invalidate(tenantId: tenantId)
-        await events.record("identity_provider.deleted", tenantId: tenantId, subject: id)
     }
 }

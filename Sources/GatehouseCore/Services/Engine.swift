@@ -81,7 +81,7 @@ public final class Engine: Sendable {
             lastUsed: LastUsedRecorder { [store] in try await store.recordAPIKeyUse($0) })
         let sealer = ChallengeSealer(masterKey: masterKey, random: random)
         let pushWakeup = Wakeup()
-        let enrolments = EnrolmentNotifier(store: store, clock: clock, pushEnabled: config.pushEnabled, wakeup: pushWakeup)
+        let enrolments = EnrolmentNotifier(clock: clock, pushEnabled: config.pushEnabled, wakeup: pushWakeup)
         devices = DeviceService(
             store: store, sessions: sessions, clock: clock, random: random, events: events, bruteForce: bruteForce,
             lastUsed: LastUsedRecorder { [store] in try await store.recordDeviceUse($0) }, sealer: sealer, stepUp: stepUp,

@@ -55,9 +55,11 @@ public struct MFAService: Sendable {
             throw GatehouseError(.conflict, "TOTP is already enrolled; an admin can reset it")
         }
         let secret = TOTPSecret.generate(random)
-        try await store.setTOTPSecret(
-            tenantId: tenantId, userId: user.id, sealed: try box.seal(secret.keyText, context: Self.sealContext(tenantId, user.id)))
-        await events.record("mfa.totp_setup", tenantId: tenantId, subject: user.id)
+        let sealed = try box.seal(secret.keyText, context: Self.sealContext(tenantId, user.id))
+        try await store.unitOfWork { [events] tx in
+            try await tx.setTOTPSecret(tenantId: tenantId, userId: user.id, sealed: sealed)
+            try await events.append("mfa.totp_setup", tenantId: tenantId, subject: user.id, in: tx)
+        }
         return (secret.base32, secret.otpauthURL(account: user.email ?? user.username ?? user.id, issuer: issuer))
     }
 
@@ -90,8 +92,10 @@ public struct MFAService: Sendable {
         guard try await store.consumeMFAChallenge(hash: hash, at: clock.now) else { throw Self.invalidPending }
         try await bruteForce.settle(reservation)
         if try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == false {
-            try await store.confirmTOTP(tenantId: tenantId, userId: user.id)
-            await events.record("mfa.totp_enrolled", tenantId: tenantId, subject: user.id)
+            try await store.unitOfWork { [events] tx in
+                try await tx.confirmTOTP(tenantId: tenantId, userId: user.id)
+                try await events.append("mfa.totp_enrolled", tenantId: tenantId, subject: user.id, in: tx)
+            }
         }
         return (user, challenge.expiresAt.addingTimeInterval(-Self.pendingLifetime))
     }

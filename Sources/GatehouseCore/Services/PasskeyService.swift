@@ -140,13 +140,17 @@ public struct PasskeyService: Sendable {
             backedUp: verified.backedUp, attestationFormat: verified.format, attestationType: verified.attestationType,
             createdAt: now)
         // Step 26: a credential id already registered in the tenant is refused.
-        guard try await store.insertPasskey(passkey) else {
-            throw GatehouseError(.conflict, "this credential is already registered")
+        let attestation = verified.attestationType
+        let pushed = try await store.unitOfWork { [events, enrolments] tx in
+            guard try await tx.insertPasskey(passkey) else {
+                throw GatehouseError(.conflict, "this credential is already registered")
+            }
+            try await events.append(
+                "passkey.registered", tenantId: tenant.id, subject: user.id,
+                data: ["passkeyId": .string(passkey.id), "attestation": .string(attestation)], in: tx)
+            return try await enrolments.enrolled(.passkey, id: passkey.id, name: passkey.name, user: user, in: tx)
         }
-        await events.record(
-            "passkey.registered", tenantId: tenant.id, subject: user.id,
-            data: ["passkeyId": .string(passkey.id), "attestation": .string(verified.attestationType)])
-        try await enrolments.enrolled(.passkey, id: passkey.id, name: passkey.name, user: user)
+        if pushed { enrolments.wakeup.signal() }
         return passkey
     }
 

@@ -104,8 +104,11 @@ public struct TenantService: Sendable {
         if let v = u.requireMfa { t.requireMfa = v }
         if let v = u.webauthn { t.webauthn = try v.validated() }
         t.updatedAt = clock.now
-        try await store.updateTenant(t)
-        await events.record("tenant.updated", tenantId: t.id, subject: nil)
+        let updated = t
+        try await store.unitOfWork { [events] tx in
+            try await tx.updateTenant(updated)
+            try await events.append("tenant.updated", tenantId: updated.id, subject: nil, in: tx)
+        }
         return t
     }
 
