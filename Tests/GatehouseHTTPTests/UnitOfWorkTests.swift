@@ -130,4 +130,35 @@ import Testing
             #expect(try await h.engine.store.passkeys(tenantId: t.id, userId: userId).isEmpty)
         }
     }
+
+    @Test(arguments: TestDatabase.kinds) func deviceAndConfirmationActsWhoseEventCannotBeRecordedDoNotHappen(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
+            let t = try await h.createTenant()
+            let user = try await DeviceUser.make(h, t)
+            let passkeyId = try await PasskeyTests.register(h, user.bearer, try SoftAuthenticator())
+            let (pendingId, challenge) = try await ConfirmationTests.create(h, user)
+            let (otherId, _) = try await ConfirmationTests.create(h, user)
+            let signature = try user.signer.sign(challenge)
+
+            try await UnitOfWorkTests.auditLog(h, failing: true)
+            let attempts: [(String, Reply)] = [
+                ("create a confirmation", try await h.post(
+                    "/auth/confirmations", .object(["actionType": "wire", "actionPayload": ["a": 1]]), headers: user.bearer)),
+                ("approve a confirmation", try await ConfirmationTests.approve(h, t, id: pendingId, deviceId: user.deviceId, signature: signature)),
+                ("reject a confirmation", try await h.post("/auth/confirmations/\(otherId)/reject", .object([:]), headers: user.bearer)),
+                ("set an FCM token", try await h.call(
+                    .put, "/auth/biometric/devices/fcm-token", headers: user.bearer,
+                    json: ["deviceId": .string(user.deviceId), "fcmToken": "tok"])),
+                ("deactivate a device", try await h.call(.delete, "/auth/biometric/devices/\(user.deviceId)", headers: user.bearer)),
+                ("delete a passkey", try await h.call(.delete, "/auth/webauthn/credentials/\(passkeyId)", headers: user.bearer)),
+            ]
+            try await UnitOfWorkTests.auditLog(h, failing: false)
+            for (what, r) in attempts { #expect(r.status == 503, "\(what): \(r.status) \(r.text)") }
+            #expect(try await ConfirmationTests.status(h, user, pendingId).string("status") == "pending")
+            #expect(try await ConfirmationTests.status(h, user, otherId).string("status") == "pending")
+            let device = try #require(try await h.engine.store.device(tenantId: t.id, id: user.deviceId))
+            #expect(device.isActive && device.fcmToken == nil)
+            #expect(try await h.call(.get, "/auth/webauthn/credentials", headers: user.bearer)["credentials"]?.arrayValue?.count == 1)
+        }
+    }
 }

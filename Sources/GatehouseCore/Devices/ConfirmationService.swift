@@ -43,10 +43,14 @@ public struct ConfirmationService: Sendable {
                     ], createdAt: now)
             }
         }
-        try await store.insertConfirmation(c, pushes: pushes)
-        await events.record(
-            "confirmation.created", tenantId: user.tenantId, subject: user.id,
-            data: ["confirmationId": .string(c.id), "actionType": .string(actionType), "pushes": .number(Double(pushes.count))])
+        let queued = pushes
+        try await store.unitOfWork { [events] tx in
+            try await tx.insertConfirmation(c, pushes: queued)
+            try await events.append(
+                "confirmation.created", tenantId: user.tenantId, subject: user.id,
+                data: ["confirmationId": .string(c.id), "actionType": .string(actionType), "pushes": .number(Double(queued.count))],
+                in: tx)
+        }
         if !pushes.isEmpty { pushWakeup.signal() }
         return c
     }
@@ -63,11 +67,14 @@ public struct ConfirmationService: Sendable {
     func settled(_ c: Confirmation) async throws -> Confirmation {
         let now = clock.now
         guard c.status(at: now) == .expired, c.status == .pending else { return c }
-        if let moved = try await store.transitionConfirmation(
-            tenantId: c.tenantId, id: c.id, to: .expired, deviceId: nil, reason: nil, at: now)
-        {
-            await events.record(
-                "confirmation.expired", tenantId: c.tenantId, subject: c.userId, data: ["confirmationId": .string(c.id)])
+        if let moved = try await store.unitOfWork({ [events] tx -> Confirmation? in
+            guard let moved = try await tx.transitionConfirmation(
+                tenantId: c.tenantId, id: c.id, to: .expired, deviceId: nil, reason: nil, at: now)
+            else { return nil }
+            try await events.append(
+                "confirmation.expired", tenantId: c.tenantId, subject: c.userId, data: ["confirmationId": .string(c.id)], in: tx)
+            return moved
+        }) {
             return moved
         }
         return try await store.confirmation(tenantId: c.tenantId, id: c.id) ?? c
@@ -99,16 +106,21 @@ public struct ConfirmationService: Sendable {
             throw locked ?? GatehouseError(.unauthorized, "signature does not match this confirmation's challenge")
         }
         let now = clock.now
-        guard let done = try await store.transitionConfirmation(
-            tenantId: tenantId, id: id, to: .approved, deviceId: device.id, reason: nil, at: now)
-        else {
-            let current = try await store.confirmation(tenantId: tenantId, id: id)
-            throw Self.notPending(current?.status(at: now) ?? .expired)
+        let deviceId = device.id
+        let done = try await store.unitOfWork { [events] tx in
+            guard let done = try await tx.transitionConfirmation(
+                tenantId: tenantId, id: id, to: .approved, deviceId: deviceId, reason: nil, at: now)
+            else {
+                let current = try await tx.confirmation(tenantId: tenantId, id: id)
+                throw Self.notPending(current?.status(at: now) ?? .expired)
+            }
+            try await events.append(
+                "confirmation.approved", tenantId: tenantId, subject: c.userId,
+                data: ["confirmationId": .string(c.id), "deviceId": .string(deviceId), "actionType": .string(c.actionType)],
+                in: tx)
+            return done
         }
         devices.lastUsed.note(device.id, at: now)
-        await events.record(
-            "confirmation.approved", tenantId: tenantId, subject: c.userId,
-            data: ["confirmationId": .string(c.id), "deviceId": .string(device.id), "actionType": .string(c.actionType)])
         return done
     }
 
@@ -116,14 +128,16 @@ public struct ConfirmationService: Sendable {
         let c = try await get(user: user, id: id)
         guard c.status == .pending else { throw Self.notPending(c.status) }
         let now = clock.now
-        guard let done = try await store.transitionConfirmation(
-            tenantId: user.tenantId, id: id, to: .rejected, deviceId: nil, reason: reason, at: now)
-        else {
-            let current = try await store.confirmation(tenantId: user.tenantId, id: id)
-            throw Self.notPending(current?.status(at: now) ?? .expired)
+        return try await store.unitOfWork { [events] tx in
+            guard let done = try await tx.transitionConfirmation(
+                tenantId: user.tenantId, id: id, to: .rejected, deviceId: nil, reason: reason, at: now)
+            else {
+                let current = try await tx.confirmation(tenantId: user.tenantId, id: id)
+                throw Self.notPending(current?.status(at: now) ?? .expired)
+            }
+            try await events.append(
+                "confirmation.rejected", tenantId: user.tenantId, subject: user.id, data: ["confirmationId": .string(c.id)], in: tx)
+            return done
         }
-        await events.record(
-            "confirmation.rejected", tenantId: user.tenantId, subject: user.id, data: ["confirmationId": .string(c.id)])
-        return done
     }
 }

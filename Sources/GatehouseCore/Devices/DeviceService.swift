@@ -170,15 +170,23 @@ public struct DeviceService: Sendable {
     }
 
     public func setFCMToken(user: User, deviceId: String, token: String) async throws {
-        guard try await store.setDeviceFCMToken(tenantId: user.tenantId, userId: user.id, deviceId: deviceId, token: token, at: clock.now)
-        else { throw GatehouseError.notFound("device") }
-        await events.record("device.fcm_token_set", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(deviceId)])
+        let now = clock.now
+        try await store.unitOfWork { [events] tx in
+            guard try await tx.setDeviceFCMToken(tenantId: user.tenantId, userId: user.id, deviceId: deviceId, token: token, at: now)
+            else { throw GatehouseError.notFound("device") }
+            try await events.append(
+                "device.fcm_token_set", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(deviceId)], in: tx)
+        }
     }
 
     public func deactivate(user: User, deviceId: String) async throws {
-        guard try await store.deactivateDevice(tenantId: user.tenantId, userId: user.id, id: deviceId, at: clock.now) else {
-            throw GatehouseError.notFound("device")
+        let now = clock.now
+        try await store.unitOfWork { [events] tx in
+            guard try await tx.deactivateDevice(tenantId: user.tenantId, userId: user.id, id: deviceId, at: now) else {
+                throw GatehouseError.notFound("device")
+            }
+            try await events.append(
+                "device.deactivated", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(deviceId)], in: tx)
         }
-        await events.record("device.deactivated", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(deviceId)])
     }
 }

@@ -296,10 +296,12 @@ public struct PasskeyService: Sendable {
     }
 
     private func cloned(_ passkey: Passkey) async throws {
-        try await store.markPasskeyCloned(tenantId: passkey.tenantId, id: passkey.id)
-        await events.record(
-            "passkey.clone_warning", tenantId: passkey.tenantId, subject: passkey.userId,
-            data: ["passkeyId": .string(passkey.id)])
+        try await store.unitOfWork { [events] tx in
+            try await tx.markPasskeyCloned(tenantId: passkey.tenantId, id: passkey.id)
+            try await events.append(
+                "passkey.clone_warning", tenantId: passkey.tenantId, subject: passkey.userId,
+                data: ["passkeyId": .string(passkey.id)], in: tx)
+        }
     }
 
     public func hasPasskeys(tenant: Tenant, email: String) async throws -> Bool {
@@ -318,10 +320,13 @@ public struct PasskeyService: Sendable {
     }
 
     public func delete(user: User, id: String) async throws {
-        guard try await store.deletePasskey(tenantId: user.tenantId, userId: user.id, id: id) else {
-            throw GatehouseError.notFound("passkey")
+        try await store.unitOfWork { [events] tx in
+            guard try await tx.deletePasskey(tenantId: user.tenantId, userId: user.id, id: id) else {
+                throw GatehouseError.notFound("passkey")
+            }
+            try await events.append(
+                "passkey.deleted", tenantId: user.tenantId, subject: user.id, data: ["passkeyId": .string(id)], in: tx)
         }
-        await events.record("passkey.deleted", tenantId: user.tenantId, subject: user.id, data: ["passkeyId": .string(id)])
     }
 
     public func setPrompt(user: User, status: PasskeyPromptStatus) async throws {
