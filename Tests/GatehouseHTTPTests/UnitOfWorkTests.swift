@@ -62,6 +62,9 @@ import Testing
                 ("delete an API key", .delete, "/api/v1/auth/keys/\(keyId)", bearer, nil),
                 ("revoke a session", .delete, "/auth/sessions/\(secondSession)", bearer, nil),
                 ("log out", .post, "/api/v1/auth/logout", bearer, nil),
+                ("create a tenant", .post, "/v2/tenants", ["x-api-key": Harness.systemKey], ["projectName": "Never"]),
+                // A refusal is recorded too, or the request fails: nothing is swallowed.
+                ("refuse a wrong password", .post, "/api/v1/auth/login", t.headers, ["username": "jane.doe", "password": "wrong one"]),
             ]
             try await Self.auditLog(h, failing: true)
             for (what, method, path, headers, body) in acts {
@@ -76,6 +79,7 @@ import Testing
             #expect(try await h.engine.store.isTenantAdmin(tenantId: t.id, userId: bobId))
             #expect(try await !h.engine.store.isTenantAdmin(tenantId: t.id, userId: janeId))
             #expect(try await h.engine.store.user(tenantId: t.id, username: "carol") == nil)
+            #expect(try await !h.engine.store.tenants(page: PageRequest(limit: 200)).items.contains { $0.projectName == "Never" })
             #expect(try await h.engine.store.user(tenantId: t.id, id: janeId)?.status == .active)
             #expect(try await h.engine.store.user(tenantId: t.id, id: bobId) != nil)
             #expect(try await h.call(.get, "/api/v1/auth/keys", headers: bearer).json?.arrayValue?.count == 1)

@@ -100,7 +100,7 @@ public struct ConfirmationService: Sendable {
         else { throw GatehouseError(.forbidden, "this device may not approve this confirmation") }
         guard key.verify(signature: signature, message: Array(c.challenge.utf8)) else {
             let locked = try await bruteForce.failed(tenantId: tenantId, kind: "confirm", account: deviceId, address: clientAddress)
-            await events.record(
+            try await events.record(
                 "confirmation.signature_failed", tenantId: tenantId, subject: c.userId,
                 data: ["confirmationId": .string(c.id), "deviceId": .string(deviceId)])
             throw locked ?? GatehouseError(.unauthorized, "signature does not match this confirmation's challenge")

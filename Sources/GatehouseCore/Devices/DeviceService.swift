@@ -73,7 +73,7 @@ public struct DeviceService: Sendable {
         let pending = c.device
         let key = try DevicePublicKey(pending.publicKey, algorithm: pending.algorithm)
         guard key.verify(signature: signature, message: Array(c.challenge.utf8)) else {
-            await events.record("device.registration_failed", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(pending.id)])
+            try await events.record("device.registration_failed", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(pending.id)])
             throw GatehouseError.field("signedChallenge", "does not verify with the submitted public key")
         }
         var device = pending
@@ -126,7 +126,7 @@ public struct DeviceService: Sendable {
             user.status == .active
         else {
             let locked = try await bruteForce.failed(tenantId: tenantId, kind: "device", account: c.subject, address: clientAddress)
-            await events.record("auth.device_failed", tenantId: tenantId, subject: signer?.userId)
+            try await events.record("auth.device_failed", tenantId: tenantId, subject: signer?.userId)
             throw locked ?? Self.badSignature
         }
         var start = SessionService.Start(tenantId: tenantId, user: user, subject: user.id, level: .user, amr: ["hwk"])

@@ -82,7 +82,7 @@ public struct AuthService: Sendable {
                     "count": .number(Double(count)),
                 ]
                 if let clientAddress { data["address"] = .string(clientAddress) }
-                await events.record("auth.token_exchange_failed", tenantId: tenant.id, subject: nil, data: data)
+                try await events.record("auth.token_exchange_failed", tenantId: tenant.id, subject: nil, data: data)
             }
             throw locked ?? error
         }

@@ -112,7 +112,7 @@ public final class Engine: Sendable {
     /// when they meet its kid); the previous key keeps verifying until its tokens have expired.
     public func rotateSigningKey(tenantId: String) async throws -> String {
         let kid = try await keys.rotate(tenantId: tenantId)
-        await events.record("signing_key.rotated", tenantId: tenantId, subject: kid)
+        try await events.record("signing_key.rotated", tenantId: tenantId, subject: kid)
         return kid
     }
 

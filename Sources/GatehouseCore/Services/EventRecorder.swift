@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 
-/// Appends security events to the tenant's hash-chained audit log: inside the act's unit of work (`append`,
-/// where failing to record fails the act), or — for acts not yet moved into one — after it (`record`, which
-/// logs a failure, since the act already happened).
+/// Appends security events to the tenant's hash-chained audit log: inside the act's unit of work (`append`),
+/// or on their own (`record`) for what changes nothing else — a refused attempt, a key rotation. Failing to
+/// record fails the request either way: nothing is swallowed.
 public struct EventRecorder: Sendable {
     let store: any EventStore
     let clock: any GatehouseClock
@@ -33,14 +33,9 @@ public struct EventRecorder: Sendable {
             tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now)
     }
 
-    public func record(_ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async {
-        let text = Self.encode(data)
-        do {
-            _ = try await store.appendEvent(
-                tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: text, at: clock.now)
-        } catch {
-            logger.error("audit event could not be recorded", metadata: ["event": "\(type)", "tenant": "\(tenantId)"])
-        }
+    public func record(_ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async throws {
+        _ = try await store.appendEvent(
+            tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now)
     }
 
     /// Walks a tenant's chain; returns the first sequence number whose link does not hold, or nil when intact.

@@ -86,7 +86,7 @@ public struct MFAService: Sendable {
             throw Self.invalidPending
         }
         guard try await check(otp, tenantId: tenantId, user: user) else {
-            await events.record("auth.otp_failed", tenantId: tenantId, subject: user.id)
+            try await events.record("auth.otp_failed", tenantId: tenantId, subject: user.id)
             throw GatehouseError(.unauthorized, "invalid code")
         }
         guard try await store.consumeMFAChallenge(hash: hash, at: clock.now) else { throw Self.invalidPending }

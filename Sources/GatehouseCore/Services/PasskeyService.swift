@@ -125,7 +125,7 @@ public struct PasskeyService: Sendable {
                 clientDataJSON: response.clientDataJSON, attestationObject: response.attestationObject, challenge: c.challenge,
                 rp: relyingParty(tenant))
         } catch let e as WebAuthnError {
-            await events.record("passkey.registration_failed", tenantId: tenant.id, subject: user.id, data: ["reason": .string(e.description)])
+            try await events.record("passkey.registration_failed", tenantId: tenant.id, subject: user.id, data: ["reason": .string(e.description)])
             throw verificationError(e)
         }
         // The id the client reports must be the one the authenticator attested.
@@ -192,7 +192,7 @@ public struct PasskeyService: Sendable {
             return try await assert(tenant: tenant, ceremony: c, credentialId: credentialId, response: response, rememberMe: rememberMe)
         } catch let error as GatehouseError where error.code == .unauthorized {
             let locked = try await bruteForce.failed(tenantId: tenant.id, kind: "passkey", account: credentialId, address: clientAddress)
-            await events.record("auth.passkey_failed", tenantId: tenant.id, subject: nil, data: ["reason": .string(error.message)])
+            try await events.record("auth.passkey_failed", tenantId: tenant.id, subject: nil, data: ["reason": .string(error.message)])
             throw locked ?? error
         }
     }

@@ -33,7 +33,7 @@ public struct PasswordLogin: Sendable {
         guard LoginPolicy.needsSecondFactor(user, tenant: tenant) else {
             return .signedIn(user, try await sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd"], dialect: entry.dialect))
         }
-        await events.record(
+        try await events.record(
             "auth.mfa_required", tenantId: tenant.id, subject: user.id,
             data: ["dialect": .string(entry.dialect), "offered": .bool(entry.offersSecondFactor)])
         guard entry.offersSecondFactor else { throw GatehouseError.mfaRequired }

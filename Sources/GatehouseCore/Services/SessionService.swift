@@ -151,10 +151,12 @@ public struct SessionService: Sendable {
             throw Self.invalidRefresh
         case .rightsLost:
             // Authorization is not frozen into a session: what it was issued for no longer holds, so it ends.
-            if try await store.revokeSession(tenantId: tenantId, id: session.id, at: now, reason: "rights_lost") {
-                await events.record(
-                    "session.revoked", tenantId: tenantId, subject: session.subject,
-                    data: ["sessionId": .string(session.id), "reason": "rights_lost"])
+            try await store.unitOfWork { [events] tx in
+                if try await tx.revokeSession(tenantId: tenantId, id: session.id, at: now, reason: "rights_lost") {
+                    try await events.append(
+                        "session.revoked", tenantId: tenantId, subject: session.subject,
+                        data: ["sessionId": .string(session.id), "reason": "rights_lost"], in: tx)
+                }
             }
             throw Self.invalidRefresh
         }
@@ -180,11 +182,13 @@ public struct SessionService: Sendable {
             let data = try box.open(sealed, context: "refresh-successor:\(record.hash)")
             return try JSONDecoder().decode(TokenPair.self, from: Data(data))
         }
-        _ = try await store.revokeSession(tenantId: session.tenantId, id: session.id, at: now, reason: "refresh_reuse")
+        try await store.unitOfWork { [events] tx in
+            _ = try await tx.revokeSession(tenantId: session.tenantId, id: session.id, at: now, reason: "refresh_reuse")
+            try await events.append(
+                "refresh.reuse_detected", tenantId: session.tenantId, subject: session.subject,
+                data: ["sessionId": .string(session.id)], in: tx)
+        }
         observer.refreshReuseDetected()
-        await events.record(
-            "refresh.reuse_detected", tenantId: session.tenantId, subject: session.subject,
-            data: ["sessionId": .string(session.id)])
         throw Self.invalidRefresh
     }
 

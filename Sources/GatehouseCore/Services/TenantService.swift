@@ -37,8 +37,11 @@ public struct TenantService: Sendable {
         let id = try await store.insertSettingIfAbsent("default_tenant_id", value: random.uuidString())
         var tenant = makeTenant(id: id, name: "Default")
         tenant.isDefault = true
-        if try await store.insertTenantIfAbsent(tenant) {
-            await events.record("tenant.created", tenantId: id, subject: nil, data: ["default": .bool(true)])
+        let candidate = tenant
+        try await store.unitOfWork { [events] tx in
+            if try await tx.insertTenantIfAbsent(candidate) {
+                try await events.append("tenant.created", tenantId: id, subject: nil, data: ["default": .bool(true)], in: tx)
+            }
         }
         guard let stored = try await store.defaultTenant() else {
             throw GatehouseError(.internalError, "default tenant could not be created")
@@ -57,10 +60,13 @@ public struct TenantService: Sendable {
         tenant.defaultWalletManagementType = input.defaultWalletManagementType
         let apiPrivateKey = "sk_tenant_" + random.base62(length: 43)
         tenant.apiPrivateKeyHash = Digest.sha256Hex(apiPrivateKey)
-        try await store.insertTenant(tenant)
+        let created = tenant
+        try await store.unitOfWork { [events] tx in
+            try await tx.insertTenant(created)
+            try await events.append("tenant.created", tenantId: id, subject: nil, in: tx)
+        }
         try await keys.reload(tenantId: id)
         let adminJWT = try await issueAdminToken(tenantId: id)
-        await events.record("tenant.created", tenantId: id, subject: nil)
         return CreatedTenant(tenant: tenant, adminJWT: adminJWT, apiPrivateKey: apiPrivateKey)
     }
 

@@ -150,7 +150,7 @@ public struct UserService: Sendable {
         let tooLong = password.utf8.count > PasswordHasher.maxBytes
         let ok = try await passwords.verify(tooLong ? "" : password, against: tooLong ? nil : found?.1)
         guard ok, let (user, hash) = found, let hash, user.status == .active else {
-            await events.record(
+            try await events.record(
                 "auth.login_failed", tenantId: tenantId, subject: found?.0.id,
                 data: ["method": .string("pwd")])
             throw Self.invalidCredentials
