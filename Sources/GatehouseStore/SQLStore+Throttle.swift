@@ -119,10 +119,4 @@ extension SQLStore: ThrottleStore {
             return Date(millis: until)
         }
     }
-
-    public func clearThrottle(tenantId: String, key: String) async throws {
-        try await write("clearThrottle") { db in
-            try await db.raw("DELETE FROM login_throttle WHERE tenant_id = \(bind: tenantId) AND key = \(bind: key)").run()
-        }
-    }
 }

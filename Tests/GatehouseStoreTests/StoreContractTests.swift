@@ -168,7 +168,7 @@ import Testing
             }
             let events = try await store.events(tenantId: t.id, afterSequence: 0, limit: 100)
             #expect(events.map(\.sequence) == Array(1...30))
-            let recorder = EventRecorder(store: store, clock: SystemClock(), random: SystemRandomSource(), logger: Logger(label: "t"))
+            let recorder = EventRecorder(store: store, clock: SystemClock(), random: SystemRandomSource())
             #expect(try await recorder.verifyChain(tenantId: t.id) == nil)
             // The database itself refuses to rewrite history.
             await #expect(throws: (any Error).self) {
@@ -202,7 +202,7 @@ import Testing
             #expect(events.count == 20)
             #expect(Set(events.compactMap(\.subject)) == Set((0..<20).map { "s\($0)" }))
             for i in 0..<20 { #expect(try await store.session(tenantId: t.id, id: "s\(i)") != nil) }
-            let recorder = EventRecorder(store: store, clock: SystemClock(), random: SystemRandomSource(), logger: Logger(label: "t"))
+            let recorder = EventRecorder(store: store, clock: SystemClock(), random: SystemRandomSource())
             #expect(try await recorder.verifyChain(tenantId: t.id) == nil)
         }
     }
@@ -232,7 +232,7 @@ import Testing
                 }
                 let events = try await a.events(tenantId: t.id, afterSequence: 0, limit: 100)
                 #expect(events.map(\.sequence) == Array(1...40))
-                let recorder = EventRecorder(store: b, clock: SystemClock(), random: SystemRandomSource(), logger: Logger(label: "t"))
+                let recorder = EventRecorder(store: b, clock: SystemClock(), random: SystemRandomSource())
                 #expect(try await recorder.verifyChain(tenantId: t.id) == nil)
             } catch {
                 await otherDB.shutdown()

@@ -104,10 +104,6 @@ public struct BruteForceGuard: Sendable {
         return until.map { Self.throttled(until: $0, now: now) }
     }
 
-    public func succeeded(tenantId: String, kind: String, account: String) async throws {
-        try await store.clearThrottle(tenantId: tenantId, key: Self.accountKey(kind, account))
-    }
-
     static func throttled(until: Date, now: Date) -> GatehouseError {
         GatehouseError(
             .throttled, "Too many failed attempts; try again later",

@@ -48,7 +48,7 @@ public final class Engine: Sendable {
             retention: max(config.accessTokenTTL, config.adminTokenTTL) + 60)
         tokens = TokenService(keys: keys, clock: clock, random: random, publicURL: config.publicURL)
         external = ExternalTokenVerifier(fetcher: jwksFetcher, clock: clock)
-        events = EventRecorder(store: store, clock: clock, random: random, logger: logger)
+        events = EventRecorder(store: store, clock: clock, random: random)
         sessions = SessionService(
             store: store, tokens: tokens, box: box, clock: clock, random: random, config: config, events: events,
             observer: observer)

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 
 /// Appends security events to the tenant's hash-chained audit log: inside the act's unit of work (`append`),
 /// or on their own (`record`) for what changes nothing else — a refused attempt, a key rotation. Failing to
@@ -8,13 +7,11 @@ public struct EventRecorder: Sendable {
     let store: any EventStore
     let clock: any GatehouseClock
     let random: any RandomSource
-    let logger: Logger
 
-    public init(store: any EventStore, clock: any GatehouseClock, random: any RandomSource, logger: Logger) {
+    public init(store: any EventStore, clock: any GatehouseClock, random: any RandomSource) {
         self.store = store
         self.clock = clock
         self.random = random
-        self.logger = logger
     }
 
     /// An event to hand to a store call that appends it in its own transaction.

@@ -128,7 +128,6 @@ public protocol ThrottleStore: Sendable {
         tenantId: String, key: String, now: Date, window: TimeInterval, limit: Int,
         lockSeconds: @Sendable (Int64) -> TimeInterval
     ) async throws -> Date?
-    func clearThrottle(tenantId: String, key: String) async throws
 }
 
 public protocol APIKeyStore: Sendable {
