@@ -8,6 +8,9 @@ struct ChainHead: Sendable {
     var hash: String
 }
 
+/// Rolls back a transaction whose audit event lost the race for its sequence number, so that it reruns.
+struct AuditChainRace: Error {}
+
 /// The chain-head hints, shared by a store and the stores it binds to units of work.
 final class ChainHeads: Sendable {
     let heads = Mutex<[String: ChainHead]>([:])
@@ -19,26 +22,16 @@ extension SQLStore: EventStore {
         tenantId: String, id: String, type: String, subject: String?, data: String, at: Date
     ) async throws -> AuditEvent {
         let draft = EventDraft(id: id, type: type, subject: subject, data: data, at: at)
-        if let bound {
-            // Inside a unit of work: a lost race for the sequence number reruns the whole unit.
-            guard let appended = try await guarded("appendEvent", { try await append(draft, tenantId: tenantId, on: bound) })
-            else { throw SessionInsertRace() }
-            return appended
-        }
-        for _ in 0..<20 {
-            let appended = try await transaction("appendEvent") { db in
-                try await append(draft, tenantId: tenantId, on: db)
-            }
-            if let appended {
-                committed(appended)
+        return try await retryingAuditChainRaces {
+            try await transaction("appendEvent") { db in
+                guard let appended = try await append(draft, tenantId: tenantId, on: db) else { throw AuditChainRace() }
                 return appended
             }
         }
-        throw GatehouseError(.unavailable, "audit log is busy", retryAfterSeconds: 1)
     }
 
-    /// Appends inside the caller's transaction; nil when concurrent appends kept taking the sequence
-    /// number (the caller's transaction then retries). Call `committed` once the transaction commits.
+    /// Appends inside the caller's transaction (and moves the chain-head hint); nil when a concurrent append
+    /// took the sequence number: the caller throws `AuditChainRace` so that its whole transaction reruns.
     func append(_ e: EventDraft, tenantId: String, on db: any SQLDatabase) async throws -> AuditEvent? {
         if let hint = chainHeads.withLock({ $0[tenantId] }), let event = try await insert(e, after: hint, tenantId: tenantId, on: db) {
             committed(event)

@@ -2,8 +2,6 @@ import Foundation
 import GatehouseCore
 import SQLKit
 
-/// Rolls back a session insert whose event lost the sequence race, so the whole attempt is retried.
-struct SessionInsertRace: Error {}
 
 extension SQLStore: SessionStore {
     static let sessionColumns = """
@@ -44,40 +42,20 @@ extension SQLStore: SessionStore {
     public func insertSession(
         _ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, preconditions: [SessionPrecondition]
     ) async throws {
-        for _ in 0..<20 {
-            if let outcome = try await insertSessionOnce(
-                s, firstRefreshToken: firstRefreshToken, event: event, preconditions: preconditions)
-            {
-                if let appended = outcome { committed(appended) }
-                return
+        try await retryingAuditChainRaces {
+            try await transaction("insertSession") { db in
+                for precondition in preconditions { try await check(precondition, on: db) }
+                try await db.raw(
+                    """
+                    INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, auth_time, expires_at)
+                    VALUES (\(bind: s.id), \(bind: s.tenantId), \(bind: s.userId), \(bind: s.subject), \(bind: s.level.rawValue),
+                      \(bind: s.businessId), \(bind: s.role), \(bind: s.amr.joined(separator: " ")), \(bind: s.scope),
+                      \(bind: s.createdAt.millis), \(bind: s.authTime.millis), \(bind: s.expiresAt.millis))
+                    """
+                ).run()
+                if let r = firstRefreshToken { try await db.raw(insertRefreshSQL(r)).run() }
+                if let event, try await append(event, tenantId: s.tenantId, on: db) == nil { throw AuditChainRace() }
             }
-        }
-        throw GatehouseError(.unavailable, "audit log is busy", retryAfterSeconds: 1)
-    }
-
-    /// One attempt: the appended event (if any) once committed, or nil when a concurrent event append
-    /// took the sequence number (nothing was kept).
-    private func insertSessionOnce(
-        _ s: Session, firstRefreshToken: RefreshTokenRecord?, event: EventDraft?, preconditions: [SessionPrecondition]
-    ) async throws -> AuditEvent?? {
-        do {
-            return try await transaction("insertSession") { db in
-            for precondition in preconditions { try await check(precondition, on: db) }
-            try await db.raw(
-                """
-                INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, auth_time, expires_at)
-                VALUES (\(bind: s.id), \(bind: s.tenantId), \(bind: s.userId), \(bind: s.subject), \(bind: s.level.rawValue),
-                  \(bind: s.businessId), \(bind: s.role), \(bind: s.amr.joined(separator: " ")), \(bind: s.scope),
-                  \(bind: s.createdAt.millis), \(bind: s.authTime.millis), \(bind: s.expiresAt.millis))
-                """
-            ).run()
-            if let r = firstRefreshToken { try await db.raw(insertRefreshSQL(r)).run() }
-            guard let event else { return AuditEvent?.none }
-            guard let appended = try await append(event, tenantId: s.tenantId, on: db) else { throw SessionInsertRace() }
-            return appended
-        }
-        } catch is SessionInsertRace {
-            return nil
         }
     }
 

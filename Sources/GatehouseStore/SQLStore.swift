@@ -34,12 +34,22 @@ public final class SQLStore: UnitOfWorkStore, Sendable {
     /// have no effect outside that store.
     public func unitOfWork<T: Sendable>(_ body: @Sendable (any GatehouseStore) async throws -> T) async throws -> T {
         if bound != nil { return try await body(self) }
+        return try await retryingAuditChainRaces {
+            try await guarded("unitOfWork") {
+                try await database.transaction { db in try await body(SQLStore(self, bound: db)) }
+            }
+        }
+    }
+
+    /// Runs a transaction that appends to an audit chain again while a concurrent append takes its sequence
+    /// number (it throws `AuditChainRace`; PostgreSQL only, SQLite's one writer never races), at most 20 times.
+    /// Inside a unit of work the race goes up to the unit, which reruns as a whole.
+    func retryingAuditChainRaces<T: Sendable>(_ attempt: () async throws -> T) async throws -> T {
+        if bound != nil { return try await attempt() }
         for _ in 0..<20 {
             do {
-                return try await guarded("unitOfWork") {
-                    try await database.transaction { db in try await body(SQLStore(self, bound: db)) }
-                }
-            } catch is SessionInsertRace {
+                return try await attempt()
+            } catch is AuditChainRace {
                 continue
             }
         }
@@ -52,7 +62,7 @@ public final class SQLStore: UnitOfWorkStore, Sendable {
             return try await body()
         } catch let error as GatehouseError {
             throw error
-        } catch let error as SessionInsertRace {
+        } catch let error as AuditChainRace {
             throw error
         } catch let error as SessionPreconditionFailed {
             throw error
