@@ -260,7 +260,10 @@ public struct PasskeyService: Sendable {
                 if try await store.challengeSpent(key: c.challenge) { throw Self.invalidCeremony }
                 let now = try await store.passkey(tenantId: tenant.id, credentialId: credentialId)
                 switch Self.afterLostSwap(presented: assertion.signCount, reread: now) {
-                case .clone: try await counterWentBack(passkey, ceremony: c)
+                case .clone:
+                    // The ceremony's spent state was read just above: not a replay, so a clone.
+                    try await cloned(passkey)
+                    throw verificationError(.counterRegression)
                 case .gone: throw unknown
                 case .lostRace(let current): stored = current
                 }
