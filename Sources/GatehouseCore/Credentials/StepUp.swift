@@ -22,9 +22,6 @@ public struct StepUp: Sendable {
 
     /// As `require` for a token; an API key is refused outright (403).
     public func require(_ caller: Caller, act: String) throws {
-        switch caller {
-        case .token(let principal, _): try require(principal)
-        case .apiKey: throw GatehouseError(.forbidden, "an API key cannot \(act); use a user access token")
-        }
+        try require(caller.signedIn(toDo: act).0)
     }
 }

@@ -12,6 +12,14 @@ public enum Caller: Sendable {
         }
     }
 
+    /// The signed-in user and their session, for an act an API key may not do (403 otherwise).
+    public func signedIn(toDo act: String) throws -> (Principal, User) {
+        guard case .token(let principal, let user) = self else {
+            throw GatehouseError(.forbidden, "an API key cannot \(act); use a user access token")
+        }
+        return (principal, user)
+    }
+
     public var sessionId: String? {
         if case .token(let p, _) = self { return p.state.sessionId }
         return nil

@@ -11,11 +11,12 @@ public struct APIKeyService: Sendable {
     public let lastUsed: LastUsedRecorder
 
     public static let prefix = "sk_live_"
+    static let managing = "manage API keys"
 
     /// A new key for the caller, who must have signed in recently (step-up); an API key cannot make keys.
     /// `expiresAt`, when given, must lie in the future.
     public func create(caller: Caller, name: String, expiresAt: Date? = nil) async throws -> (APIKey, String) {
-        try stepUp.require(caller, act: "manage API keys")
+        try stepUp.require(caller, act: Self.managing)
         let user = caller.user
         let now = clock.now
         if let expiresAt, expiresAt <= now { throw GatehouseError.field("expiresAt", "must be in the future") }
@@ -33,9 +34,7 @@ public struct APIKeyService: Sendable {
 
     /// Keys with the latest use folded in, including uses not yet written. Not for an API key.
     public func list(caller: Caller) async throws -> [APIKey] {
-        guard case .token(_, let user) = caller else {
-            throw GatehouseError(.forbidden, "an API key cannot manage API keys; use a user access token")
-        }
+        let user = try caller.signedIn(toDo: Self.managing).1
         return try await store.apiKeys(tenantId: user.tenantId, userId: user.id).map { key in
             var k = key
             if let pending = lastUsed.pending(key.id), (k.lastUsedAt ?? .distantPast) < pending { k.lastUsedAt = pending }
@@ -45,9 +44,7 @@ public struct APIKeyService: Sendable {
 
     /// Not for an API key (a stolen key must not be able to remove the others, nor itself from sight).
     public func delete(caller: Caller, id: String) async throws {
-        guard case .token(_, let user) = caller else {
-            throw GatehouseError(.forbidden, "an API key cannot manage API keys; use a user access token")
-        }
+        let user = try caller.signedIn(toDo: Self.managing).1
         try await store.unitOfWork { [events] tx in
             guard try await tx.deleteAPIKey(tenantId: user.tenantId, userId: user.id, id: id) else {
                 throw GatehouseError(.notFound, "API key not found")
