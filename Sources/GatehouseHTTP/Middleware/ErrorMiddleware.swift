@@ -23,7 +23,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            return Self.response(for: error, logger: context.logger, classic: dialect == .classic)
+            return Self.response(for: error, logger: context.logger, dialect: dialect)
         }
     }
 
@@ -58,18 +58,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         var code: String?
     }
 
-    static var classicCodes: Set<GatehouseError.Code> { [.mfaRequired, .stepUpRequired] }
-
-    static func classicMessage(_ g: GatehouseError) -> String {
+    static func classicBody(_ g: GatehouseError) -> ClassicBody {
         switch (g.reason, g.code) {
-        case (.invalidCredentials, _): "Invalid credentials"
-        case (.invalidRefreshToken, _): "Invalid or expired refresh token"
-        case (_, .unauthorized), (_, .invalidToken), (_, .invalidProjectKey): "Authentication required"
-        default: g.message
+        case (_, .mfaRequired), (_, .stepUpRequired): ClassicBody(error: g.message, code: g.code.rawValue)
+        case (.invalidCredentials, _): ClassicBody(error: "Invalid credentials")
+        case (.invalidRefreshToken, _): ClassicBody(error: "Invalid or expired refresh token")
+        case (_, .unauthorized), (_, .invalidToken), (_, .invalidProjectKey): ClassicBody(error: "Authentication required")
+        default: ClassicBody(error: g.message)
         }
     }
 
-    static func response(for error: any Error, logger: Logger, classic: Bool = false) -> Response {
+    static func response(for error: any Error, logger: Logger, dialect: ErrorDialect = .json) -> Response {
         let g: GatehouseError
         switch error {
         case let e as GatehouseError:
@@ -95,10 +94,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             g = GatehouseError(.internalError, "internal error")
         }
         let body: any Encodable =
-            classic
-            ? ClassicBody(
-                error: classicCodes.contains(g.code) ? g.message : classicMessage(g),
-                code: classicCodes.contains(g.code) ? g.code.rawValue : nil) : Body(error: g.message, code: g.code.rawValue, details: g.details)
+            switch dialect {
+            case .json: Body(error: g.message, code: g.code.rawValue, details: g.details)
+            case .classic: classicBody(g)
+            }
         var response = (try? JSONBody.response(body, status: status(for: g.code))) ?? Response(status: status(for: g.code))
         if let retry = g.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
         if [.unauthorized, .invalidToken, .mfaRequired, .stepUpRequired].contains(g.code) {
