@@ -17,6 +17,22 @@ import Testing
         }
     }
 
+    /// A fake FCM, a server pointed at it, and a signed-in user whose device has the FCM token `token`.
+    static func withPushingUser(
+        kind: String = "sqlite", token: String,
+        _ body: @Sendable (FakeFCM, Harness, PushDispatcher, Harness.TenantSetup, DeviceUser) async throws -> Void
+    ) async throws {
+        try await FakeFCM.run { fake in
+            try await withHarness(kind: kind, configure: Self.pointing(at: fake)) { h in
+                let dispatcher = try #require(h.runtime.push)
+                let t = try await h.createTenant()
+                let user = try await DeviceUser.make(h, t)
+                try await Self.setToken(h, user, token)
+                try await body(fake, h, dispatcher, t, user)
+            }
+        }
+    }
+
     static func setToken(_ h: Harness, _ user: DeviceUser, _ token: String) async throws {
         let r = try await h.call(
             .put, "/auth/biometric/devices/fcm-token", headers: user.bearer,
@@ -26,65 +42,53 @@ import Testing
 
     @Test(arguments: TestDatabase.kinds)
     func deliversToEveryActiveDeviceWithAToken(kind: String) async throws {
-        try await FakeFCM.run { fake in
-            try await withHarness(kind: kind, configure: Self.pointing(at: fake)) { h in
-                let dispatcher = try #require(h.runtime.push)
-                let t = try await h.createTenant()
-                let user = try await DeviceUser.make(h, t)
-                try await Self.setToken(h, user, "tok-phone")
-                // A second device without a token and a third one deactivated get nothing.
-                let tablet = try await DeviceUser.register(h, bearer: user.bearer, signer: .es256(), fingerprint: "tablet")
-                let old = try await DeviceUser.register(h, bearer: user.bearer, signer: .es256(), fingerprint: "old")
-                _ = try await h.call(
-                    .put, "/auth/biometric/devices/fcm-token", headers: user.bearer,
-                    json: .object(["deviceId": .string(old), "fcmToken": "tok-old"]))
-                _ = try await h.call(.delete, "/auth/biometric/devices/\(old)", headers: user.bearer)
-                _ = tablet
-                // The phone heard of both enrolments (StepUpTests looks at those messages).
-                #expect(try await dispatcher.runOnce() == 2)
-                fake.delivered.withLock { $0.removeAll() }
-                fake.attempts.withLock { $0.removeAll() }
-                let exchanged = fake.issuedTokens.withLock { $0.count }
+        try await Self.withPushingUser(kind: kind, token: "tok-phone") { fake, h, dispatcher, t, user in
+            // A second device without a token and a third one deactivated get nothing.
+            let tablet = try await DeviceUser.register(h, bearer: user.bearer, signer: .es256(), fingerprint: "tablet")
+            let old = try await DeviceUser.register(h, bearer: user.bearer, signer: .es256(), fingerprint: "old")
+            _ = try await h.call(
+                .put, "/auth/biometric/devices/fcm-token", headers: user.bearer,
+                json: .object(["deviceId": .string(old), "fcmToken": "tok-old"]))
+            _ = try await h.call(.delete, "/auth/biometric/devices/\(old)", headers: user.bearer)
+            _ = tablet
+            // The phone heard of both enrolments (StepUpTests looks at those messages).
+            #expect(try await dispatcher.runOnce() == 2)
+            fake.delivered.withLock { $0.removeAll() }
+            fake.attempts.withLock { $0.removeAll() }
+            let exchanged = fake.issuedTokens.withLock { $0.count }
 
-                let (id, _) = try await ConfirmationTests.create(h, user, type: "wire_transfer")
-                #expect(try await dispatcher.runOnce() == 1)
-                let delivered = fake.delivered.withLock { $0 }
-                #expect(delivered.count == 1)
-                #expect(delivered.first?.token == "tok-phone")
-                #expect(delivered.first?.data["confirmationId"] == id)
-                #expect(delivered.first?.data["actionType"] == "wire_transfer")
-                #expect(fake.violations.withLock { $0 } == [])
-                // Acknowledged once, never sent again (ten minutes on: well past any lease or back-off).
-                h.clock.advance(by: 600)
-                #expect(try await dispatcher.runOnce() == 0)
-                #expect(fake.attempts.withLock { $0.count } == 1)
-                #expect(try await h.engine.store.pushCounts() == ["sent": 3])
-                // The access token is reused while it is valid: one exchange for two sends.
-                _ = try await ConfirmationTests.create(h, user)
-                #expect(try await dispatcher.runOnce() == 1)
-                #expect(fake.issuedTokens.withLock { $0.count } == exchanged, "no new exchange for the later sends")
-            }
+            let (id, _) = try await ConfirmationTests.create(h, user, type: "wire_transfer")
+            #expect(try await dispatcher.runOnce() == 1)
+            let delivered = fake.delivered.withLock { $0 }
+            #expect(delivered.count == 1)
+            #expect(delivered.first?.token == "tok-phone")
+            #expect(delivered.first?.data["confirmationId"] == id)
+            #expect(delivered.first?.data["actionType"] == "wire_transfer")
+            #expect(fake.violations.withLock { $0 } == [])
+            // Acknowledged once, never sent again (ten minutes on: well past any lease or back-off).
+            h.clock.advance(by: 600)
+            #expect(try await dispatcher.runOnce() == 0)
+            #expect(fake.attempts.withLock { $0.count } == 1)
+            #expect(try await h.engine.store.pushCounts() == ["sent": 3])
+            // The access token is reused while it is valid: one exchange for two sends.
+            _ = try await ConfirmationTests.create(h, user)
+            #expect(try await dispatcher.runOnce() == 1)
+            #expect(fake.issuedTokens.withLock { $0.count } == exchanged, "no new exchange for the later sends")
         }
     }
 
     @Test func retriesAfterA500WithBackOff() async throws {
-        try await FakeFCM.run { fake in
-            try await withHarness(configure: Self.pointing(at: fake)) { h in
-                let dispatcher = try #require(h.runtime.push)
-                let t = try await h.createTenant()
-                let user = try await DeviceUser.make(h, t)
-                try await Self.setToken(h, user, "flaky-1")
-                _ = try await ConfirmationTests.create(h, user)
-                #expect(try await dispatcher.runOnce() == 1)
-                #expect(fake.delivered.withLock { $0.isEmpty }, "the first try failed with 500")
-                // Not due again until the back-off has passed.
-                #expect(try await dispatcher.runOnce() == 0)
-                h.clock.advance(by: PushDispatcher.backoff(afterAttempts: 1) + 0.5)
-                #expect(try await dispatcher.runOnce() == 1)
-                #expect(fake.delivered.withLock { $0.map(\.token) } == ["flaky-1"])
-                #expect(try await h.engine.store.pushCounts() == ["sent": 1])
-                #expect(fake.violations.withLock { $0 } == [])
-            }
+        try await Self.withPushingUser(token: "flaky-1") { fake, h, dispatcher, t, user in
+            _ = try await ConfirmationTests.create(h, user)
+            #expect(try await dispatcher.runOnce() == 1)
+            #expect(fake.delivered.withLock { $0.isEmpty }, "the first try failed with 500")
+            // Not due again until the back-off has passed.
+            #expect(try await dispatcher.runOnce() == 0)
+            h.clock.advance(by: PushDispatcher.backoff(afterAttempts: 1) + 0.5)
+            #expect(try await dispatcher.runOnce() == 1)
+            #expect(fake.delivered.withLock { $0.map(\.token) } == ["flaky-1"])
+            #expect(try await h.engine.store.pushCounts() == ["sent": 1])
+            #expect(fake.violations.withLock { $0 } == [])
         }
         #expect(PushDispatcher.backoff(afterAttempts: 1) == 2)
         #expect(PushDispatcher.backoff(afterAttempts: 2) == 4)
@@ -92,22 +96,16 @@ import Testing
     }
 
     @Test func unregisteredClearsTheToken() async throws {
-        try await FakeFCM.run { fake in
-            try await withHarness(configure: Self.pointing(at: fake)) { h in
-                let dispatcher = try #require(h.runtime.push)
-                let t = try await h.createTenant()
-                let user = try await DeviceUser.make(h, t)
-                try await Self.setToken(h, user, "gone-1")
-                _ = try await ConfirmationTests.create(h, user)
-                #expect(try await dispatcher.runOnce() == 1)
-                let list = try await h.call(.get, "/auth/biometric/devices", headers: user.bearer)
-                #expect(list.json?.arrayValue?.first?.objectValue?["fcmToken"] == nil, "\(list.text)")
-                #expect(try await h.engine.store.pushCounts() == ["dropped": 1])
-                // The next confirmation has no one to push to.
-                _ = try await ConfirmationTests.create(h, user)
-                #expect(try await dispatcher.runOnce() == 0)
-                #expect(fake.attempts.withLock { $0 } == ["gone-1"])
-            }
+        try await Self.withPushingUser(token: "gone-1") { fake, h, dispatcher, t, user in
+            _ = try await ConfirmationTests.create(h, user)
+            #expect(try await dispatcher.runOnce() == 1)
+            let list = try await h.call(.get, "/auth/biometric/devices", headers: user.bearer)
+            #expect(list.json?.arrayValue?.first?.objectValue?["fcmToken"] == nil, "\(list.text)")
+            #expect(try await h.engine.store.pushCounts() == ["dropped": 1])
+            // The next confirmation has no one to push to.
+            _ = try await ConfirmationTests.create(h, user)
+            #expect(try await dispatcher.runOnce() == 0)
+            #expect(fake.attempts.withLock { $0 } == ["gone-1"])
         }
     }
 
@@ -147,22 +145,16 @@ import Testing
     }
 
     @Test func twoDispatchersNeverSendTheSameMessageTwice() async throws {
-        try await FakeFCM.run { fake in
-            try await withHarness(configure: Self.pointing(at: fake)) { h in
-                let dispatcher = try #require(h.runtime.push)
-                let t = try await h.createTenant()
-                let user = try await DeviceUser.make(h, t)
-                try await Self.setToken(h, user, "tok-race")
-                for _ in 0..<40 { _ = try await ConfirmationTests.create(h, user) }
-                async let a = dispatcher.runOnce(limit: 7)
-                async let b = dispatcher.runOnce(limit: 7)
-                async let c = dispatcher.runOnce(limit: 7)
-                let claimed = try await a + b + c
-                while try await dispatcher.runOnce() > 0 {}
-                #expect(claimed == 21)
-                #expect(fake.attempts.withLock { $0.count } == 40, "each message sent exactly once")
-                #expect(try await h.engine.store.pushCounts() == ["sent": 40])
-            }
+        try await Self.withPushingUser(token: "tok-race") { fake, h, dispatcher, t, user in
+            for _ in 0..<40 { _ = try await ConfirmationTests.create(h, user) }
+            async let a = dispatcher.runOnce(limit: 7)
+            async let b = dispatcher.runOnce(limit: 7)
+            async let c = dispatcher.runOnce(limit: 7)
+            let claimed = try await a + b + c
+            while try await dispatcher.runOnce() > 0 {}
+            #expect(claimed == 21)
+            #expect(fake.attempts.withLock { $0.count } == 40, "each message sent exactly once")
+            #expect(try await h.engine.store.pushCounts() == ["sent": 40])
         }
     }
 

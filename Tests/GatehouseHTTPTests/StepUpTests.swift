@@ -161,26 +161,20 @@ import Testing
     }
 
     @Test func enrolmentsAreAuditedAndPushedToTheOtherDevices() async throws {
-        try await FakeFCM.run { fake in
-            try await withHarness(configure: PushTests.pointing(at: fake)) { h in
-                let dispatcher = try #require(h.runtime.push)
-                let t = try await h.createTenant()
-                let user = try await DeviceUser.make(h, t)
-                try await PushTests.setToken(h, user, "tok-phone")
-                // A second device and a passkey: the phone hears of each, the new device not of itself.
-                let tablet = try await DeviceUser.register(h, bearer: user.bearer, signer: .es256(), fingerprint: "tablet")
-                _ = try await PasskeyTests.register(h, user.bearer, try SoftAuthenticator(.es256))
-                #expect(try await dispatcher.runOnce() == 2)
-                let delivered = fake.delivered.withLock { $0 }
-                #expect(delivered.map(\.token) == ["tok-phone", "tok-phone"])
-                #expect(Set(delivered.compactMap { $0.data["type"] }) == ["credential_enrolled"])
-                #expect(Set(delivered.compactMap { $0.data["credentialType"] }) == ["device_key", "passkey"])
-                #expect(delivered.contains { $0.data["deviceId"] == tablet })
-                #expect(fake.violations.withLock { $0 } == [])
-                let types = try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 500).map(\.type)
-                #expect(types.filter { $0 == "device.registered" }.count == 2)
-                #expect(types.contains("passkey.registered"))
-            }
+        try await PushTests.withPushingUser(token: "tok-phone") { fake, h, dispatcher, t, user in
+            // A second device and a passkey: the phone hears of each, the new device not of itself.
+            let tablet = try await DeviceUser.register(h, bearer: user.bearer, signer: .es256(), fingerprint: "tablet")
+            _ = try await PasskeyTests.register(h, user.bearer, try SoftAuthenticator(.es256))
+            #expect(try await dispatcher.runOnce() == 2)
+            let delivered = fake.delivered.withLock { $0 }
+            #expect(delivered.map(\.token) == ["tok-phone", "tok-phone"])
+            #expect(Set(delivered.compactMap { $0.data["type"] }) == ["credential_enrolled"])
+            #expect(Set(delivered.compactMap { $0.data["credentialType"] }) == ["device_key", "passkey"])
+            #expect(delivered.contains { $0.data["deviceId"] == tablet })
+            #expect(fake.violations.withLock { $0 } == [])
+            let types = try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 500).map(\.type)
+            #expect(types.filter { $0 == "device.registered" }.count == 2)
+            #expect(types.contains("passkey.registered"))
         }
     }
 }
