@@ -70,10 +70,35 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Outbound HTTP: the guarded JWKS fetcher and the FCM client (next, the webhook sender).
+        .target(
+            name: "GatehouseOutbound",
+            dependencies: [
+                "GatehouseCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root: configuration, opening and migrating the database, the engine with its
+        // outbound clients, and the background services beside the HTTP server.
+        .target(
+            name: "GatehouseServer",
+            dependencies: [
+                "GatehouseCore",
+                "GatehouseStore",
+                "GatehouseHTTP",
+                "GatehouseOutbound",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,6 +111,7 @@ let package = Package(
                 "GatehouseCore",
                 "GatehouseStore",
                 "GatehouseHTTP",
+                "GatehouseServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,6 +157,8 @@ let package = Package(
                 "GatehouseCore",
                 "GatehouseStore",
                 "GatehouseHTTP",
+                "GatehouseOutbound",
+                "GatehouseServer",
                 "GatehouseTestSupport",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

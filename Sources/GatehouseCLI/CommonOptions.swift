@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatehouseCore
 import GatehouseHTTP
+import GatehouseServer
 import Logging
 
 /// Flags shared by every command; each falls back to its `GATEHOUSE_*` environment variable.

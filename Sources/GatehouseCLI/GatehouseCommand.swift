@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatehouseCore
 import GatehouseHTTP
+import GatehouseServer
 import GatehouseStore
 import Hummingbird
 import Logging

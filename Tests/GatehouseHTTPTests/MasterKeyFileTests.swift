@@ -1,6 +1,8 @@
 import Foundation
 import GatehouseCore
 import GatehouseHTTP
+import GatehouseOutbound
+import GatehouseServer
 import Testing
 
 #if canImport(Glibc)

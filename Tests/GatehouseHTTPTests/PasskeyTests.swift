@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseHTTP
+import GatehouseServer
 import HTTPTypes
 import Hummingbird
 import Testing

@@ -1,6 +1,8 @@
 import Foundation
 import GatehouseCore
 import GatehouseHTTP
+import GatehouseOutbound
+import GatehouseServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

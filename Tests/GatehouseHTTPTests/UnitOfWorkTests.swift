@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseHTTP
+import GatehouseServer
 import GatehouseStore
 import HTTPTypes
 import Hummingbird

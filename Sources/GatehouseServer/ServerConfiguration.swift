@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import GatehouseCore
+import GatehouseOutbound
 
 /// Server settings; the CLI fills them from flags and `GATEHOUSE_*` environment variables.
 public struct ServerConfiguration: Sendable {
