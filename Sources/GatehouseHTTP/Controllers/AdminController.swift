@@ -5,28 +5,102 @@ import Hummingbird
 /// Tenant administration under `/v2`: businesses and memberships, tenant admins, identity providers,
 /// users (read) and the audit log. Every route needs the tenant admin token.
 struct AdminController {
-    let engine: Engine
-    let guards: AdminGuard
+    let admin: AdminService
 
-    func register(on router: Router<AppRequestContext>) {
-        let v2 = router.group("v2")
-        v2.get("businesses", use: listBusinesses)
-        v2.post("businesses", use: createBusiness)
-        v2.get("businesses/:id", use: getBusiness)
-        v2.delete("businesses/:id", use: deleteBusiness)
-        v2.get("businesses/:id/memberships", use: listMemberships)
-        v2.post("businesses/:id/memberships", use: addMembership)
-        v2.delete("businesses/:id/memberships/:userId", use: deleteMembership)
-        v2.get("admins", use: listAdmins)
-        v2.post("admins", use: addAdmin)
-        v2.delete("admins/:userId", use: deleteAdmin)
-        v2.get("identity-providers", use: listProviders)
-        v2.post("identity-providers", use: createProvider)
-        v2.get("identity-providers/:id", use: getProvider)
-        v2.patch("identity-providers/:id", use: updateProvider)
-        v2.delete("identity-providers/:id", use: deleteProvider)
-        v2.get("events", use: listEvents)
+    var routes: [Route] {
+        let page = QueryParameter.page
+        return [
+            .admin(.get, "/v2/businesses", .init("List businesses", query: page, .ok(SharedSchemas.page("Business"))), use: listBusinesses),
+            .admin(
+                .post, "/v2/businesses",
+                .init("Create a business", body: .object(["name": .text(maxLength: 255)], required: ["name"]), .created(.ref("Business"))),
+                use: createBusiness),
+            .admin(.get, "/v2/businesses/{id}", .init("Get a business", .ok(.ref("Business"))), use: getBusiness),
+            .admin(.delete, "/v2/businesses/{id}", .init("Delete a business", .noContent), use: deleteBusiness),
+            .admin(
+                .get, "/v2/businesses/{id}/memberships", .init("List a business's members", .ok(SharedSchemas.page("Membership"))),
+                use: listMemberships),
+            .admin(
+                .post, "/v2/businesses/{id}/memberships",
+                .init(
+                    "Add a member", body: .object(["userId": .uuid, "role": .text(maxLength: 64, description: "default member")], required: ["userId"]),
+                    .created(.ref("Membership")), .error(409, "already a member")),
+                use: addMembership),
+            .admin(.delete, "/v2/businesses/{id}/memberships/{userId}", .init("Remove a member", .noContent), use: deleteMembership),
+            .admin(.get, "/v2/admins", .init("List tenant admins", .ok(SharedSchemas.page("TenantAdmin"))), use: listAdmins),
+            .admin(
+                .post, "/v2/admins",
+                .init(
+                    "Make a user a tenant admin", body: .object(["userId": .uuid], required: ["userId"]), .created(.ref("TenantAdmin")),
+                    .error(404, "no such user"), .error(409, "already an admin")),
+                use: addAdmin),
+            .admin(.delete, "/v2/admins/{userId}", .init("Remove a tenant admin (not oneself)", .noContent), use: deleteAdmin),
+            .admin(
+                .get, "/v2/identity-providers", .init("List identity providers", .ok(SharedSchemas.page("IdentityProvider"))),
+                use: listProviders),
+            .admin(
+                .post, "/v2/identity-providers",
+                .init(
+                    "Register an identity provider", body: .ref("IdentityProviderInput"), .created(.ref("IdentityProvider")),
+                    .error(409, "a provider with this issuer exists")),
+                use: createProvider),
+            .admin(.get, "/v2/identity-providers/{id}", .init("Get an identity provider", .ok(.ref("IdentityProvider"))), use: getProvider),
+            .admin(
+                .patch, "/v2/identity-providers/{id}",
+                .init(
+                    "Set the audiences a provider's tokens must name (one of); a provider without one refuses every token",
+                    body: .object(["audience": .ref("Audience")], required: ["audience"]),
+                    .ok(.ref("IdentityProvider"), "the provider; audience is always a list")),
+                use: updateProvider),
+            .admin(.delete, "/v2/identity-providers/{id}", .init("Delete an identity provider", .noContent), use: deleteProvider),
+            .admin(
+                .get, "/v2/events", .init("The tenant's hash-chained audit log, oldest first", query: page, .ok(SharedSchemas.page("AuditEvent"))),
+                use: listEvents),
+        ]
     }
+
+    static let schemas: [(String, Schema)] = [
+        ("Business", .object(["id": .uuid, "name": .string(), "createdAt": .dateTime], required: ["id", "name", "createdAt"])),
+        (
+            "Membership",
+            .object(
+                ["businessId": .uuid, "userId": .uuid, "role": .string(), "createdAt": .dateTime],
+                required: ["businessId", "userId", "role", "createdAt"])
+        ),
+        ("TenantAdmin", .object(["userId": .uuid, "createdAt": .dateTime], required: ["userId", "createdAt"])),
+        (
+            "Audience",
+            .described(
+                .oneOf([.text(maxLength: 1024), .array(.text(maxLength: 1024))]),
+                "the aud value, or values, an identity provider's tokens carry for us; a token naming none of them is refused")
+        ),
+        (
+            "IdentityProviderInput",
+            .object(
+                [
+                    "issuer": .text(maxLength: 1024), "jwks": .described(.anyObject, "a JWKS of public keys"),
+                    "jwksUri": .text(maxLength: 2048, description: "https; fetched under the outbound policy"),
+                    "audience": .ref("Audience"), "algorithms": .array(.text(values: ["EdDSA", "ES256", "RS256"])),
+                    "emailClaim": .text(maxLength: 128, description: "default email"),
+                ], required: ["issuer", "audience"])
+        ),
+        (
+            "IdentityProvider",
+            .object(
+                [
+                    "id": .uuid, "issuer": .string(), "jwks": .anyObject, "jwksUri": .string(), "audience": .array(.string()),
+                    "algorithms": .array(.string()), "emailClaim": .string(), "createdAt": .dateTime,
+                ], required: ["id", "issuer", "audience", "algorithms", "emailClaim", "createdAt"])
+        ),
+        (
+            "AuditEvent",
+            .object(
+                [
+                    "id": .uuid, "sequence": .integer, "type": .string(), "subject": .string(), "data": .anyObject,
+                    "createdAt": .dateTime, "previousHash": .string(), "hash": .string(),
+                ], required: ["id", "sequence", "type", "data", "createdAt", "previousHash", "hash"])
+        ),
+    ]
 
     struct ListBody<Item: Encodable>: Encodable {
         var data: [Item]
@@ -62,31 +136,28 @@ struct AdminController {
 
     struct CreateBusiness: Decodable { var name: String? }
 
-    @Sendable func createBusiness(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func createBusiness(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let b = try await JSONBody.decode(CreateBusiness.self, from: request)
-        let business = try await engine.admin.createBusiness(tenantId: tenant.id, name: try Validate.required(b.name, "name"))
+        let business = try await admin.createBusiness(tenantId: tenant.id, name: try Validate.required(b.name, "name"))
         return try JSONBody.response(BusinessBody(business), status: .created)
     }
 
-    @Sendable func listBusinesses(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
-        let page = try await engine.store.businesses(tenantId: tenant.id, page: try Self.pageRequest(request))
+    @Sendable func listBusinesses(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
+        let page = try await admin.businesses(tenantId: tenant.id, page: try Self.pageRequest(request))
         return try JSONBody.response(ListBody(data: page.items.map(BusinessBody.init), nextCursor: page.nextCursor))
     }
 
-    @Sendable func getBusiness(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func getBusiness(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let id = try Validate.uuid(context.parameters.get("id"), "id")
-        guard let b = try await engine.store.business(tenantId: tenant.id, id: id) else {
-            throw GatehouseError.notFound("business")
-        }
-        return try JSONBody.response(BusinessBody(b))
+        return try JSONBody.response(BusinessBody(try await admin.business(tenantId: tenant.id, id: id)))
     }
 
-    @Sendable func deleteBusiness(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
-        try await engine.admin.deleteBusiness(tenantId: tenant.id, id: try Validate.uuid(context.parameters.get("id"), "id"))
+    @Sendable func deleteBusiness(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
+        try await admin.deleteBusiness(tenantId: tenant.id, id: try Validate.uuid(context.parameters.get("id"), "id"))
         return Response(status: .noContent)
     }
 
@@ -110,32 +181,29 @@ struct AdminController {
         var role: String?
     }
 
-    @Sendable func addMembership(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func addMembership(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let businessId = try Validate.uuid(context.parameters.get("id"), "id")
         let b = try await JSONBody.decode(AddMembership.self, from: request)
         let role = try Validate.required(b.role ?? BuiltInRole.member.rawValue, "role", max: 64)
         guard role.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
             throw GatehouseError.field("role", "may hold letters, digits, '_' and '-' only")
         }
-        let m = try await engine.admin.addMember(
+        let m = try await admin.addMember(
             tenantId: tenant.id, businessId: businessId, userId: try Validate.uuid(b.userId, "userId"), role: role)
         return try JSONBody.response(MembershipBody(m), status: .created)
     }
 
-    @Sendable func listMemberships(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func listMemberships(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let businessId = try Validate.uuid(context.parameters.get("id"), "id")
-        guard try await engine.store.business(tenantId: tenant.id, id: businessId) != nil else {
-            throw GatehouseError.notFound("business")
-        }
-        let list = try await engine.store.memberships(tenantId: tenant.id, businessId: businessId)
+        let list = try await admin.memberships(tenantId: tenant.id, businessId: businessId)
         return try JSONBody.response(ListBody(data: list.map(MembershipBody.init), nextCursor: nil))
     }
 
-    @Sendable func deleteMembership(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
-        try await engine.admin.removeMember(
+    @Sendable func deleteMembership(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
+        try await admin.removeMember(
             tenantId: tenant.id, businessId: try Validate.uuid(context.parameters.get("id"), "id"),
             userId: try Validate.uuid(context.parameters.get("userId"), "userId"))
         return Response(status: .noContent)
@@ -154,23 +222,23 @@ struct AdminController {
 
     struct AddAdmin: Decodable { var userId: String? }
 
-    @Sendable func addAdmin(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func addAdmin(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let b = try await JSONBody.decode(AddAdmin.self, from: request)
-        let a = try await engine.admin.addAdmin(tenantId: tenant.id, userId: try Validate.uuid(b.userId, "userId"))
+        let a = try await admin.addAdmin(tenantId: tenant.id, userId: try Validate.uuid(b.userId, "userId"))
         return try JSONBody.response(AdminBody(a), status: .created)
     }
 
-    @Sendable func listAdmins(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
-        let list = try await engine.store.tenantAdmins(tenantId: tenant.id)
+    @Sendable func listAdmins(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
+        let list = try await admin.admins(tenantId: tenant.id)
         return try JSONBody.response(ListBody(data: list.map(AdminBody.init), nextCursor: nil))
     }
 
-    @Sendable func deleteAdmin(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, principal) = try await guards.requireAdmin(request)
+    @Sendable func deleteAdmin(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let userId = try Validate.uuid(context.parameters.get("userId"), "userId")
-        try await engine.admin.removeAdmin(tenantId: tenant.id, userId: userId, by: principal.state.userId)
+        try await admin.removeAdmin(tenantId: tenant.id, userId: userId, by: context.adminUserId)
         return Response(status: .noContent)
     }
 
@@ -225,16 +293,16 @@ struct AdminController {
         var audience: JSONValue?
     }
 
-    @Sendable func updateProvider(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func updateProvider(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let id = try Validate.uuid(context.parameters.get("id"), "id")
         let b = try await JSONBody.decode(UpdateProvider.self, from: request)
-        let provider = try await engine.admin.setAudiences(tenantId: tenant.id, providerId: id, try Self.audiences(b.audience))
+        let provider = try await admin.setAudiences(tenantId: tenant.id, providerId: id, try Self.audiences(b.audience))
         return try JSONBody.response(ProviderBody(provider))
     }
 
-    @Sendable func createProvider(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func createProvider(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let b = try await JSONBody.decode(CreateProvider.self, from: request)
         var input = IdentityProviderInput(issuer: try Validate.required(b.issuer, "issuer", max: 1024))
         if let jwks = b.jwks {
@@ -253,28 +321,25 @@ struct AdminController {
             }
         }
         if let claim = b.emailClaim { input.emailClaim = try Validate.required(claim, "emailClaim", max: 128) }
-        let provider = try await engine.admin.createIdentityProvider(tenantId: tenant.id, input)
+        let provider = try await admin.createIdentityProvider(tenantId: tenant.id, input)
         return try JSONBody.response(ProviderBody(provider), status: .created)
     }
 
-    @Sendable func listProviders(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
-        let list = try await engine.store.identityProviders(tenantId: tenant.id)
+    @Sendable func listProviders(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
+        let list = try await admin.identityProviders(tenantId: tenant.id)
         return try JSONBody.response(ListBody(data: list.map(ProviderBody.init), nextCursor: nil))
     }
 
-    @Sendable func getProvider(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func getProvider(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let id = try Validate.uuid(context.parameters.get("id"), "id")
-        guard let p = try await engine.store.identityProvider(tenantId: tenant.id, id: id) else {
-            throw GatehouseError.notFound("identity provider")
-        }
-        return try JSONBody.response(ProviderBody(p))
+        return try JSONBody.response(ProviderBody(try await admin.identityProvider(tenantId: tenant.id, id: id)))
     }
 
-    @Sendable func deleteProvider(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
-        try await engine.admin.deleteIdentityProvider(
+    @Sendable func deleteProvider(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
+        try await admin.deleteIdentityProvider(
             tenantId: tenant.id, id: try Validate.uuid(context.parameters.get("id"), "id"))
         return Response(status: .noContent)
     }
@@ -302,16 +367,9 @@ struct AdminController {
         }
     }
 
-    @Sendable func listEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
-        let page = try Self.pageRequest(request)
-        var after: Int64 = 0
-        if let c = page.cursor {
-            guard let v = Int64(c), v >= 0 else { throw GatehouseError.field("cursor", "is not valid") }
-            after = v
-        }
-        let list = try await engine.store.events(tenantId: tenant.id, afterSequence: after, limit: page.limit)
-        let next = list.count == page.limit ? list.last.map { String($0.sequence) } : nil
-        return try JSONBody.response(ListBody(data: list.map(EventBody.init), nextCursor: next))
+    @Sendable func listEvents(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
+        let page = try await admin.events(tenantId: tenant.id, page: try Self.pageRequest(request))
+        return try JSONBody.response(ListBody(data: page.items.map(EventBody.init), nextCursor: page.nextCursor))
     }
 }

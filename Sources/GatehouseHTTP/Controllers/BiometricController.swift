@@ -5,27 +5,122 @@ import Hummingbird
 /// Device-key ("biometric") registration, login and device management of the Enterprise dialect (seed 004),
 /// under `/auth/biometric`. Tenant from `x-project-key`, else the default tenant.
 struct BiometricController {
-    let engine: Engine
-    let tenants: TenantResolver
-    let callers: CallerAuthenticator
+    let devices: DeviceService
+    let tokens: EnterpriseTokens
     let clientAddress: ClientAddressResolver
-    var tokens: EnterpriseTokens { EnterpriseTokens(engine: engine) }
 
     static let maxFingerprint = 255
     static let maxSignature = 2048
 
-    func register(on router: Router<AppRequestContext>) {
-        let group = router.group("auth/biometric")
-        group.post("register/challenge", use: registerChallenge)
-        group.post("register/verify", use: registerVerify)
-        group.post("challenge", use: challenge)
-        group.post("authenticate", use: authenticate)
-        group.post("refresh", use: refresh)
-        group.post("keys", use: keys)
-        group.get("devices", use: devices)
-        group.put("devices/fcm-token", use: setFCMToken)
-        group.delete("devices/:id", use: deactivate)
+    var routes: [Route] {
+        let src = TenantSource.projectKeyOrDefault
+        let signed = Schema.ref("SignedChallenge")
+        return [
+            .signedIn(
+                .post, "/auth/biometric/register/challenge", from: src,
+                .init(
+                    "Start registering a device key (challenge bound to the caller's session; 5 minutes, single use)",
+                    body: .ref("DeviceRegistration"), .ok(.ref("DeviceChallenge")), .error(401, EnterpriseAuthController.stepUp),
+                    .error(409, "this device fingerprint is registered")),
+                use: registerChallenge),
+            .signedIn(
+                .post, "/auth/biometric/register/verify", from: src,
+                .init("Finish registration with the challenge signed by the new key", body: signed, .ok(.ref("DeviceRegistered"))),
+                use: registerVerify),
+            .tenant(
+                .post, "/auth/biometric/challenge", from: src,
+                .init(
+                    "A login challenge for a device fingerprint (the same answer for unknown devices)",
+                    body: .object(["deviceFingerprint": .text(maxLength: Self.maxFingerprint)], required: ["deviceFingerprint"]),
+                    .ok(.ref("LoginChallenge"))),
+                use: challenge),
+            .tenant(
+                .post, "/auth/biometric/authenticate", from: src,
+                .init(
+                    "Device login with the signed challenge (amr hwk)", body: signed, .ok(.ref("TokensSuccess")),
+                    .error(429, "too many failed device logins; Retry-After says when to try again")),
+                use: authenticate),
+            .tenant(
+                .post, "/auth/biometric/refresh", from: src,
+                .init(
+                    "Rotate a refresh token", body: .object(["refreshToken": .string()], required: ["refreshToken"]),
+                    .ok(.ref("TokensSuccess"))),
+                use: refresh),
+            .tenant(
+                .post, "/auth/biometric/keys", from: src,
+                .init(
+                    "A fresh P-256 key pair (PKCS#8 and SPKI DER, base64), returned once and never stored",
+                    body: .object(["keyAlgorithm": .text(values: ["ES256"]), "keyName": .text(maxLength: 255)], required: ["keyAlgorithm"]),
+                    .ok(.ref("KeyPair"))),
+                use: keys),
+            .caller(.get, "/auth/biometric/devices", from: src, .init("The caller's devices", .ok(.array(.ref("Device")))), use: devices),
+            .caller(
+                .put, "/auth/biometric/devices/fcm-token", from: src,
+                .init(
+                    "Set a device's Firebase Cloud Messaging token",
+                    body: .object(["deviceId": .uuid, "fcmToken": .text(maxLength: 255)], required: ["deviceId", "fcmToken"]),
+                    .ok(.ref("Message")), .error(404, "no such device of the caller")),
+                use: setFCMToken),
+            .caller(
+                .delete, "/auth/biometric/devices/{id}", from: src, .init("Deactivate one of the caller's devices", .ok(.ref("Message"))),
+                use: deactivate),
+        ]
     }
+
+    static let schemas: [(String, Schema)] = [
+        (
+            "DeviceRegistration",
+            .object(
+                [
+                    "deviceFingerprint": .text(maxLength: maxFingerprint), "deviceName": .text(maxLength: 255),
+                    "deviceType": .text(values: ["mobile", "desktop", "tablet"]), "keyAlgorithm": .text(values: ["ES256", "RS256", "PS256"]),
+                    "publicKey": .string("base64 SPKI DER, base64 raw uncompressed P-256 point, or PEM"),
+                ], required: ["deviceFingerprint", "deviceName", "deviceType", "keyAlgorithm", "publicKey"])
+        ),
+        (
+            "SignedChallenge",
+            .object(
+                [
+                    "sessionId": .string("opaque: a UUID for registrations, a sealed token for logins"),
+                    "signedChallenge": .string("base64 signature over the UTF-8 bytes of the challenge (ES256 DER or raw r||s, RS256, PS256)"),
+                    "rememberMe": .described(.boolean, "the refresh token lives 30 days"),
+                ], required: ["sessionId", "signedChallenge"])
+        ),
+        (
+            "DeviceChallenge",
+            .object(
+                ["challenge": .string(), "deviceId": .uuid, "expiresAt": .dateTime, "sessionId": .uuid],
+                required: ["challenge", "deviceId", "expiresAt", "sessionId"])
+        ),
+        (
+            "LoginChallenge",
+            .object(["challenge": .string(), "expiresAt": .dateTime, "sessionId": .string()], required: ["challenge", "expiresAt", "sessionId"])
+        ),
+        (
+            "Device",
+            .object(
+                [
+                    "id": .uuid, "userId": .described(.integer, "the user's integer id"), "deviceFingerprint": .string(),
+                    "deviceName": .string(), "deviceType": .text(values: ["mobile", "desktop", "tablet"]),
+                    "keyAlgorithm": .text(values: ["ES256", "RS256", "PS256"]), "publicKey": .string(), "fcmToken": .string(),
+                    "isActive": .boolean, "createdAt": .dateTime, "updatedAt": .dateTime, "lastUsedAt": .dateTime,
+                ],
+                required: [
+                    "id", "userId", "deviceFingerprint", "deviceName", "deviceType", "keyAlgorithm", "publicKey", "isActive", "createdAt",
+                    "updatedAt",
+                ])
+        ),
+        (
+            "DeviceRegistered",
+            .object(["device": .ref("Device"), "deviceId": .uuid, "success": .boolean], required: ["device", "deviceId", "success"])
+        ),
+        (
+            "KeyPair",
+            .object(
+                ["curve": .string(), "keyAlgorithm": .string(), "privateKey": .string(), "publicKey": .string()],
+                required: ["curve", "keyAlgorithm", "privateKey", "publicKey"])
+        ),
+    ]
 
     /// The device object of seed 004; `userId` is the user's number.
     struct DeviceBody: Encodable {
@@ -58,11 +153,6 @@ struct BiometricController {
         }
     }
 
-    /// A user signed in with an access token (registration binds the challenge to that session).
-    private func signedIn(_ request: Request) async throws -> (Tenant, User, Principal) {
-        try await callers.signedIn(request, tenant: try await tenants.projectOrDefault(request))
-    }
-
     struct RegisterChallengeBody: Decodable {
         var deviceFingerprint: String?
         var deviceName: String?
@@ -71,8 +161,8 @@ struct BiometricController {
         var publicKey: String?
     }
 
-    @Sendable func registerChallenge(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, user, session) = try await signedIn(request)
+    @Sendable func registerChallenge(_ request: Request, context: SignedInContext) async throws -> Response {
+        let (user, session) = (context.user, context.session)
         let body = try await JSONBody.decode(RegisterChallengeBody.self, from: request)
         let fingerprint = try Validate.required(body.deviceFingerprint, "deviceFingerprint", max: Self.maxFingerprint)
         let name = try Validate.required(body.deviceName, "deviceName", max: 255)
@@ -82,7 +172,7 @@ struct BiometricController {
         guard let algorithm = DeviceKeyAlgorithm(rawValue: try Validate.required(body.keyAlgorithm, "keyAlgorithm", max: 16))
         else { throw GatehouseError.field("keyAlgorithm", "must be one of ES256, RS256, PS256") }
         let publicKey = try Validate.required(body.publicKey, "publicKey", max: DevicePublicKey.maxEncodedLength, multiline: true)
-        let c = try await engine.devices.beginRegistration(
+        let c = try await devices.beginRegistration(
             .init(fingerprint: fingerprint, name: name, type: type, algorithm: algorithm, publicKey: publicKey),
             user: user, session: session)
         var w = JSONWriter()
@@ -105,12 +195,12 @@ struct BiometricController {
         var success: Bool
     }
 
-    @Sendable func registerVerify(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, user, session) = try await signedIn(request)
+    @Sendable func registerVerify(_ request: Request, context: SignedInContext) async throws -> Response {
+        let (user, session) = (context.user, context.session)
         let body = try await JSONBody.decode(SignedBody.self, from: request)
         let challengeId = try Validate.uuid(body.sessionId, "sessionId")
         let signature = try Validate.token(body.signedChallenge, "signedChallenge", max: Self.maxSignature)
-        let device = try await engine.devices.finishRegistration(
+        let device = try await devices.finishRegistration(
             challengeId: challengeId, signature: signature, user: user, sessionId: session.state.sessionId)
         return try JSONBody.response(
             RegisterVerifyAnswer(device: DeviceBody(device, userNumber: user.number), deviceId: device.id, success: true))
@@ -118,11 +208,11 @@ struct BiometricController {
 
     struct ChallengeBody: Decodable { var deviceFingerprint: String? }
 
-    @Sendable func challenge(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func challenge(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(ChallengeBody.self, from: request)
         let fingerprint = try Validate.required(body.deviceFingerprint, "deviceFingerprint", max: Self.maxFingerprint)
-        let c = engine.devices.loginChallenge(tenantId: tenant.id, fingerprint: fingerprint)
+        let c = devices.loginChallenge(tenantId: tenant.id, fingerprint: fingerprint)
         var w = JSONWriter()
         w.field("challenge", c.challenge)
         w.field("expiresAt", c.expiresAt.rfc3339)
@@ -130,19 +220,19 @@ struct BiometricController {
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 
-    @Sendable func authenticate(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func authenticate(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(SignedBody.self, from: request)
         let sessionId = try Validate.token(body.sessionId, "sessionId", max: 2048)
         let signature = try Validate.token(body.signedChallenge, "signedChallenge", max: Self.maxSignature)
-        let (user, _, pair) = try await engine.devices.authenticate(
+        let (user, _, pair) = try await devices.authenticate(
             sessionId: sessionId, signature: signature, rememberMe: body.rememberMe ?? false, tenantId: tenant.id,
             clientAddress: clientAddress.address(request, context: context))
         return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
 
-    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func refresh(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let (pair, user) = try await tokens.refresh(
             request, tenant: tenant, client: clientAddress.refreshClient(request, context: context))
         return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
@@ -160,21 +250,19 @@ struct BiometricController {
         var publicKey: String
     }
 
-    @Sendable func keys(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try await tenants.projectOrDefault(request)
+    @Sendable func keys(_ request: Request, context: TenantContext) async throws -> Response {
         let body = try await JSONBody.decode(KeysBody.self, from: request)
         guard try Validate.required(body.keyAlgorithm, "keyAlgorithm", max: 16) == "ES256" else {
             throw GatehouseError.field("keyAlgorithm", "must be ES256")
         }
         _ = try Validate.optional(body.keyName, "keyName", max: 255)
-        let (privateKey, publicKey) = engine.devices.generateKeyPair()
+        let (privateKey, publicKey) = devices.generateKeyPair()
         return try JSONBody.response(KeysAnswer(curve: "P-256", keyAlgorithm: "ES256", privateKey: privateKey, publicKey: publicKey))
     }
 
-    @Sendable func devices(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let user = try await callers.authenticate(request, tenant: tenant).user
-        let list = try await engine.devices.list(user: user)
+    @Sendable func devices(_ request: Request, context: CallerContext) async throws -> Response {
+        let user = context.user
+        let list = try await self.devices.list(user: user)
         return try JSONBody.response(list.map { DeviceBody($0, userNumber: user.number) })
     }
 
@@ -183,21 +271,19 @@ struct BiometricController {
         var fcmToken: String?
     }
 
-    @Sendable func setFCMToken(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let user = try await callers.authenticate(request, tenant: tenant).user
+    @Sendable func setFCMToken(_ request: Request, context: CallerContext) async throws -> Response {
+        let user = context.user
         let body = try await JSONBody.decode(FCMBody.self, from: request)
         let deviceId = try Validate.uuid(body.deviceId, "deviceId")
         let token = try Validate.token(body.fcmToken, "fcmToken", max: 255)
-        try await engine.devices.setFCMToken(user: user, deviceId: deviceId, token: token)
+        try await devices.setFCMToken(user: user, deviceId: deviceId, token: token)
         return try JSONBody.response(MessageAnswer(message: "FCM token updated", success: true))
     }
 
-    @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let user = try await callers.authenticate(request, tenant: tenant).user
+    @Sendable func deactivate(_ request: Request, context: CallerContext) async throws -> Response {
+        let user = context.user
         let id = try Validate.uuid(context.parameters.get("id"), "id")
-        try await engine.devices.deactivate(user: user, deviceId: id)
+        try await devices.deactivate(user: user, deviceId: id)
         return try JSONBody.response(MessageAnswer(message: "Device deactivated", success: true))
     }
 }

@@ -5,29 +5,98 @@ import Hummingbird
 /// The Classic API (seed 003): username/password login, refresh, logout, API keys. Errors here are the
 /// seed's `{"error": "..."}` bodies: the route group has the Classic error renderer.
 struct ClassicAuthController {
-    let engine: Engine
-    let tenants: TenantResolver
-    let callers: CallerAuthenticator
+    let passwords: PasswordChecker
+    let sessions: SessionService
+    let apiKeys: APIKeyService
+    let accessTokenTTL: TimeInterval
     let clientAddress: ClientAddressResolver
-    var passwords: PasswordChecker { PasswordChecker(engine: engine, clientAddress: clientAddress) }
 
-    func register(on router: Router<AppRequestContext>) {
-        let group = router.group("api/v1/auth").add(middleware: ErrorMiddleware(dialect: .classic))
-        group.post("login", use: login)
-        group.post("refresh", use: refresh)
-        group.post("logout", use: logout)
-        group.post("keys", use: createKey)
-        group.get("keys", use: listKeys)
-        group.delete("keys/:keyId", use: deleteKey)
+    static let apiKeyRefusal = "an API key cannot manage API keys"
+
+    /// The table declares these in the Classic error dialect (`RouteTable`).
+    var routes: [Route] {
+        [
+            .tenant(
+                .post, "/api/v1/auth/login", from: .projectKeyOrDefault,
+                .init(
+                    "Username/password login",
+                    body: .object(["username": .text(maxLength: 320), "password": .text(maxLength: 4096)], required: ["username", "password"]),
+                    .ok(.ref("ClassicLogin")),
+                    .error(
+                        401,
+                        #"{"error":"Invalid credentials"}; or, for a user who must also give a TOTP code (enrolled, or the tenant requires MFA), {"error":"MFA required","code":"MFA_REQUIRED"}: such users sign in at /auth/login"#
+                    ),
+                    .error(429, "too many attempts for this account or address; Retry-After says when to try again")),
+                use: login),
+            .tenant(
+                .post, "/api/v1/auth/refresh", from: .projectKeyOrDefault,
+                .init(
+                    "Rotate a refresh token", body: .object(["refreshToken": .string()], required: ["refreshToken"]),
+                    .ok(.ref("ClassicRefresh")), .error(401, #"{"error":"Invalid or expired refresh token"}"#)),
+                use: refresh),
+            .caller(
+                .post, "/api/v1/auth/logout", from: .projectKeyOrDefault,
+                .init(
+                    "Revoke the caller's session", .ok(.ref("ClassicMessage")),
+                    .error(400, "an API key has no session to log out; delete the key instead"),
+                    .error(401, #"{"error":"Authentication required"}"#)),
+                use: logout),
+            .caller(
+                .post, "/api/v1/auth/keys", from: .projectKeyOrDefault,
+                .init(
+                    "Create an API key (shown once); needs a recent sign-in, and an API key cannot create keys",
+                    body: .object(
+                        [
+                            "name": .text(maxLength: 255),
+                            "expiresAt": .text(format: "date-time", description: "the key is refused from then on"),
+                        ], required: ["name"]),
+                    .created(.ref("APIKey"), "the key, with apiKey shown this once"),
+                    .error(
+                        401,
+                        #"{"error":"Authentication required"}, or {"error":"Recent sign-in required","code":"STEP_UP_REQUIRED"} when the session signed in longer ago than GATEHOUSE_STEP_UP_MAX_AGE"#
+                    ), .error(403, Self.apiKeyRefusal)),
+                use: createKey),
+            .caller(
+                .get, "/api/v1/auth/keys", from: .projectKeyOrDefault,
+                .init("List the caller's API keys (never the key itself)", .ok(.array(.ref("APIKey"))), .error(403, Self.apiKeyRefusal)),
+                use: listKeys),
+            .caller(
+                .delete, "/api/v1/auth/keys/{keyId}", from: .projectKeyOrDefault,
+                .init(
+                    "Delete one of the caller's API keys", pathSchemas: ["keyId": .text(maxLength: 64)], .noContent, .error(403, Self.apiKeyRefusal), .error(404, #"{"error":"API key not found"}"#)),
+                use: deleteKey),
+        ]
     }
+
+    static let schemas: [(String, Schema)] = [
+        (
+            "ClassicLogin",
+            .object(
+                [
+                    "token": .string(), "expires_in": .integer, "refreshToken": .string(),
+                    "user": .object(["id": .uuid, "username": .string(), "email": .string()], required: ["id", "username"]),
+                ], required: ["token", "expires_in", "refreshToken", "user"])
+        ),
+        ("ClassicRefresh", .object(["token": .string(), "expires_in": .integer, "refreshToken": .string()], required: ["token", "expires_in", "refreshToken"])),
+        ("ClassicMessage", .object(["message": .string()], required: ["message"])),
+        (
+            "APIKey",
+            .object(
+                [
+                    "keyId": .string(), "apiKey": .string("only in the answer that created it"), "name": .string(),
+                    "createdAt": .dateTime, "lastUsed": .described(.nullable(.dateTime), "in lists; null until first use"),
+                    "expiresAt": .dateTime,
+                ], required: ["keyId", "name", "createdAt"])
+        ),
+    ]
 
     struct LoginBody: Decodable {
         var username: String?
         var password: String?
     }
 
-    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func login(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(LoginBody.self, from: request)
         guard
             case .signedIn(let user, let pair) = try await passwords.login(
@@ -40,7 +109,7 @@ struct ClassicAuthController {
         u.field("email", user.email)
         var w = JSONWriter()
         w.field("token", pair.accessToken)
-        w.field("expires_in", Int64(engine.config.accessTokenTTL))
+        w.field("expires_in", Int64(accessTokenTTL))
         w.field("user", json: u.finished())
         w.field("refreshToken", pair.refreshToken)
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
@@ -48,22 +117,21 @@ struct ClassicAuthController {
 
     struct RefreshBody: Decodable { var refreshToken: String? }
 
-    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func refresh(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(RefreshBody.self, from: request)
         let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
-        let pair = try await engine.sessions.refresh(
+        let pair = try await sessions.refresh(
             tenantId: tenant.id, refreshToken: token, client: clientAddress.refreshClient(request, context: context))
         var w = JSONWriter()
         w.field("token", pair.accessToken)
-        w.field("expires_in", Int64(engine.config.accessTokenTTL))
+        w.field("expires_in", Int64(accessTokenTTL))
         w.field("refreshToken", pair.refreshToken)
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 
-    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        try await engine.sessions.logout(try await callers.authenticate(request, tenant: tenant))
+    @Sendable func logout(_ request: Request, context: CallerContext) async throws -> Response {
+        try await sessions.logout(context.caller)
         return try JSONBody.response(["message": "Successfully logged out"])
     }
 
@@ -101,9 +169,8 @@ struct ClassicAuthController {
         }
     }
 
-    @Sendable func createKey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let caller = try await callers.authenticate(request, tenant: tenant)
+    @Sendable func createKey(_ request: Request, context: CallerContext) async throws -> Response {
+        let caller = context.caller
         let body = try await JSONBody.decode(CreateKeyBody.self, from: request)
         let name = try Validate.required(body.name, "name", max: 255)
         let expiresAt = try body.expiresAt.map { text in
@@ -112,22 +179,20 @@ struct ClassicAuthController {
             }
             return date
         }
-        let (key, plaintext) = try await engine.apiKeys.create(caller: caller, name: name, expiresAt: expiresAt)
+        let (key, plaintext) = try await apiKeys.create(caller: caller, name: name, expiresAt: expiresAt)
         return try JSONBody.response(KeyBody(key, plaintext: plaintext, listed: false), status: .created)
     }
 
-    @Sendable func listKeys(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let caller = try await callers.authenticate(request, tenant: tenant)
-        let keys = try await engine.apiKeys.list(caller: caller)
+    @Sendable func listKeys(_ request: Request, context: CallerContext) async throws -> Response {
+        let caller = context.caller
+        let keys = try await apiKeys.list(caller: caller)
         return try JSONBody.response(keys.map { KeyBody($0, listed: true) })
     }
 
-    @Sendable func deleteKey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let caller = try await callers.authenticate(request, tenant: tenant)
+    @Sendable func deleteKey(_ request: Request, context: CallerContext) async throws -> Response {
+        let caller = context.caller
         let keyId = try Validate.required(context.parameters.get("keyId"), "keyId", max: 64)
-        try await engine.apiKeys.delete(caller: caller, id: keyId)
+        try await apiKeys.delete(caller: caller, id: keyId)
         return Response(status: .noContent)
     }
 }

@@ -6,26 +6,99 @@ import Hummingbird
 /// file-access signature. Tenant from `x-project-key`, else the default tenant.
 struct EnterpriseAuthController {
     let engine: Engine
-    let tenants: TenantResolver
-    let callers: CallerAuthenticator
+    let callers: AuthenticateCaller
     let clientAddress: ClientAddressResolver
-    var passwords: PasswordChecker { PasswordChecker(engine: engine, clientAddress: clientAddress) }
+    var passwords: PasswordChecker { PasswordChecker(login: engine.login, clientAddress: clientAddress) }
 
-    func register(on router: Router<AppRequestContext>) {
-        let group = router.group("auth")
-        group.post("login", use: login)
-        group.post("refresh", use: refresh)
-        group.get("profile", use: profile)
-        group.get("sessions", use: sessions)
-        group.delete("sessions/:id", use: revokeSession)
-        group.post("signature/verify", use: verifySignature)
-        group.post("otp/setup", use: otpSetup)
-        group.post("otp/verify", use: otpVerify)
-        group.post("otp/verify-service", use: otpVerifyService)
+    static let stepUp = "no valid token, or code STEP_UP_REQUIRED: the session signed in longer ago than GATEHOUSE_STEP_UP_MAX_AGE"
+
+    var routes: [Route] {
+        let tokens = Reply.ok(.ref("Tokens"))
+        return [
+            .tenant(
+                .post, "/auth/login", from: .projectKeyOrDefault,
+                .init(
+                    "Email/password login; a user with TOTP gets a 5-minute token for /auth/otp/* instead of tokens",
+                    body: .object(["email": .text(maxLength: 320), "password": .text(maxLength: 4096)], required: ["email", "password"]),
+                    .ok(.ref("EnterpriseLogin")), .error(429, "too many attempts; Retry-After says when to try again")),
+                use: login),
+            .tenant(
+                .post, "/auth/refresh", from: .projectKeyOrDefault,
+                .init("Rotate a refresh token", body: .object(["refreshToken": .string()], required: ["refreshToken"]), tokens), use: refresh),
+            .caller(
+                .get, "/auth/profile", from: .projectKeyOrDefault,
+                .init("The caller's profile with effective permissions and a file-access signature", .ok(.ref("Profile"))), use: profile),
+            .caller(.get, "/auth/sessions", from: .projectKeyOrDefault, .init("The caller's active sessions", .ok(.array(.ref("Session")))), use: sessions),
+            .caller(
+                .delete, "/auth/sessions/{id}", from: .projectKeyOrDefault, .init("Revoke one of the caller's sessions", .noContent),
+                use: revokeSession),
+            .tenant(
+                .post, "/auth/signature/verify", from: .projectKeyOrDefault,
+                .init(
+                    "Check a file-access signature for a user (the integer id)",
+                    body: .object(["signature": .text(maxLength: 128), "userId": .integer], required: ["signature", "userId"]),
+                    .ok(.ref("Valid"))),
+                use: verifySignature),
+            .ownCheck(
+                .post, "/auth/otp/setup", from: .projectKeyOrDefault, security: [["bearer"]], permission: .own,
+                .init(
+                    "Start TOTP enrolment (with the MFA-pending token, or an access token of a recent sign-in)",
+                    .ok(.ref("OTPSetup")), .error(401, Self.stepUp), .error(409, "TOTP is already enabled")),
+                use: otpSetup),
+            .ownCheck(
+                .post, "/auth/otp/verify", from: .projectKeyOrDefault, security: [["bearer"]], permission: .own,
+                .init(
+                    "Complete a login with a TOTP code (MFA-pending token); confirms enrolment on first success",
+                    body: .object(["otp": .text(maxLength: 16)], required: ["otp"]), tokens,
+                    .error(429, "five wrong codes for this token, or too many for the account")),
+                use: otpVerify),
+            .ownCheck(
+                .post, "/auth/otp/verify-service", from: .projectKeyOrDefault, security: [["apiKey"]], permission: .system,
+                .init(
+                    "A back-office service checks a user's TOTP code (the tenant's API private key, or the system key, in x-api-key)",
+                    body: .object(["otp": .text(maxLength: 16), "userId": .integer], required: ["otp", "userId"]),
+                    .ok(.object(["userId": .integer, "valid": .boolean], required: ["userId", "valid"])),
+                    .error(429, "too many wrong codes for this user")),
+                use: otpVerifyService),
+        ]
     }
 
+    static let schemas: [(String, Schema)] = EnterpriseTokens.schemas + [
+        (
+            "EnterpriseLogin",
+            .object(
+                [
+                    "registerOtp": .described(.boolean, "true when the user must enrol TOTP first (POST /auth/otp/setup)"),
+                    "token": .string("the access token, or the MFA-pending token when tokens is absent"),
+                    "tokens": .ref("Tokens"),
+                ], required: ["registerOtp", "token"])
+        ),
+        (
+            "Profile",
+            .object(
+                [
+                    "id": .integer, "email": .string(), "isSuperAdmin": .boolean, "mfaEnabled": .boolean,
+                    "permissions": .array(.string()), "department": .ref("Department"), "employee": .ref("Employee"),
+                    "signature": .string(), "passkeyPrompt": .text(values: ["pending", "accepted", "declined", "dismissed"]),
+                ], required: ["id", "isSuperAdmin", "mfaEnabled", "permissions", "passkeyPrompt"])
+        ),
+        (
+            "Session",
+            .object(
+                [
+                    "id": .uuid, "createdAt": .dateTime, "expiresAt": .dateTime, "amr": .array(.string()), "level": .string(),
+                    "current": .boolean,
+                ], required: ["id", "createdAt", "expiresAt", "amr", "level", "current"])
+        ),
+        (
+            "OTPSetup",
+            .object(
+                ["secret": .string("base32"), "otpauthUrl": .string(), "qrSvg": .string()], required: ["secret", "otpauthUrl", "qrSvg"])
+        ),
+    ]
+
     func tokens(_ pair: TokenPair, user: User, tenantId: String) -> [UInt8] {
-        EnterpriseTokens(engine: engine).json(pair, user: user, tenantId: tenantId)
+        EnterpriseTokens(sessions: engine.sessions, fileSignatures: engine.fileSignatures).json(pair, user: user, tenantId: tenantId)
     }
 
     struct LoginBody: Decodable {
@@ -33,8 +106,8 @@ struct EnterpriseAuthController {
         var password: String?
     }
 
-    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func login(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(LoginBody.self, from: request)
         let pair: TokenPair
         let user: User
@@ -58,9 +131,9 @@ struct EnterpriseAuthController {
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 
-    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let (pair, user) = try await EnterpriseTokens(engine: engine).refresh(
+    @Sendable func refresh(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
+        let (pair, user) = try await EnterpriseTokens(sessions: engine.sessions, fileSignatures: engine.fileSignatures).refresh(
             request, tenant: tenant, client: clientAddress.refreshClient(request, context: context))
         return JSONBody.raw(tokens(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
@@ -77,9 +150,8 @@ struct EnterpriseAuthController {
         var passkeyPrompt: String
     }
 
-    @Sendable func profile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let caller = try await callers.authenticate(request, tenant: tenant)
+    @Sendable func profile(_ request: Request, context: CallerContext) async throws -> Response {
+        let (tenant, caller) = (context.tenant, context.caller)
         let user = caller.user
         var businessId: String?
         if case .token(let p, _) = caller { businessId = p.claims.bid }
@@ -105,10 +177,9 @@ struct EnterpriseAuthController {
         var current: Bool
     }
 
-    @Sendable func sessions(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let caller = try await callers.authenticate(request, tenant: tenant)
-        let list = try await engine.store.activeSessions(tenantId: tenant.id, userId: caller.user.id, now: engine.clock.now)
+    @Sendable func sessions(_ request: Request, context: CallerContext) async throws -> Response {
+        let caller = context.caller
+        let list = try await engine.sessions.active(of: caller.user)
         return try JSONBody.response(
             list.map {
                 SessionBody(
@@ -117,9 +188,8 @@ struct EnterpriseAuthController {
             })
     }
 
-    @Sendable func revokeSession(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let caller = try await callers.authenticate(request, tenant: tenant)
+    @Sendable func revokeSession(_ request: Request, context: CallerContext) async throws -> Response {
+        let caller = context.caller
         let id = try Validate.uuid(context.parameters.get("id"), "id")
         try await engine.sessions.revokeOwn(id, of: caller.user)
         return Response(status: .noContent)
@@ -142,8 +212,8 @@ struct EnterpriseAuthController {
         var qrSvg: String
     }
 
-    @Sendable func otpSetup(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func otpSetup(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let (user, session) = try await pendingOrSignedIn(request, tenant: tenant)
         let (secret, url) = try await engine.mfa.setup(tenantId: tenant.id, user: user, session: session, issuer: tenant.projectName)
         return try JSONBody.response(OTPSetupBody(secret: secret, otpauthUrl: url, qrSvg: try QRCode(url).svg()))
@@ -154,8 +224,8 @@ struct EnterpriseAuthController {
         var userId: Int64?
     }
 
-    @Sendable func otpVerify(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func otpVerify(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         guard let pending = request.bearerToken, pending.hasPrefix(MFAService.pendingPrefix) else {
             throw GatehouseError(.unauthorized, "the MFA token from /auth/login is required")
         }
@@ -169,8 +239,8 @@ struct EnterpriseAuthController {
     }
 
     /// For back-office services holding the tenant's API private key (or the system key).
-    @Sendable func otpVerifyService(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func otpVerifyService(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         guard let key = request.headers[TenantResolver.apiKeyHeader] ?? request.bearerToken else {
             throw GatehouseError.unauthenticated
         }
@@ -196,8 +266,8 @@ struct EnterpriseAuthController {
     }
 
     /// For file services: is this signature valid now for this user (the Enterprise integer id)?
-    @Sendable func verifySignature(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func verifySignature(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(SignatureBody.self, from: request)
         let signature = try Validate.token(body.signature, "signature", max: 128)
         guard let userId = body.userId else { throw GatehouseError.field("userId", "is required") }

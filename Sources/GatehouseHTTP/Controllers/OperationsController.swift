@@ -2,40 +2,74 @@ import Foundation
 import GatehouseCore
 import Hummingbird
 
-/// Health, metrics, the OpenAPI document and the JWKS of every tenant.
+/// Health, metrics, the OpenAPI document and the JWKS of every tenant (RFC 7517 §5).
 struct OperationsController {
     let engine: Engine
     let metrics: GatehouseMetrics
+    let document: ServedDocument
 
-    func register(on router: Router<AppRequestContext>) {
-        router.get("health/live") { _, _ in try JSONBody.response(["status": "ok"]) }
-        router.get("health/ready", use: ready)
-        router.get("metrics") { _, _ in
-            JSONBody.raw(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
-        }
-        router.get("openapi.yaml") { _, _ in
-            JSONBody.raw(Array(OpenAPIDocument.yaml.utf8), contentType: "application/yaml", cache: "public, max-age=300")
-        }
-        router.get(".well-known/jwks.json", use: defaultJWKS)
-        router.get("t/:tenantId/.well-known/jwks.json", use: tenantJWKS)
+    var routes: [Route] {
+        [
+            .open(.get, "/health/live", .init("Liveness", .ok(.ref("Status"), "alive")), use: live),
+            .open(
+                .get, "/health/ready",
+                .init("Readiness: the database is reachable and migrated", .ok(.ref("Status"), "ready"), .error(503, "not ready")),
+                use: ready),
+            .open(.get, "/metrics", .init("Prometheus metrics", Self.text(.ok(.string(), "text exposition"), "text/plain")), use: metricsText),
+            .open(.get, "/openapi.yaml", .init("This document", Self.text(.ok(.string(), "OpenAPI 3.1"), "application/yaml")), use: openapi),
+            .open(.get, "/.well-known/jwks.json", .init("JWKS of the default tenant", .ok(.ref("JWKS"))), use: defaultJWKS),
+            .open(
+                .get, "/t/{tenantId}/.well-known/jwks.json", .init("JWKS of a tenant", .ok(.ref("JWKS"))), use: tenantJWKS),
+        ]
+    }
+
+    static func text(_ reply: Reply, _ contentType: String) -> Reply {
+        var r = reply
+        r.contentType = contentType
+        return r
+    }
+
+    static let schemas: [(String, Schema)] = [
+        ("Status", .object(["status": .text(values: ["ok", "ready"])], required: ["status"])),
+        (
+            "JWKS",
+            .object(
+                [
+                    "keys": .array(
+                        .object(
+                            ["kty": .string(), "kid": .string(), "alg": .string(), "use": .string(), "crv": .string(), "x": .string()],
+                            required: ["kty", "kid"]))
+                ], required: ["keys"])
+        ),
+    ]
+
+    @Sendable func live(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try JSONBody.response(["status": "ok"])
+    }
+
+    @Sendable func metricsText(_ request: Request, context: AppRequestContext) async throws -> Response {
+        JSONBody.raw(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+
+    @Sendable func openapi(_ request: Request, context: AppRequestContext) async throws -> Response {
+        JSONBody.raw(document.value, contentType: "application/yaml", cache: "public, max-age=300")
     }
 
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard await engine.store.isReady() else {
+        guard await engine.isReady() else {
             throw GatehouseError(.unavailable, "database not reachable or not migrated", retryAfterSeconds: 1)
         }
         return try JSONBody.response(["status": "ready"])
     }
 
     @Sendable func defaultJWKS(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let t = try await engine.store.defaultTenant() else { throw GatehouseError.notFound("tenant") }
+        guard let t = try await engine.tenants.defaultTenant() else { throw GatehouseError.notFound("tenant") }
         return try await jwks(tenantId: t.id)
     }
 
     @Sendable func tenantJWKS(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Validate.uuid(context.parameters.get("tenantId"), "tenantId")
-        guard try await engine.store.tenant(id: id) != nil else { throw GatehouseError.notFound("tenant") }
-        return try await jwks(tenantId: id)
+        return try await jwks(tenantId: try await engine.tenants.require(id: id).id)
     }
 
     private func jwks(tenantId: String) async throws -> Response {

@@ -4,16 +4,66 @@ import Hummingbird
 
 /// Project API auth: `/v2/auth/token`, `/v2/auth/refresh`, `/v2/auth/verify` (seeds 000, 001).
 struct ProjectAuthController {
-    let engine: Engine
-    let tenants: TenantResolver
+    let auth: AuthService
+    let sessions: SessionService
     let clientAddress: ClientAddressResolver
 
-    func register(on router: Router<AppRequestContext>) {
-        let group = router.group("v2/auth")
-        group.post("token", use: token)
-        group.post("refresh", use: refresh)
-        group.post("verify", use: verify)
+    var routes: [Route] {
+        [
+            .tenant(
+                .post, "/v2/auth/token", from: .projectKey,
+                .init(
+                    "Exchange an identity provider's token (or an API key, or rawLoginData) for our tokens",
+                    body: .ref("TokenRequest"), .ok(.ref("TokenPair")),
+                    .error(403, "the user is disabled, or the context names a business the user is not a member of"),
+                    .error(409, "the user belongs to several businesses: context.businessId must choose one"),
+                    .error(429, "too many failed exchanges from this client address; Retry-After says when to try again"),
+                    .error(502, "the identity provider's keys could not be fetched")),
+                use: token),
+            .tenant(
+                .post, "/v2/auth/refresh", from: .projectKey,
+                .init(
+                    "Rotate a refresh token",
+                    description: """
+                        A spent refresh token presented again within 10 seconds, while its successor is unused, answers \
+                        the same successor pair only to the client that spent it: the accessToken issued together with \
+                        the spent refresh token when one is sent, else the same client address and User-Agent. Anything \
+                        else is reuse and revokes the session. Every refresh re-reads the user's status, membership and \
+                        admin right.
+                        """,
+                    body: .object(["refreshToken": .string(), "accessToken": .string()], required: ["refreshToken"]),
+                    .ok(.ref("TokenPair"))),
+                use: refresh),
+            .tenant(
+                .post, "/v2/auth/verify", from: .projectKey,
+                .init(
+                    "Verify one of our tokens or a tenant identity provider's token",
+                    body: .object(["authToken": .string()], required: ["authToken"]),
+                    .ok(.ref("VerifyResult"), "the verdict; valid is false for a bad token")),
+                use: verify),
+        ]
     }
+
+    static let schemas: [(String, Schema)] = [
+        (
+            "TokenRequest",
+            .object([
+                "authToken": .string("the identity provider's token, or an API key"),
+                "authType": .text(values: AuthLevel.allCases.map(\.rawValue), description: "default user"),
+                "context": .object(["businessId": .uuid, "tenantId": .string()]),
+                "rawLoginData": .anyObject,
+            ])
+        ),
+        ("TokenPair", .object(["accessToken": .string(), "refreshToken": .string()], required: ["accessToken", "refreshToken"])),
+        (
+            "VerifyResult",
+            .object(
+                [
+                    "valid": .boolean, "payload": .nullable(.anyObject), "tenantId": .nullable(.string()),
+                    "identifierEmail": .nullable(.string()), "errorMessage": .nullable(.string()),
+                ], required: ["valid", "payload", "tenantId", "identifierEmail", "errorMessage"])
+        ),
+    ]
 
     struct TokenBody: Decodable {
         struct Context: Decodable {
@@ -34,8 +84,8 @@ struct ProjectAuthController {
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 
-    @Sendable func token(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.require(request)
+    @Sendable func token(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(TokenBody.self, from: request)
         let level: AuthLevel
         if let raw = body.authType {
@@ -57,7 +107,7 @@ struct ProjectAuthController {
             businessId: try body.context?.businessId.map { try Validate.uuid($0, "context.businessId") },
             contextTenantId: try Validate.optional(body.context?.tenantId, "context.tenantId", max: 64),
             rawLoginData: body.rawLoginData)
-        let pair = try await engine.auth.exchange(
+        let pair = try await auth.exchange(
             tenant: tenant, exchange, clientAddress: clientAddress.address(request, context: context))
         return Self.pairResponse(pair)
     }
@@ -67,12 +117,12 @@ struct ProjectAuthController {
         var accessToken: String?
     }
 
-    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.require(request)
+    @Sendable func refresh(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(RefreshBody.self, from: request)
         let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
         let access = try Validate.optional(body.accessToken, "accessToken", max: CompactJWS.maxLength)
-        let pair = try await engine.sessions.refresh(
+        let pair = try await sessions.refresh(
             tenantId: tenant.id, refreshToken: token,
             client: clientAddress.refreshClient(request, context: context, accessToken: access))
         return Self.pairResponse(pair)
@@ -99,11 +149,11 @@ struct ProjectAuthController {
         return out
     }
 
-    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.require(request)
+    @Sendable func verify(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(VerifyBody.self, from: request)
         let token = try Validate.token(body.authToken, "authToken", max: CompactJWS.maxLength)
-        let result = await engine.auth.verify(tenant: tenant, token: token)
+        let result = await auth.verify(tenant: tenant, token: token)
         return JSONBody.raw(try Self.verifyBody(result), contentType: "application/json; charset=utf-8")
     }
 }

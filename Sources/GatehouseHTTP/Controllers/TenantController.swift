@@ -5,19 +5,89 @@ import Hummingbird
 /// `/v2/tenants…` (seed 002). What a tenant read shows depends on who asks: nobody, a project key, or the
 /// tenant admin; integration secrets are write-only except to the admin.
 struct TenantController {
-    let engine: Engine
-    let tenants: TenantResolver
-    let guards: AdminGuard
+    let tenants: TenantService
+    let passkeys: PasskeyService
+    let resolver: TenantResolver
+    let admins: AuthenticateAdmin
 
-    func register(on router: Router<AppRequestContext>) {
-        let group = router.group("v2/tenants")
-        group.post(use: create)
-        group.put(use: update)
-        group.get("client-config", use: clientConfig)
-        group.get("login-token", use: loginToken)
-        group.get("me", use: me)
-        group.get(":id", use: byId)
+    var routes: [Route] {
+        [
+            .system(
+                .post, "/v2/tenants",
+                .init("Create a tenant (system API key)", body: .ref("TenantInput"), .created(.ref("Tenant"), "the tenant with its admin token and API private key, shown once")),
+                use: create),
+            .admin(
+                .put, "/v2/tenants",
+                .init("Update the tenant's settings (tenant admin)", body: .ref("TenantSettings"), .ok(.ref("Tenant"))), use: update),
+            .tenant(.get, "/v2/tenants/client-config", from: .projectKey, .init("Client configuration", .ok(.ref("ClientConfig"))), use: clientConfig),
+            .tenant(
+                .get, "/v2/tenants/login-token", from: .projectKey,
+                .init("The tenant's login token", .ok(.string(), "a JSON string, empty when none is set")), use: loginToken),
+            .tenant(.get, "/v2/tenants/me", from: .projectKey, .init("The tenant of the project key", .ok(.ref("Tenant"))), use: me),
+            .ownCheck(
+                .get, "/v2/tenants/{id}", security: [[], ["projectKey"], ["bearer"]], permission: .open,
+                .init(
+                    "A tenant by id; what it shows depends on the caller (nobody, its project key, its admin's token)",
+                    .ok(.ref("Tenant"))),
+                use: byId),
+        ]
     }
+
+    static let schemas: [(String, Schema)] = [
+        (
+            "Tenant",
+            .object(
+                [
+                    "projectName": .string(), "acronym": .string(), "id": .uuid, "createdAt": .dateTime,
+                    "projectDescription": .string(), "projectWebsite": .string(), "projectEmail": .string(),
+                    "projectImageUrl": .string(), "projectApiKey": .string(), "testnetProjectApiKey": .string(),
+                    "stripeApiKey": .string(), "stripeWebhookSecret": .string(), "stripePublishableKey": .string(),
+                    "loginToken": .string(), "allowJWTForUnauthenticatedUsers": .boolean, "firebaseTenantId": .string(),
+                    "defaultWalletManagementType": .text(values: ["custodial", "non-custodial"]),
+                    "requireMfa": .described(.boolean, "every password login must pass TOTP"),
+                    "webauthnRpId": .string("passkey relying party id (default: host of the public URL)"),
+                    "webauthnRpName": .string("default: projectName"),
+                    "webauthnOrigins": .described(.array(.string()), "allowed origins (default: the public URL's origin)"),
+                    "webauthnUserVerification": .text(values: ["required", "preferred"]),
+                    "webauthnAttestation": .text(values: ["none", "direct"]),
+                    "jwt": .string("at creation only: the first tenant admin's token"),
+                    "apiPrivateKey": .string("at creation only: the tenant's API private key"),
+                ], required: ["projectName", "acronym", "id", "createdAt"])
+        ),
+        (
+            "TenantInput",
+            .object(
+                [
+                    "projectName": .text(maxLength: 255), "projectDescription": .text(maxLength: 2000),
+                    "projectWebsite": .text(maxLength: 2048), "projectEmail": .text(maxLength: 320),
+                    "projectImageUrl": .text(maxLength: 2048), "allowJWTForUnauthenticatedUsers": .boolean,
+                    "defaultWalletManagementType": .text(values: ["custodial", "non-custodial"]),
+                ], required: ["projectName"])
+        ),
+        (
+            "TenantSettings",
+            .object([
+                "projectName": .text(maxLength: 255), "projectDescription": .text(maxLength: 2000),
+                "stripeApiKey": .text(maxLength: 512), "stripeWebhookSecret": .text(maxLength: 512),
+                "stripePublishableKey": .text(maxLength: 512), "loginToken": .text(maxLength: 2048),
+                "allowJWTForUnauthenticatedUsers": .boolean, "firebaseTenantId": .text(maxLength: 255),
+                "projectWebsite": .text(maxLength: 2048), "projectEmail": .text(maxLength: 320),
+                "projectImageUrl": .text(maxLength: 2048),
+                "defaultWalletManagementType": .text(values: ["custodial", "non-custodial"]), "requireMfa": .boolean,
+                "webauthnRpId": .string(), "webauthnRpName": .string(), "webauthnOrigins": .array(.string()),
+                "webauthnUserVerification": .text(values: ["required", "preferred"]),
+                "webauthnAttestation": .text(values: ["none", "direct"]),
+            ])
+        ),
+        (
+            "ClientConfig",
+            .object(
+                [
+                    "projectName": .string(), "id": .uuid, "stripePublishableKey": .string(), "firebaseTenantId": .string(),
+                    "clientIpLocation": .described(.nullable(.anyObject), "null: no geo database is configured"),
+                ], required: ["projectName", "id", "clientIpLocation"])
+        ),
+    ]
 
     enum Level { case publicInfo, projectKey, admin, created }
 
@@ -63,7 +133,7 @@ struct TenantController {
         b.defaultWalletManagementType = t.defaultWalletManagementType
         b.requireMfa = t.requireMfa
         // The effective relying party, defaults included: what a passkey client must match.
-        let rp = engine.passkeys.relyingParty(t)
+        let rp = passkeys.relyingParty(t)
         b.webauthnRpId = rp.id
         b.webauthnRpName = rp.name
         b.webauthnOrigins = rp.origins
@@ -72,7 +142,7 @@ struct TenantController {
         guard level == .admin || level == .created else { return b }
         b.testnetProjectApiKey = t.testnetProjectApiKey
         b.loginToken = t.loginToken
-        let secrets = engine.tenants.secrets(of: t)
+        let secrets = tenants.secrets(of: t)
         b.stripeApiKey = secrets.stripeApiKey
         b.stripeWebhookSecret = secrets.stripeWebhookSecret
         return b
@@ -89,9 +159,6 @@ struct TenantController {
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let key = request.headers[TenantResolver.apiKeyHeader] ?? request.bearerToken,
-            try await engine.isSystemKey(key)
-        else { throw GatehouseError(.unauthorized, "the system API key is required (x-api-key)") }
         let b = try await JSONBody.decode(CreateBody.self, from: request)
         var input = CreateTenantInput(projectName: try Validate.required(b.projectName, "projectName"))
         input.projectDescription = try Validate.optional(b.projectDescription, "projectDescription", max: 2000)
@@ -105,7 +172,7 @@ struct TenantController {
             }
             input.defaultWalletManagementType = w
         }
-        let created = try await engine.tenants.create(input)
+        let created = try await tenants.create(input)
         var out = body(created.tenant, level: .created)
         out.jwt = created.adminJWT
         out.apiPrivateKey = created.apiPrivateKey
@@ -157,8 +224,8 @@ struct TenantController {
         return s
     }
 
-    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func update(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let b = try await JSONBody.decode(UpdateBody.self, from: request)
         var u = TenantUpdate()
         if let name = b.projectName { u.projectName = try Validate.required(name, "projectName") }
@@ -180,8 +247,8 @@ struct TenantController {
             }
             u.defaultWalletManagementType = w
         }
-        let updated = try await engine.tenants.update(tenant, with: u)
-        tenants.invalidate(updated)
+        let updated = try await tenants.update(tenant, with: u)
+        resolver.invalidate(updated)
         return try JSONBody.response(body(updated, level: .admin))
     }
 
@@ -202,35 +269,35 @@ struct TenantController {
         }
     }
 
-    @Sendable func clientConfig(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let t = try await tenants.require(request)
+    @Sendable func clientConfig(_ request: Request, context: TenantContext) async throws -> Response {
+        let t = context.tenant
         return try JSONBody.response(
             ClientConfig(
                 projectName: t.projectName, id: t.id, stripePublishableKey: t.stripePublishableKey,
                 firebaseTenantId: t.firebaseTenantId))
     }
 
-    @Sendable func loginToken(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let t = try await tenants.require(request)
+    @Sendable func loginToken(_ request: Request, context: TenantContext) async throws -> Response {
+        let t = context.tenant
         return try JSONBody.response(t.loginToken ?? "")
     }
 
-    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let t = try await tenants.require(request)
+    @Sendable func me(_ request: Request, context: TenantContext) async throws -> Response {
+        let t = context.tenant
         return try JSONBody.response(body(t, level: .projectKey))
     }
 
     @Sendable func byId(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Validate.uuid(context.parameters.get("id"), "id")
-        guard let tenant = try await engine.store.tenant(id: id) else { throw GatehouseError.notFound("tenant") }
+        let tenant = try await tenants.require(id: id)
         // The highest level the caller proves for this tenant; a bad credential is an error, not a downgrade.
         if request.bearerToken != nil {
-            let (adminTenant, _) = try await guards.requireAdmin(request)
+            let (adminTenant, _) = try await admins.admin(request)
             guard adminTenant.id == tenant.id else { throw GatehouseError(.forbidden, "token belongs to another tenant") }
             return try JSONBody.response(body(tenant, level: .admin))
         }
         if let key = request.headers[TenantResolver.projectKeyHeader] {
-            guard let keyTenant = try await tenants.tenant(projectKey: key) else {
+            guard let keyTenant = try await resolver.tenant(projectKey: key) else {
                 throw GatehouseError(.invalidProjectKey, "unknown project key")
             }
             return try JSONBody.response(body(tenant, level: keyTenant.id == tenant.id ? .projectKey : .publicInfo))

@@ -4,18 +4,70 @@ import Hummingbird
 
 /// `/v2/users`: the tenant admin manages accounts; a user may read their own.
 struct UsersController {
-    let engine: Engine
-    let guards: AdminGuard
+    let users: UserService
+    let auth: AuthService
+    let admins: AuthenticateAdmin
+    let tenants: TenantResolver
 
-    func register(on router: Router<AppRequestContext>) {
-        let v2 = router.group("v2")
-        v2.get("users", use: list)
-        v2.post("users", use: create)
-        v2.get("users/:id", use: get)
-        v2.put("users/:id", use: update)
-        v2.delete("users/:id", use: delete)
-        v2.post("users/:id/password", use: setPassword)
+    var routes: [Route] {
+        [
+            .admin(
+                .get, "/v2/users",
+                .init(
+                    "List users (cursor pagination)",
+                    query: QueryParameter.page + [QueryParameter(name: "email", schema: .text(maxLength: 320), description: "only the user with this email")],
+                    .ok(SharedSchemas.page("User"))),
+                use: list),
+            .admin(
+                .post, "/v2/users",
+                .init("Create a local user", body: .ref("UserInput"), .created(.ref("User")), .error(409, "the email or username is taken")),
+                use: create),
+            .ownCheck(
+                .get, "/v2/users/{id}", security: [["bearer", "projectKey"], ["bearer"]], permission: .own,
+                .init("Get a user: the tenant admin reads anyone, a user only themselves", .ok(.ref("User"))), use: get),
+            .admin(
+                .put, "/v2/users/{id}",
+                .init(
+                    "Update a user; null clears email, username, department or employee", body: .ref("UserChanges"), .ok(.ref("User")),
+                    .error(409, "the email or username is taken")),
+                use: update),
+            .admin(.delete, "/v2/users/{id}", .init("Delete a user (not oneself); revokes their sessions", .noContent), use: delete),
+            .admin(
+                .post, "/v2/users/{id}/password",
+                .init("Set a user's password", body: .object(["password": .text(maxLength: PasswordHasher.maxBytes)], required: ["password"]), .noContent),
+                use: setPassword),
+        ]
     }
+
+    static let schemas: [(String, Schema)] = [
+        ("Department", .object(["id": .text(maxLength: 255), "name": .text(maxLength: 255)])),
+        ("Employee", .object(["id": .text(maxLength: 255), "name": .text(maxLength: 255), "avatarFileId": .text(maxLength: 255)])),
+        (
+            "User",
+            .object(
+                [
+                    "id": .uuid, "number": .described(.integer, "the Enterprise dialect's integer id"), "email": .string(),
+                    "username": .string(), "externalIssuer": .string(), "externalSubject": .string(),
+                    "status": .text(values: ["active", "disabled", "anonymous"]), "isSuperAdmin": .boolean, "mfaEnabled": .boolean,
+                    "department": .ref("Department"), "employee": .ref("Employee"), "createdAt": .dateTime, "updatedAt": .dateTime,
+                ], required: ["id", "number", "status", "isSuperAdmin", "mfaEnabled", "createdAt", "updatedAt"])
+        ),
+        (
+            "UserInput",
+            .object([
+                "email": .text(maxLength: 320), "username": .text(maxLength: 255), "password": .text(maxLength: PasswordHasher.maxBytes),
+                "isSuperAdmin": .boolean, "department": .ref("Department"), "employee": .ref("Employee"),
+            ])
+        ),
+        (
+            "UserChanges",
+            .object([
+                "email": .nullable(.text(maxLength: 320)), "username": .nullable(.text(maxLength: 255)), "isSuperAdmin": .boolean,
+                "department": .nullable(.ref("Department")), "employee": .nullable(.ref("Employee")),
+                "status": .text(values: ["active", "disabled"]), "resetMfa": .boolean,
+            ])
+        ),
+    ]
 
     struct UserBody: Encodable {
         var id: String
@@ -71,8 +123,8 @@ struct UsersController {
         var employee: Employee?
     }
 
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func create(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let b = try await JSONBody.decode(CreateBody.self, from: request)
         _ = try ProfileInput(department: b.department, employee: b.employee).validated()
         var n = NewLocalUser(
@@ -82,15 +134,14 @@ struct UsersController {
         n.isSuperAdmin = b.isSuperAdmin ?? false
         n.department = b.department
         n.employee = b.employee
-        let user = try await engine.users.create(tenantId: tenant.id, n)
+        let user = try await users.create(tenantId: tenant.id, n)
         return try JSONBody.response(UserBody(user), status: .created)
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func list(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let email = try Validate.optional(request.uri.queryParameters["email"].map(String.init), "email", max: 320)
-        let page = try await engine.store.users(
-            tenantId: tenant.id, page: try AdminController.pageRequest(request), email: email)
+        let page = try await users.list(tenantId: tenant.id, page: try AdminController.pageRequest(request), email: email)
         return try JSONBody.response(AdminController.ListBody(data: page.items.map(UserBody.init), nextCursor: page.nextCursor))
     }
 
@@ -98,15 +149,17 @@ struct UsersController {
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Validate.uuid(context.parameters.get("id"), "id")
         let tenantId: String
-        if let (tenant, _) = try? await guards.requireAdmin(request) {
-            tenantId = tenant.id
-        } else {
-            let (tenant, principal) = try await guards.requireUser(request)
+        do {
+            tenantId = try await admins.admin(request).0.id
+        } catch let refusal as GatehouseError where refusal.code == .forbidden {
+            // Not an admin: a user's own token reads only that user.
+            guard let token = request.bearerToken else { throw GatehouseError.unauthenticated }
+            let tenant = try await tenants.require(request)
+            let principal = try await auth.authenticate(tenantId: tenant.id, bearer: token)
             guard principal.state.userId == id else { throw GatehouseError.forbidden }
             tenantId = tenant.id
         }
-        guard let u = try await engine.store.user(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("user") }
-        return try JSONBody.response(UserBody(u))
+        return try JSONBody.response(UserBody(try await users.require(tenantId: tenantId, id: id)))
     }
 
     /// Every member optional; `null` clears email, username, department or employee.
@@ -136,11 +189,11 @@ struct UsersController {
         }
     }
 
-    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func update(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let id = try Validate.uuid(context.parameters.get("id"), "id")
         let b = try await JSONBody.decode(UpdateBody.self, from: request)
-        guard let user = try await engine.store.user(tenantId: tenant.id, id: id) else { throw GatehouseError.notFound("user") }
+        let user = try await users.require(tenantId: tenant.id, id: id)
         var c = UserChanges()
         if let e = b.email { c.email = .some(try e.map { try Validate.required($0, "email", max: 320) }) }
         if let u = b.username { c.username = .some(try u.map { try Validate.required($0, "username", max: 255) }) }
@@ -155,26 +208,26 @@ struct UsersController {
             c.status = status
         }
         if b.resetMfa == true { c.mfaEnabled = false }
-        let updated = try await engine.users.update(user, c)
+        let updated = try await users.update(user, c)
         return try JSONBody.response(UserBody(updated))
     }
 
-    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, principal) = try await guards.requireAdmin(request)
+    @Sendable func delete(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let id = try Validate.uuid(context.parameters.get("id"), "id")
-        try await engine.users.delete(tenantId: tenant.id, id: id, by: principal.state.userId)
+        try await users.delete(tenantId: tenant.id, id: id, by: context.adminUserId)
         return Response(status: .noContent)
     }
 
     struct PasswordBody: Decodable { var password: String? }
 
-    @Sendable func setPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, _) = try await guards.requireAdmin(request)
+    @Sendable func setPassword(_ request: Request, context: AdminContext) async throws -> Response {
+        let tenant = context.tenant
         let id = try Validate.uuid(context.parameters.get("id"), "id")
         let b = try await JSONBody.decode(PasswordBody.self, from: request)
         let password = try Validate.token(b.password, "password", max: PasswordHasher.maxBytes)
-        guard let user = try await engine.store.user(tenantId: tenant.id, id: id) else { throw GatehouseError.notFound("user") }
-        try await engine.users.setPassword(user, password)
+        let user = try await users.require(tenantId: tenant.id, id: id)
+        try await users.setPassword(user, password)
         return Response(status: .noContent)
     }
 }

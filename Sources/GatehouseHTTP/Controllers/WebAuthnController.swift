@@ -5,32 +5,110 @@ import Hummingbird
 /// Passkeys of the Enterprise dialect (CONTRACT 2.3), under `/auth/webauthn`. Options and responses use
 /// the W3C JSON encodings (base64url for every byte string). Tenant from `x-project-key`, else the default.
 struct WebAuthnController {
-    let engine: Engine
-    let tenants: TenantResolver
-    let callers: CallerAuthenticator
+    let passkeys: PasskeyService
+    let tokens: EnterpriseTokens
     let clientAddress: ClientAddressResolver
-    var tokens: EnterpriseTokens { EnterpriseTokens(engine: engine) }
 
     /// Generous bounds for what authenticators send (attestation objects with certificate chains).
     static let maxClientData = 16 * 1024
     static let maxAttestation = 32 * 1024
 
-    func register(on router: Router<AppRequestContext>) {
-        let group = router.group("auth/webauthn")
-        group.post("check", use: check)
-        group.post("register/start", use: registerStart)
-        group.post("register/finish", use: registerFinish)
-        group.post("login/start", use: loginStart)
-        group.post("login/finish", use: loginFinish)
-        group.get("credentials", use: credentials)
-        group.patch("credentials/:id", use: rename)
-        group.delete("credentials/:id", use: delete)
-        group.put("prompt", use: prompt)
+    var routes: [Route] {
+        let src = TenantSource.projectKeyOrDefault
+        let name = Schema.object(["name": .text(maxLength: 255)])
+        return [
+            .tenant(
+                .post, "/auth/webauthn/check", from: src,
+                .init(
+                    "Whether the user with this email has an active passkey",
+                    body: .object(["email": .text(maxLength: 320)], required: ["email"]),
+                    .ok(.object(["hasPasskeys": .boolean], required: ["hasPasskeys"]))),
+                use: check),
+            .signedIn(
+                .post, "/auth/webauthn/register/start", from: src,
+                .init(
+                    "PublicKeyCredentialCreationOptionsJSON for a new passkey (challenge bound to the caller's session; 5 minutes)",
+                    body: name, .ok(.ref("PasskeyOptions")), .error(401, EnterpriseAuthController.stepUp)),
+                use: registerStart),
+            .signedIn(
+                .post, "/auth/webauthn/register/finish", from: src,
+                .init(
+                    "Verify the RegistrationResponseJSON (attestation none or packed) and store the passkey",
+                    body: .object(["sessionId": .uuid, "response": .ref("PublicKeyCredential")], required: ["sessionId", "response"]),
+                    .ok(.ref("PasskeyRegistered")), .error(409, "this credential is registered")),
+                use: registerFinish),
+            .tenant(
+                .post, "/auth/webauthn/login/start", from: src,
+                .init(
+                    "PublicKeyCredentialRequestOptionsJSON; without an email, a discoverable-credential login (empty allowCredentials)",
+                    body: .object(["email": .text(maxLength: 320)]), bodyRequired: false, .ok(.ref("PasskeyOptions"))),
+                use: loginStart),
+            .tenant(
+                .post, "/auth/webauthn/login/finish", from: src,
+                .init(
+                    "Verify the AuthenticationResponseJSON and issue tokens (amr webauthn)",
+                    body: .object(
+                        ["sessionId": .string(), "response": .ref("PublicKeyCredential"), "rememberMe": .boolean],
+                        required: ["sessionId", "response"]),
+                    .ok(.ref("TokensSuccess")), .error(429, "too many failed passkey logins; Retry-After says when to try again")),
+                use: loginFinish),
+            .caller(
+                .get, "/auth/webauthn/credentials", from: src,
+                .init("The caller's passkeys", .ok(.object(["credentials": .array(.ref("Passkey"))], required: ["credentials"]))),
+                use: credentials),
+            .caller(
+                .patch, "/auth/webauthn/credentials/{id}", from: src,
+                .init("Rename a passkey", body: .object(["name": .text(maxLength: 255)], required: ["name"]), .ok(.ref("Message"))),
+                use: rename),
+            .caller(.delete, "/auth/webauthn/credentials/{id}", from: src, .init("Delete a passkey", .noContent), use: delete),
+            .caller(
+                .put, "/auth/webauthn/prompt", from: src,
+                .init(
+                    "Store the user's answer to the \"create a passkey?\" prompt (passkeyPrompt in /auth/profile)",
+                    body: .object(["status": .text(values: PasskeyPromptStatus.allCases.map(\.rawValue))], required: ["status"]),
+                    .ok(.ref("Message"))),
+                use: prompt),
+        ]
     }
 
-    private func signedIn(_ request: Request) async throws -> (Tenant, User, Principal) {
-        try await callers.signedIn(request, tenant: try await tenants.projectOrDefault(request))
-    }
+    static let schemas: [(String, Schema)] = [
+        (
+            "PasskeyOptions",
+            .object(
+                ["publicKey": .described(.anyObject, "the W3C options JSON (base64url byte strings)"), "sessionId": .string()],
+                required: ["publicKey", "sessionId"])
+        ),
+        (
+            "PublicKeyCredential",
+            .described(
+                .object(
+                    [
+                        "id": .string(), "rawId": .string(), "type": .text(values: ["public-key"]),
+                        "response": .object([
+                            "clientDataJSON": .string(), "attestationObject": .string(), "authenticatorData": .string(),
+                            "signature": .string(), "userHandle": .string(), "transports": .array(.string()),
+                        ]),
+                    ], required: ["type", "response"]),
+                "a PublicKeyCredential in its W3C JSON form (WebAuthn Level 3 §5.1), byte strings base64url")
+        ),
+        (
+            "Passkey",
+            .object(
+                [
+                    "id": .uuid, "credentialId": .string(), "name": .string(), "createdAt": .dateTime, "lastUsedAt": .dateTime,
+                    "isActive": .boolean, "transportFlags": .array(.string()), "backupEligible": .boolean, "backedUp": .boolean,
+                    "attestationType": .string(), "cloneWarning": .boolean,
+                ],
+                required: [
+                    "id", "credentialId", "name", "createdAt", "isActive", "transportFlags", "backupEligible", "backedUp",
+                    "attestationType", "cloneWarning",
+                ])
+        ),
+        (
+            "PasskeyRegistered",
+            .object(["credential": .ref("Passkey"), "credentialId": .string(), "success": .boolean], required: ["credential", "credentialId", "success"])
+        ),
+    ]
 
     /// A base64url field of the response, decoded, bounded.
     static func bytes(_ value: String?, _ field: String, max: Int) throws -> [UInt8] {
@@ -50,11 +128,11 @@ struct WebAuthnController {
 
     struct EmailBody: Decodable { var email: String? }
 
-    @Sendable func check(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func check(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(EmailBody.self, from: request)
         let email = try Validate.token(body.email, "email", max: 320)
-        return try JSONBody.response(["hasPasskeys": try await engine.passkeys.hasPasskeys(tenant: tenant, email: email)])
+        return try JSONBody.response(["hasPasskeys": try await passkeys.hasPasskeys(tenant: tenant, email: email)])
     }
 
     /// `{publicKey, sessionId}`, written directly (JSONEncoder over a JSONValue tree showed in profiles).
@@ -67,11 +145,11 @@ struct WebAuthnController {
 
     struct NameBody: Decodable { var name: String? }
 
-    @Sendable func registerStart(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, user, session) = try await signedIn(request)
+    @Sendable func registerStart(_ request: Request, context: SignedInContext) async throws -> Response {
+        let (tenant, user, session) = (context.tenant, context.user, context.session)
         let body = try await JSONBody.decode(NameBody.self, from: request)
         let name = try Validate.optional(body.name, "name", max: 255)?.trimmingCharacters(in: .whitespacesAndNewlines)
-        let (c, options) = try await engine.passkeys.beginRegistration(
+        let (c, options) = try await passkeys.beginRegistration(
             tenant: tenant, user: user, session: session, name: (name?.isEmpty ?? true) ? "Passkey" : name!)
         return Self.startAnswer(options, sessionId: c.id)
     }
@@ -131,15 +209,15 @@ struct WebAuthnController {
 
     static let knownTransports: Set<String> = ["usb", "nfc", "ble", "smart-card", "hybrid", "internal"]
 
-    @Sendable func registerFinish(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (tenant, user, session) = try await signedIn(request)
+    @Sendable func registerFinish(_ request: Request, context: SignedInContext) async throws -> Response {
+        let (tenant, user, session) = (context.tenant, context.user, context.session)
         let body = try await JSONBody.decode(RegisterFinishBody.self, from: request)
         let challengeId = try Validate.uuid(body.sessionId, "sessionId")
         guard let r = body.response else { throw GatehouseError.field("response", "is required") }
         let rawId = try Self.credentialId(type: r.type, id: r.id, rawId: r.rawId)
         guard let inner = r.response else { throw GatehouseError.field("response.response", "is required") }
         let transports = (inner.transports ?? []).filter(Self.knownTransports.contains).prefix(6)
-        let passkey = try await engine.passkeys.finishRegistration(
+        let passkey = try await passkeys.finishRegistration(
             tenant: tenant, user: user, sessionId: session.state.sessionId, challengeId: challengeId,
             response: .init(
                 rawId: rawId,
@@ -151,11 +229,11 @@ struct WebAuthnController {
             RegisterFinishAnswer(credential: CredentialBody(passkey), credentialId: passkey.credentialId, success: true))
     }
 
-    @Sendable func loginStart(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func loginStart(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         // The body is optional: without an email, a discoverable-credential login.
         let email = try Validate.optional(try await JSONBody.decodeIfPresent(EmailBody.self, from: request)?.email, "email", max: 320)
-        let (sessionId, options) = try await engine.passkeys.beginLogin(tenant: tenant, email: email?.isEmpty == true ? nil : email)
+        let (sessionId, options) = try await passkeys.beginLogin(tenant: tenant, email: email?.isEmpty == true ? nil : email)
         return Self.startAnswer(options, sessionId: sessionId)
     }
 
@@ -172,15 +250,15 @@ struct WebAuthnController {
         var rememberMe: Bool?
     }
 
-    @Sendable func loginFinish(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
+    @Sendable func loginFinish(_ request: Request, context: TenantContext) async throws -> Response {
+        let tenant = context.tenant
         let body = try await JSONBody.decode(LoginFinishBody.self, from: request)
         let sessionId = try Validate.token(body.sessionId, "sessionId", max: 2048)
         guard let r = body.response else { throw GatehouseError.field("response", "is required") }
         let rawId = try Self.credentialId(type: r.type, id: r.id, rawId: r.rawId)
         guard let inner = r.response else { throw GatehouseError.field("response.response", "is required") }
         let handle = try inner.userHandle.map { try Self.bytes($0, "response.response.userHandle", max: 64) }
-        let (user, pair) = try await engine.passkeys.finishLogin(
+        let (user, pair) = try await passkeys.finishLogin(
             tenant: tenant, sessionId: sessionId,
             response: .init(
                 rawId: rawId,
@@ -191,40 +269,36 @@ struct WebAuthnController {
         return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
     }
 
-    @Sendable func credentials(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let user = try await callers.authenticate(request, tenant: tenant).user
-        let list = try await engine.passkeys.list(user: user)
+    @Sendable func credentials(_ request: Request, context: CallerContext) async throws -> Response {
+        let user = context.user
+        let list = try await passkeys.list(user: user)
         return try JSONBody.response(["credentials": list.map(CredentialBody.init)])
     }
 
-    @Sendable func rename(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let user = try await callers.authenticate(request, tenant: tenant).user
+    @Sendable func rename(_ request: Request, context: CallerContext) async throws -> Response {
+        let user = context.user
         let id = try Validate.uuid(context.parameters.get("id"), "id")
         let name = try Validate.required(try await JSONBody.decode(NameBody.self, from: request).name, "name", max: 255)
-        try await engine.passkeys.rename(user: user, id: id, name: name)
+        try await passkeys.rename(user: user, id: id, name: name)
         return try JSONBody.response(MessageAnswer(message: "Passkey renamed", success: true))
     }
 
-    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let user = try await callers.authenticate(request, tenant: tenant).user
+    @Sendable func delete(_ request: Request, context: CallerContext) async throws -> Response {
+        let user = context.user
         let id = try Validate.uuid(context.parameters.get("id"), "id")
-        try await engine.passkeys.delete(user: user, id: id)
+        try await passkeys.delete(user: user, id: id)
         return Response(status: .noContent)
     }
 
     struct PromptBody: Decodable { var status: String? }
 
-    @Sendable func prompt(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenants.projectOrDefault(request)
-        let user = try await callers.authenticate(request, tenant: tenant).user
+    @Sendable func prompt(_ request: Request, context: CallerContext) async throws -> Response {
+        let user = context.user
         let body = try await JSONBody.decode(PromptBody.self, from: request)
         guard let status = PasskeyPromptStatus(rawValue: try Validate.required(body.status, "status", max: 16)) else {
             throw GatehouseError.field("status", "must be one of pending, accepted, declined, dismissed")
         }
-        try await engine.passkeys.setPrompt(user: user, status: status)
+        try await passkeys.setPrompt(user: user, status: status)
         return try JSONBody.response(MessageAnswer(message: "Passkey prompt updated", success: true))
     }
 }

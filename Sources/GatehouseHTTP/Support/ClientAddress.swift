@@ -9,12 +9,12 @@ public struct ClientAddressResolver: Sendable {
 
     public init(trustedProxies: Set<String>) { self.trustedProxies = trustedProxies }
 
-    func address(_ request: Request, context: AppRequestContext) -> String? {
+    func address(_ request: Request, context: some GatehouseContext) -> String? {
         resolve(peer: context.peerAddress, forwardedFor: request.headers[.init("x-forwarded-for")!])
     }
 
     /// The client presenting a refresh token (its address and User-Agent, and the access token it sent).
-    func refreshClient(_ request: Request, context: AppRequestContext, accessToken: String? = nil) -> RefreshClient {
+    func refreshClient(_ request: Request, context: some GatehouseContext, accessToken: String? = nil) -> RefreshClient {
         RefreshClient(
             accessToken: accessToken, address: address(request, context: context),
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) })

@@ -3,7 +3,8 @@ import Hummingbird
 
 /// The `Tokens` object of seed 004, shared by every Enterprise login (password, OTP, device, passkey).
 struct EnterpriseTokens {
-    let engine: Engine
+    let sessions: SessionService
+    let fileSignatures: FileSignature
 
     func json(_ pair: TokenPair, user: User, tenantId: String) -> [UInt8] {
         var w = JSONWriter()
@@ -13,7 +14,7 @@ struct EnterpriseTokens {
         w.field("refreshTokenExpiresAt", pair.refreshTokenExpiresAt.rfc3339)
         w.field(
             "signature",
-            engine.fileSignatures.sign(tenantId: tenantId, userNumber: user.number, expires: pair.accessTokenExpiresAt))
+            fileSignatures.sign(tenantId: tenantId, userNumber: user.number, expires: pair.accessTokenExpiresAt))
         return w.finished()
     }
 
@@ -23,12 +24,20 @@ struct EnterpriseTokens {
     func refresh(_ request: Request, tenant: Tenant, client: RefreshClient) async throws -> (TokenPair, User) {
         let body = try await JSONBody.decode(RefreshBody.self, from: request)
         let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
-        let (session, pair) = try await engine.sessions.refreshSession(tenantId: tenant.id, refreshToken: token, client: client)
-        guard let userId = session.userId, let user = try await engine.store.user(tenantId: tenant.id, id: userId) else {
-            throw SessionService.invalidRefresh
-        }
-        return (pair, user)
+        return try await sessions.refreshUser(tenantId: tenant.id, refreshToken: token, client: client)
     }
+
+    static let schemas: [(String, Schema)] = [
+        (
+            "Tokens",
+            .object(
+                [
+                    "accessToken": .string(), "accessTokenExpiresAt": .dateTime, "refreshToken": .string(),
+                    "refreshTokenExpiresAt": .dateTime, "signature": .string("the file-access signature, valid as long as the access token"),
+                ], required: ["accessToken", "accessTokenExpiresAt", "refreshToken", "refreshTokenExpiresAt", "signature"])
+        ),
+        ("TokensSuccess", .object(["success": .boolean, "tokens": .ref("Tokens")], required: ["success", "tokens"])),
+    ]
 
     /// `{success: true, tokens: Tokens}`, the answer of the device and passkey logins.
     func success(_ pair: TokenPair, user: User, tenantId: String) -> [UInt8] {

@@ -1,0 +1,158 @@
+import Foundation
+import HTTPTypes
+
+/// `/openapi.yaml`, made from the route table: every route with its security, parameters, request body
+/// and every reply with its schema, the error replies its access, body and parameters imply included.
+struct OpenAPIBuilder {
+    let routes: [Route]
+    let schemas: [(String, Schema)]
+
+    static let description = """
+        Multi-tenant authentication and authorization server: one engine, several API dialects (the Project API \
+        under /v2, the Classic API under /api/v1/auth, the Enterprise API under /auth). Every JSON body is \
+        refused with 400 when any of its strings holds U+0000, and identifiers (login names, emails, usernames, \
+        names) are refused with 400 when they hold a control character. Errors are {error, code, details} \
+        except in the Classic API, whose errors are {error} as its clients expect.
+        """
+
+    func yaml() -> String {
+        let doc: YAMLNode = .map([
+            ("openapi", "3.1.0"),
+            ("info", .map([("title", "Gatehouse"), ("version", "0.1.0"), ("description", .string(Self.description))])),
+            ("servers", .list([.map([("url", "http://127.0.0.1:8080")])])),
+            (
+                "components",
+                .map([
+                    (
+                        "securitySchemes",
+                        .map([
+                            ("projectKey", .map([("type", "apiKey"), ("in", "header"), ("name", "x-project-key")])),
+                            ("apiKey", .map([("type", "apiKey"), ("in", "header"), ("name", "x-api-key")])),
+                            ("bearer", .map([("type", "http"), ("scheme", "bearer"), ("bearerFormat", "JWT")])),
+                        ])
+                    ),
+                    ("schemas", .map(schemas.map { ($0.0, $0.1.node()) })),
+                ])
+            ),
+            ("paths", paths()),
+        ])
+        return doc.render()
+    }
+
+    private func paths() -> YAMLNode {
+        var order: [String] = []
+        var byPath: [String: [(String, YAMLNode)]] = [:]
+        for route in routes {
+            if byPath[route.path] == nil { order.append(route.path) }
+            byPath[route.path, default: []].append((route.method.rawValue.lowercased(), operation(route)))
+        }
+        return .map(order.map { ($0, .map(byPath[$0]!)) })
+    }
+
+    static func operationId(_ route: Route) -> String {
+        let words = route.path.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map {
+            $0.prefix(1).uppercased() + $0.dropFirst()
+        }
+        return route.method.rawValue.lowercased() + words.joined()
+    }
+
+    private func security(_ access: Access) -> [[String]]? {
+        switch access {
+        case .none: nil
+        case .tenant(.projectKey): [["projectKey"]]
+        case .tenant(.projectKeyOrDefault): [["projectKey"], []]
+        case .caller: [["bearer"], ["apiKey"]]
+        case .signedIn, .admin: [["bearer"]]
+        case .system: [["apiKey"]]
+        case .ownCheck(let security, _): security
+        }
+    }
+
+    /// The error replies a route has by its shape, so they are declared in one place, not per route.
+    private func impliedErrors(_ route: Route) -> [(Int, String)] {
+        var out: [(Int, String)] = []
+        if route.doc.body != nil || !route.doc.query.isEmpty || !route.pathParameters.isEmpty {
+            out.append((400, "a field, parameter or body that is missing, of the wrong type, too long or malformed"))
+        }
+        switch route.access {
+        case .none: break
+        case .tenant(.projectKey): out.append((401, "x-project-key is missing or unknown"))
+        case .tenant(.projectKeyOrDefault): out.append((401, "x-project-key is unknown"))
+        case .caller, .signedIn, .admin, .ownCheck:
+            out.append((401, "no credential, or one that is not valid"))
+            out.append((403, "the credential may not do this"))
+        case .system: out.append((401, "the system API key is required"))
+        }
+        if !route.pathParameters.isEmpty { out.append((404, "no such item")) }
+        if route.doc.body != nil {
+            out.append((413, "the body is larger than 64 KiB"))
+            out.append((415, "the body is not JSON"))
+        }
+        return out
+    }
+
+    private func operation(_ route: Route) -> YAMLNode {
+        var op: [(String, YAMLNode)] = [("operationId", .string(Self.operationId(route))), ("summary", .string(route.doc.summary))]
+        if let d = route.doc.description { op.append(("description", .string(d))) }
+        op.append(("x-permission", .string(route.permission.rawValue)))
+        if let security = security(route.access) {
+            op.append(("security", .list(security.map { .map($0.map { ($0, .list([])) }) })))
+        }
+        var parameters: [YAMLNode] = route.pathParameters.map { name in
+            .map([("name", .string(name)), ("in", "path"), ("required", .bool(true)), ("schema", (route.doc.pathSchemas[name] ?? .uuid).node())])
+        }
+        parameters += route.doc.query.map { q in
+            .map([("name", .string(q.name)), ("in", "query"), ("description", .string(q.description)), ("schema", q.schema.node())])
+        }
+        if !parameters.isEmpty { op.append(("parameters", .list(parameters))) }
+        if let body = route.doc.body {
+            op.append((
+                "requestBody",
+                .map([
+                    ("required", .bool(route.doc.bodyRequired)),
+                    ("content", .map([("application/json", .map([("schema", body.node())]))])),
+                ])
+            ))
+        }
+        let errorSchema = route.dialect == .classic ? Schema.ref("ClassicError") : .ref("Error")
+        var replies: [(Int, YAMLNode)] = route.doc.replies.map { reply in
+            var m: [(String, YAMLNode)] = [("description", .string(reply.description))]
+            let schema = reply.schema ?? (reply.status >= 400 ? errorSchema : nil)
+            if let schema { m.append(("content", .map([(reply.contentType, .map([("schema", schema.node())]))]))) }
+            return (reply.status, .map(m))
+        }
+        for (status, text) in impliedErrors(route) where !replies.contains(where: { $0.0 == status }) {
+            replies.append((status, .map([("description", .string(text)), ("content", .map([("application/json", .map([("schema", errorSchema.node())]))]))])))
+        }
+        replies.sort { $0.0 < $1.0 }
+        op.append(("responses", .map(replies.map { (String($0.0), $0.1) })))
+        return .map(op)
+    }
+}
+
+/// Schemas more than one dialect answers with.
+enum SharedSchemas {
+    static let all: [(String, Schema)] = [
+        (
+            "Error",
+            .described(
+                .object(
+                    ["error": .string("what went wrong, for a person"), "code": .string("stable, for a program"), "details": .anyObject],
+                    required: ["error", "code"]), "the Project and Enterprise error body")
+        ),
+        (
+            "ClassicError",
+            .described(
+                .object(
+                    ["error": .string(), "code": .text(values: ["MFA_REQUIRED", "STEP_UP_REQUIRED"])], required: ["error"]),
+                "the Classic error body; code only where the Classic API has no words of its own")
+        ),
+        ("Message", .object(["message": .string(), "success": .boolean], required: ["message", "success"])),
+        ("Valid", .object(["valid": .boolean], required: ["valid"])),
+    ]
+
+    /// `{data, nextCursor}`: a page of a list.
+    static func page(_ item: String) -> Schema {
+        .object(["data": .array(.ref(item)), "nextCursor": .nullable(.string())], required: ["data"])
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// Where a route's tenant comes from: the Project API always names it with `x-project-key`; the Classic
+/// and Enterprise dialects fall back to the default tenant when the header is absent.
+enum TenantSource: Sendable {
+    case projectKey
+    case projectKeyOrDefault
+}
+
+/// Resolves the tenant before the handler; a missing or unknown project key is refused here.
+struct ResolveTenant: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let tenants: TenantResolver
+    let source: TenantSource
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var context = context
+        context.tenant =
+            switch source {
+            case .projectKey: try await tenants.require(request)
+            case .projectKeyOrDefault: try await tenants.projectOrDefault(request)
+            }
+        return try await next(request, context)
+    }
+}
+
+/// Any credential of the tenant: a bearer access token, else `x-api-key`. When both are sent the bearer is
+/// the caller and the key is not read (seed 000's refresh call sends both; a key must not override a token).
+struct AuthenticateCaller: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let engine: Engine
+    /// Ceremonies bound to a session refuse API keys.
+    var tokenOnly = false
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let tenant = context.tenant else { throw GatehouseError.unauthenticated }
+        var context = context
+        let caller = try await authenticate(request, tenant: tenant)
+        if tokenOnly, case .apiKey = caller { throw GatehouseError(.forbidden, "a user access token is required") }
+        context.caller = caller
+        return try await next(request, context)
+    }
+
+    func authenticate(_ request: Request, tenant: Tenant) async throws -> Caller {
+        let presented = request.bearerToken ?? request.headers[TenantResolver.apiKeyHeader]
+        guard let credential = presented, !credential.isEmpty else { throw GatehouseError.unauthenticated }
+        if credential.hasPrefix(APIKeyService.prefix) {
+            guard let (key, user) = try await engine.apiKeys.authenticate(credential, tenantId: tenant.id) else {
+                throw GatehouseError(.unauthorized, "invalid API key")
+            }
+            return .apiKey(key, user)
+        }
+        let principal = try await engine.auth.authenticate(tenantId: tenant.id, bearer: credential)
+        guard let userId = principal.state.userId, let user = try await engine.users.find(tenantId: tenant.id, id: userId)
+        else { throw GatehouseError(.forbidden, "this token does not belong to a user") }
+        return .token(principal, user)
+    }
+}
+
+/// The tenant admin: a bearer access token of level `tenant` whose session is live and whose user is an
+/// admin now. The tenant comes from `x-project-key` when sent, else from the token itself (then verified
+/// against that tenant's keys, so a forged `tid` gains nothing).
+struct AuthenticateAdmin: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let engine: Engine
+    let tenants: TenantResolver
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var context = context
+        (context.tenant, context.admin) = try await admin(request)
+        return try await next(request, context)
+    }
+
+    func admin(_ request: Request) async throws -> (Tenant, Principal) {
+        guard let token = request.bearerToken else { throw GatehouseError.unauthenticated }
+        let tenant: Tenant
+        if request.headers[TenantResolver.projectKeyHeader] != nil {
+            tenant = try await tenants.require(request)
+        } else {
+            guard let tid = TokenService.unverifiedTenantId(token), UUID(uuidString: tid) != nil,
+                let t = try await engine.tenants.find(id: tid)
+            else { throw GatehouseError.invalidToken("invalid token") }
+            tenant = t
+        }
+        let principal = try await engine.auth.authenticate(tenantId: tenant.id, bearer: token)
+        guard principal.claims.lvl == .tenant, let userId = principal.state.userId,
+            try await engine.admin.isAdmin(tenantId: tenant.id, userId: userId)
+        else { throw GatehouseError(.forbidden, "a tenant admin token is required") }
+        return (tenant, principal)
+    }
+}
+
+/// The operator's system API key (`x-api-key`, or as a bearer token).
+struct RequireSystemKey: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let engine: Engine
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let key = request.headers[TenantResolver.apiKeyHeader] ?? request.bearerToken,
+            try await engine.isSystemKey(key)
+        else { throw GatehouseError(.unauthorized, "the system API key is required (x-api-key)") }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,105 @@
+import GatehouseCore
+import Hummingbird
+import NIOCore
+
+/// What every context of ours carries beside Hummingbird's: the socket peer, for throttling by address.
+protocol GatehouseContext: RequestContext {
+    var peerAddress: String? { get }
+}
+
+/// The root context. Route-group authenticators (`Authenticators.swift`) fill `tenant` and `caller`; the
+/// child contexts below are made from it and refuse to exist without what their routes need, so a
+/// handler receives non-optional values and cannot forget to authenticate.
+public struct AppRequestContext: GatehouseContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The socket peer's IP address (nil when not on a socket, as under the router test framework).
+    public let peerAddress: String?
+    var tenant: Tenant?
+    var caller: Caller?
+    /// Set only by the admin authenticator, after it has checked the admin right in the database.
+    var admin: Principal?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
+    }
+    /// CONTRACT §3: bodies are limited to 64 KiB unless an endpoint needs more.
+    public var maxUploadSize: Int { HTTPLimits.maxBody }
+}
+
+public enum HTTPLimits {
+    public static let maxBody = 64 * 1024
+}
+
+/// A route whose tenant is resolved (from `x-project-key`, or the default tenant where the dialect allows).
+struct TenantContext: ChildRequestContext, GatehouseContext {
+    var coreContext: CoreRequestContextStorage
+    let peerAddress: String?
+    let tenant: Tenant
+
+    init(context: AppRequestContext) throws {
+        guard let tenant = context.tenant else { throw GatehouseError(.invalidProjectKey, "x-project-key header is required") }
+        coreContext = context.coreContext
+        peerAddress = context.peerAddress
+        self.tenant = tenant
+    }
+    var maxUploadSize: Int { HTTPLimits.maxBody }
+}
+
+/// A route any credential of the tenant may call: an access token of any level, or an API key.
+struct CallerContext: ChildRequestContext, GatehouseContext {
+    var coreContext: CoreRequestContextStorage
+    let peerAddress: String?
+    let tenant: Tenant
+    let caller: Caller
+
+    init(context: AppRequestContext) throws {
+        guard let tenant = context.tenant, let caller = context.caller else { throw GatehouseError.unauthenticated }
+        coreContext = context.coreContext
+        peerAddress = context.peerAddress
+        self.tenant = tenant
+        self.caller = caller
+    }
+    var maxUploadSize: Int { HTTPLimits.maxBody }
+    var user: User { caller.user }
+}
+
+/// A route only a user's access token may call (not an API key): ceremonies bind their challenge to the
+/// caller's session.
+struct SignedInContext: ChildRequestContext, GatehouseContext {
+    var coreContext: CoreRequestContextStorage
+    let peerAddress: String?
+    let tenant: Tenant
+    let user: User
+    let session: Principal
+
+    init(context: AppRequestContext) throws {
+        guard let tenant = context.tenant, case .token(let session, let user) = context.caller else {
+            throw GatehouseError.unauthenticated
+        }
+        coreContext = context.coreContext
+        peerAddress = context.peerAddress
+        self.tenant = tenant
+        self.user = user
+        self.session = session
+    }
+    var maxUploadSize: Int { HTTPLimits.maxBody }
+}
+
+/// A route for the tenant admin: an access token of level `tenant` whose user is an admin now.
+struct AdminContext: ChildRequestContext, GatehouseContext {
+    var coreContext: CoreRequestContextStorage
+    let peerAddress: String?
+    let tenant: Tenant
+    let admin: Principal
+
+    init(context: AppRequestContext) throws {
+        guard let tenant = context.tenant, let admin = context.admin else { throw GatehouseError.unauthenticated }
+        coreContext = context.coreContext
+        peerAddress = context.peerAddress
+        self.tenant = tenant
+        self.admin = admin
+    }
+    var maxUploadSize: Int { HTTPLimits.maxBody }
+    var adminUserId: String? { admin.state.userId }
+}

@@ -1,0 +1,75 @@
+import GatehouseCore
+import Hummingbird
+import Synchronization
+
+/// Every route of every dialect, as data. The router is made from it (each route in a group with its
+/// authenticator and its dialect's error renderer), and so is `/openapi.yaml`.
+struct RouteTable: Sendable {
+    let routes: [Route]
+    let schemas: [(String, Schema)]
+    let engine: Engine
+    let tenants: TenantResolver
+
+    init(engine: Engine, metrics: GatehouseMetrics, trustedProxies: Set<String>) {
+        self.engine = engine
+        let tenants = TenantResolver(engine: engine)
+        self.tenants = tenants
+        let clientAddress = ClientAddressResolver(trustedProxies: trustedProxies)
+        let document = ServedDocument()
+        let admins = AuthenticateAdmin(engine: engine, tenants: tenants)
+        let callers = AuthenticateCaller(engine: engine)
+        let enterpriseTokens = EnterpriseTokens(sessions: engine.sessions, fileSignatures: engine.fileSignatures)
+        let passwords = PasswordChecker(login: engine.login, clientAddress: clientAddress)
+        var routes = OperationsController(engine: engine, metrics: metrics, document: document).routes
+        routes += ProjectAuthController(auth: engine.auth, sessions: engine.sessions, clientAddress: clientAddress).routes
+        routes += TenantController(tenants: engine.tenants, passkeys: engine.passkeys, resolver: tenants, admins: admins).routes
+        routes += AdminController(admin: engine.admin).routes
+        routes += UsersController(users: engine.users, auth: engine.auth, admins: admins, tenants: tenants).routes
+        routes += ClassicAuthController(
+            passwords: passwords, sessions: engine.sessions, apiKeys: engine.apiKeys, accessTokenTTL: engine.config.accessTokenTTL,
+            clientAddress: clientAddress
+        ).routes.map { $0.inDialect(.classic) }
+        routes += EnterpriseAuthController(engine: engine, callers: callers, clientAddress: clientAddress).routes
+        routes += BiometricController(devices: engine.devices, tokens: enterpriseTokens, clientAddress: clientAddress).routes
+        routes += ConfirmationsController(confirmations: engine.confirmations, clock: engine.clock, clientAddress: clientAddress).routes
+        routes += WebAuthnController(passkeys: engine.passkeys, tokens: enterpriseTokens, clientAddress: clientAddress).routes
+        self.routes = routes
+        var schemas = SharedSchemas.all + OperationsController.schemas + ProjectAuthController.schemas
+        schemas += TenantController.schemas + AdminController.schemas + UsersController.schemas
+        schemas += ClassicAuthController.schemas + EnterpriseAuthController.schemas + BiometricController.schemas
+        schemas += ConfirmationsController.schemas + WebAuthnController.schemas
+        self.schemas = schemas
+        document.set(OpenAPIBuilder(routes: routes, schemas: schemas).yaml())
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        for route in routes {
+            let group = router.group()
+            if route.dialect == .classic { group.add(middleware: ErrorMiddleware<AppRequestContext>(dialect: .classic)) }
+            switch route.access {
+            case .none, .ownCheck(_, tenant: nil):
+                break
+            case .tenant(let source), .ownCheck(_, tenant: .some(let source)):
+                group.add(middleware: ResolveTenant(tenants: tenants, source: source))
+            case .caller(let source):
+                group.add(middleware: ResolveTenant(tenants: tenants, source: source))
+                group.add(middleware: AuthenticateCaller(engine: engine))
+            case .signedIn(let source):
+                group.add(middleware: ResolveTenant(tenants: tenants, source: source))
+                group.add(middleware: AuthenticateCaller(engine: engine, tokenOnly: true))
+            case .admin:
+                group.add(middleware: AuthenticateAdmin(engine: engine, tenants: tenants))
+            case .system:
+                group.add(middleware: RequireSystemKey(engine: engine))
+            }
+            route.mount(group)
+        }
+    }
+}
+
+/// `/openapi.yaml` as served: made once from the table the router was made from.
+final class ServedDocument: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+    func set(_ text: String) { bytes.withLock { $0 = Array(text.utf8) } }
+    var value: [UInt8] { bytes.withLock { $0 } }
+}
