@@ -192,7 +192,8 @@ import Testing
             let other = KeyRingCache(
                 store: store, box: h.engine.box, clock: h.clock, random: SystemRandomSource(), algorithm: .ES256,
                 retention: 3600)
-            _ = try await other.rotate(tenantId: s.tenant.id)
+            _ = try await other.rotate(tenantId: s.tenant.id, in: store)
+            try await other.loadAfterRotation(tenantId: s.tenant.id)
             let tokens = TokenService(keys: other, clock: h.clock, random: SystemRandomSource(), publicURL: "http://gatehouse.test")
             let session = try #require(try await store.session(tenantId: s.tenant.id, id: try CompactJWS(s.access).decodePayload(AccessTokenClaims.self).sid))
             let issued = try await tokens.issue(session: session, ttl: 300)

@@ -166,4 +166,23 @@ import Testing
             #expect(try await h.call(.get, "/auth/webauthn/credentials", headers: user.bearer)["credentials"]?.arrayValue?.count == 1)
         }
     }
+
+    /// Signing-key rotation (the engine's one act without an HTTP route): the new key and its event commit
+    /// together; without the event the old key stays current and the JWKS is unchanged.
+    @Test(arguments: TestDatabase.kinds) func aKeyRotationWhoseEventCannotBeRecordedDoesNotHappen(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
+            let t = try await h.createTenant()
+            let jwks = try await h.call(.get, "/t/\(t.id)/.well-known/jwks.json").text
+            let before = try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 1000).count
+            try await Self.auditLog(h, failing: true)
+            await #expect(throws: (any Error).self) { _ = try await h.engine.rotateSigningKey(tenantId: t.id) }
+            try await Self.auditLog(h, failing: false)
+            #expect(try await h.call(.get, "/t/\(t.id)/.well-known/jwks.json").text == jwks)
+            #expect(try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 1000).count == before)
+            let kid = try await h.engine.rotateSigningKey(tenantId: t.id)
+            #expect(try await h.call(.get, "/t/\(t.id)/.well-known/jwks.json").text.contains(kid))
+            let events = try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 1000)
+            #expect(events.last?.type == "signing_key.rotated" && events.last?.subject == kid)
+        }
+    }
 }

@@ -111,8 +111,12 @@ public final class Engine: Sendable {
     /// A new current signing key for the tenant, audited. Nodes pick it up within a minute (or at once
     /// when they meet its kid); the previous key keeps verifying until its tokens have expired.
     public func rotateSigningKey(tenantId: String) async throws -> String {
-        let kid = try await keys.rotate(tenantId: tenantId)
-        try await events.record("signing_key.rotated", tenantId: tenantId, subject: kid)
+        let kid = try await store.unitOfWork { [keys, events] tx in
+            let kid = try await keys.rotate(tenantId: tenantId, in: tx)
+            try await events.append("signing_key.rotated", tenantId: tenantId, subject: kid, in: tx)
+            return kid
+        }
+        try await keys.loadAfterRotation(tenantId: tenantId)
         return kid
     }
 

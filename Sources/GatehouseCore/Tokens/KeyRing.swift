@@ -72,14 +72,19 @@ public final class KeyRingCache: Sendable {
     }
 
     /// Adds a new current key; the previous ones keep verifying and stay in the JWKS until `retention` passes.
-    public func rotate(tenantId: String) async throws -> String {
+    /// Writes a new current key through `tx` (the caller's unit of work, which appends the audit event
+    /// beside it); `loadAfterRotation` once it has committed makes this node use it.
+    public func rotate(tenantId: String, in tx: any SigningKeyStore) async throws -> String {
         let now = clock.now
-        try await store.rotateSigningKeys(tenantId: tenantId, rotatedAt: now, retireAt: now.addingTimeInterval(retention))
+        try await tx.rotateSigningKeys(tenantId: tenantId, rotatedAt: now, retireAt: now.addingTimeInterval(retention))
         let key = try makeKey(tenantId: tenantId)
-        try await store.insertSigningKey(key)
-        // Not through the single flight: a load begun before the rotation would not show the new key.
-        try await load(tenantId: tenantId)
+        try await tx.insertSigningKey(key)
         return key.kid
+    }
+
+    /// After a rotation, and not through the single flight: a load begun before it would not show the new key.
+    public func loadAfterRotation(tenantId: String) async throws {
+        try await load(tenantId: tenantId)
     }
 
     private func makeKey(tenantId: String) throws -> SigningKeyRecord {
