@@ -28,6 +28,9 @@ public final class Engine: Sendable {
     public let devices: DeviceService
     public let confirmations: ConfirmationService
     public let passkeys: PasskeyService
+    public let serviceKeys: ServiceKeys
+    public let profiles: ProfileService
+    public let readiness: Readiness
     public let logger: Logger
 
     public init(
@@ -53,16 +56,15 @@ public final class Engine: Sendable {
             store: store, tokens: tokens, box: box, clock: clock, random: random, config: config, events: events,
             observer: observer)
         let providerCache = IdentityProviderCache(store: store, clock: clock)
-        let configuredSystemKeyHash = config.systemAPIKey.map { Digest.sha256Hex($0) }
+        let serviceKeys = ServiceKeys(store: store, configuredHash: config.systemAPIKey.map { Digest.sha256Hex($0) })
+        self.serviceKeys = serviceKeys
+        readiness = Readiness(store: store)
         bruteForce = BruteForceGuard(store: store, clock: clock, policy: config.bruteForce)
         auth = AuthService(
             store: store, tokens: tokens, sessions: sessions, external: external, providers: providerCache,
             clock: clock, random: random,
             config: config, events: events, bruteForce: bruteForce,
-            systemKeyHash: { [store] in
-                if let configuredSystemKeyHash { return configuredSystemKeyHash }
-                return try await store.setting(Engine.systemKeySetting)
-            })
+            systemKeyHash: { try await serviceKeys.systemKeyHash() })
         tenants = TenantService(
             store: store, sessions: sessions, keys: keys, box: box, clock: clock, random: random, config: config,
             events: events)
@@ -93,9 +95,8 @@ public final class Engine: Sendable {
             store: store, sessions: sessions, clock: clock, random: random, events: events, bruteForce: bruteForce,
             defaults: RelyingParty.Defaults(publicURL: config.publicURL), sealer: sealer, stepUp: stepUp,
             enrolments: enrolments)
+        profiles = ProfileService(users: users, passkeys: passkeys, fileSignatures: fileSignatures)
     }
-
-    static let systemKeySetting = "system_api_key_sha256"
 
     /// First-start work: the default tenant and, when none is configured, a generated system key.
     /// Returns the generated system key when this call created it (to be printed once), else nil.
@@ -104,7 +105,7 @@ public final class Engine: Sendable {
         guard config.systemAPIKey == nil else { return (tenant, nil) }
         let candidate = "sk_system_" + random.base62(length: 43)
         let hash = Digest.sha256Hex(candidate)
-        let stored = try await store.insertSettingIfAbsent(Self.systemKeySetting, value: hash)
+        let stored = try await store.insertSettingIfAbsent(ServiceKeys.systemKeySetting, value: hash)
         return (tenant, stored == hash ? candidate : nil)
     }
 
@@ -121,10 +122,6 @@ public final class Engine: Sendable {
     }
 
     /// True when `key` is the system key (configured or generated).
-    public func isSystemKey(_ key: String) async throws -> Bool {
-        let hash = Digest.sha256Hex(key)
-        if let configured = config.systemAPIKey { return Digest.constantTimeEquals(hash, Digest.sha256Hex(configured)) }
-        guard let stored = try await store.setting(Self.systemKeySetting) else { return false }
-        return Digest.constantTimeEquals(hash, stored)
-    }
+    public func isSystemKey(_ key: String) async throws -> Bool { try await serviceKeys.isSystemKey(key) }
+
 }

@@ -40,4 +40,14 @@ public struct PasswordLogin: Sendable {
         let (pending, registerOtp) = try await mfa.beginPending(tenantId: tenant.id, user: user)
         return .secondFactorRequired(user, pendingToken: pending, registerOtp: registerOtp)
     }
+
+    /// The second step of an Enterprise password login: the TOTP code against the MFA-pending token, then
+    /// a session whose sign-in time is the password's (amr pwd + otp, RFC 8176).
+    public func completeWithOTP(pending: String, otp: String, tenantId: String, clientAddress: String?) async throws
+        -> (User, TokenPair)
+    {
+        let (user, passwordAt) = try await mfa.verifyPending(token: pending, otp: otp, tenantId: tenantId, clientAddress: clientAddress)
+        let pair = try await sessions.startLogin(user, tenantId: tenantId, amr: ["pwd", "otp"], dialect: "enterprise", authTime: passwordAt)
+        return (user, pair)
+    }
 }

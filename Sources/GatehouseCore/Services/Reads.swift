@@ -92,8 +92,3 @@ extension SessionService {
         return (pair, user)
     }
 }
-
-extension Engine {
-    /// The database is reachable and migrated.
-    public func isReady() async -> Bool { await store.isReady() }
-}

@@ -20,7 +20,7 @@ struct BiometricController {
                 .post, "/auth/biometric/register/challenge", from: src,
                 .init(
                     "Start registering a device key (challenge bound to the caller's session; 5 minutes, single use)",
-                    body: .ref("DeviceRegistration"), .ok(.ref("DeviceChallenge")), .error(401, EnterpriseAuthController.stepUp),
+                    body: .ref("DeviceRegistration"), .ok(.ref("DeviceChallenge")), .stepUpRequired,
                     .error(409, "this device fingerprint is registered")),
                 use: registerChallenge),
             .signedIn(

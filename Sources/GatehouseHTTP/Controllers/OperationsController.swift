@@ -4,7 +4,9 @@ import Hummingbird
 
 /// Health, metrics, the OpenAPI document and the JWKS of every tenant (RFC 7517 §5).
 struct OperationsController {
-    let engine: Engine
+    let tenants: TenantService
+    let keys: KeyRingCache
+    let readiness: Readiness
     let metrics: GatehouseMetrics
     let document: ServedDocument
 
@@ -56,24 +58,24 @@ struct OperationsController {
     }
 
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard await engine.isReady() else {
+        guard await readiness.check() else {
             throw GatehouseError(.unavailable, "database not reachable or not migrated", retryAfterSeconds: 1)
         }
         return try JSONBody.response(["status": "ready"])
     }
 
     @Sendable func defaultJWKS(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let t = try await engine.tenants.defaultTenant() else { throw GatehouseError.notFound("tenant") }
+        guard let t = try await tenants.defaultTenant() else { throw GatehouseError.notFound("tenant") }
         return try await jwks(tenantId: t.id)
     }
 
     @Sendable func tenantJWKS(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Validate.uuid(context.parameters.get("tenantId"), "tenantId")
-        return try await jwks(tenantId: try await engine.tenants.require(id: id).id)
+        return try await jwks(tenantId: try await tenants.require(id: id).id)
     }
 
     private func jwks(tenantId: String) async throws -> Response {
-        let ring = try await engine.keys.ring(tenantId: tenantId)
+        let ring = try await keys.ring(tenantId: tenantId)
         return JSONBody.raw(ring.jwksJSON, contentType: "application/json", cache: "public, max-age=60")
     }
 }

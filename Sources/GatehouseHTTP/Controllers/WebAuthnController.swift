@@ -28,7 +28,7 @@ struct WebAuthnController {
                 .post, "/auth/webauthn/register/start", from: src,
                 .init(
                     "PublicKeyCredentialCreationOptionsJSON for a new passkey (challenge bound to the caller's session; 5 minutes)",
-                    body: name, .ok(.ref("PasskeyOptions")), .error(401, EnterpriseAuthController.stepUp)),
+                    body: name, .ok(.ref("PasskeyOptions")), .stepUpRequired),
                 use: registerStart),
             .signedIn(
                 .post, "/auth/webauthn/register/finish", from: src,

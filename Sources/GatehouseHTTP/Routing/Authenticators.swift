@@ -32,7 +32,9 @@ struct ResolveTenant: RouterMiddleware {
 /// the caller and the key is not read (seed 000's refresh call sends both; a key must not override a token).
 struct AuthenticateCaller: RouterMiddleware {
     typealias Context = AppRequestContext
-    let engine: Engine
+    let apiKeys: APIKeyService
+    let auth: AuthService
+    let users: UserService
     /// Ceremonies bound to a session refuse API keys.
     var tokenOnly = false
 
@@ -51,13 +53,13 @@ struct AuthenticateCaller: RouterMiddleware {
         let presented = request.bearerToken ?? request.headers[TenantResolver.apiKeyHeader]
         guard let credential = presented, !credential.isEmpty else { throw GatehouseError.unauthenticated }
         if credential.hasPrefix(APIKeyService.prefix) {
-            guard let (key, user) = try await engine.apiKeys.authenticate(credential, tenantId: tenant.id) else {
+            guard let (key, user) = try await apiKeys.authenticate(credential, tenantId: tenant.id) else {
                 throw GatehouseError(.unauthorized, "invalid API key")
             }
             return .apiKey(key, user)
         }
-        let principal = try await engine.auth.authenticate(tenantId: tenant.id, bearer: credential)
-        guard let userId = principal.state.userId, let user = try await engine.users.find(tenantId: tenant.id, id: userId)
+        let principal = try await auth.authenticate(tenantId: tenant.id, bearer: credential)
+        guard let userId = principal.state.userId, let user = try await users.find(tenantId: tenant.id, id: userId)
         else { throw GatehouseError(.forbidden, "this token does not belong to a user") }
         return .token(principal, user)
     }
@@ -68,7 +70,8 @@ struct AuthenticateCaller: RouterMiddleware {
 /// against that tenant's keys, so a forged `tid` gains nothing).
 struct AuthenticateAdmin: RouterMiddleware {
     typealias Context = AppRequestContext
-    let engine: Engine
+    let auth: AuthService
+    let admins: AdminService
     let tenants: TenantResolver
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -86,13 +89,13 @@ struct AuthenticateAdmin: RouterMiddleware {
             tenant = try await tenants.require(request)
         } else {
             guard let tid = TokenService.unverifiedTenantId(token), UUID(uuidString: tid) != nil,
-                let t = try await engine.tenants.find(id: tid)
+                let t = try await tenants.tenants.find(id: tid)
             else { throw GatehouseError.invalidToken("invalid token") }
             tenant = t
         }
-        let principal = try await engine.auth.authenticate(tenantId: tenant.id, bearer: token)
+        let principal = try await auth.authenticate(tenantId: tenant.id, bearer: token)
         guard principal.claims.lvl == .tenant, let userId = principal.state.userId,
-            try await engine.admin.isAdmin(tenantId: tenant.id, userId: userId)
+            try await admins.isAdmin(tenantId: tenant.id, userId: userId)
         else { throw GatehouseError(.forbidden, "a tenant admin token is required") }
         return (tenant, principal)
     }
@@ -101,13 +104,13 @@ struct AuthenticateAdmin: RouterMiddleware {
 /// The operator's system API key (`x-api-key`, or as a bearer token).
 struct RequireSystemKey: RouterMiddleware {
     typealias Context = AppRequestContext
-    let engine: Engine
+    let serviceKeys: ServiceKeys
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         guard let key = request.headers[TenantResolver.apiKeyHeader] ?? request.bearerToken,
-            try await engine.isSystemKey(key)
+            try await serviceKeys.isSystemKey(key)
         else { throw GatehouseError(.unauthorized, "the system API key is required (x-api-key)") }
         return try await next(request, context)
     }

@@ -43,6 +43,9 @@ struct Reply: Sendable {
         Reply(status: 201, schema: schema, description: description)
     }
     static let noContent = Reply(status: 204, schema: nil, description: "Done; no body")
+    /// Acts that mint lasting credentials need a recent sign-in (`StepUp`).
+    static let stepUpRequired = Reply.error(
+        401, "no valid token, or code STEP_UP_REQUIRED: the session signed in longer ago than GATEHOUSE_STEP_UP_MAX_AGE")
     /// An error status this route answers beyond the ones its access, body and parameters imply.
     static func error(_ status: Int, _ description: String) -> Reply { Reply(status: status, schema: nil, description: description) }
 }

@@ -7,20 +7,30 @@ import Synchronization
 struct RouteTable: Sendable {
     let routes: [Route]
     let schemas: [(String, Schema)]
-    let engine: Engine
     let tenants: TenantResolver
+    let callers: AuthenticateCaller
+    let tokenCallers: AuthenticateCaller
+    let admins: AuthenticateAdmin
+    let serviceKeys: ServiceKeys
 
     init(engine: Engine, metrics: GatehouseMetrics, trustedProxies: Set<String>) {
-        self.engine = engine
-        let tenants = TenantResolver(engine: engine)
+        let tenants = TenantResolver(tenants: engine.tenants, clock: engine.clock)
         self.tenants = tenants
         let clientAddress = ClientAddressResolver(trustedProxies: trustedProxies)
         let document = ServedDocument()
-        let admins = AuthenticateAdmin(engine: engine, tenants: tenants)
-        let callers = AuthenticateCaller(engine: engine)
+        let admins = AuthenticateAdmin(auth: engine.auth, admins: engine.admin, tenants: tenants)
+        let callers = AuthenticateCaller(apiKeys: engine.apiKeys, auth: engine.auth, users: engine.users)
+        self.callers = callers
+        var tokenCallers = callers
+        tokenCallers.tokenOnly = true
+        self.tokenCallers = tokenCallers
+        self.admins = admins
+        self.serviceKeys = engine.serviceKeys
         let enterpriseTokens = EnterpriseTokens(sessions: engine.sessions, fileSignatures: engine.fileSignatures)
         let passwords = PasswordChecker(login: engine.login, clientAddress: clientAddress)
-        var routes = OperationsController(engine: engine, metrics: metrics, document: document).routes
+        var routes = OperationsController(
+            tenants: engine.tenants, keys: engine.keys, readiness: engine.readiness, metrics: metrics, document: document
+        ).routes
         routes += ProjectAuthController(auth: engine.auth, sessions: engine.sessions, clientAddress: clientAddress).routes
         routes += TenantController(tenants: engine.tenants, passkeys: engine.passkeys, resolver: tenants, admins: admins).routes
         routes += AdminController(admin: engine.admin).routes
@@ -29,14 +39,22 @@ struct RouteTable: Sendable {
             passwords: passwords, sessions: engine.sessions, apiKeys: engine.apiKeys, accessTokenTTL: engine.config.accessTokenTTL,
             clientAddress: clientAddress
         ).routes.map { $0.inDialect(.classic) }
-        routes += EnterpriseAuthController(engine: engine, callers: callers, clientAddress: clientAddress).routes
+        routes += EnterpriseAuthController(
+            passwords: passwords, tokens: enterpriseTokens, fileSignatures: engine.fileSignatures, clientAddress: clientAddress
+        ).routes
+        routes += ProfileController(profiles: engine.profiles, sessions: engine.sessions).routes
+        routes += OTPController(
+            mfa: engine.mfa, login: engine.login, serviceKeys: engine.serviceKeys, callers: callers, tokens: enterpriseTokens,
+            clientAddress: clientAddress
+        ).routes
         routes += BiometricController(devices: engine.devices, tokens: enterpriseTokens, clientAddress: clientAddress).routes
         routes += ConfirmationsController(confirmations: engine.confirmations, clock: engine.clock, clientAddress: clientAddress).routes
         routes += WebAuthnController(passkeys: engine.passkeys, tokens: enterpriseTokens, clientAddress: clientAddress).routes
         self.routes = routes
         var schemas = SharedSchemas.all + OperationsController.schemas + ProjectAuthController.schemas
         schemas += TenantController.schemas + AdminController.schemas + UsersController.schemas
-        schemas += ClassicAuthController.schemas + EnterpriseAuthController.schemas + BiometricController.schemas
+        schemas += ClassicAuthController.schemas + EnterpriseAuthController.schemas + ProfileController.schemas
+        schemas += OTPController.schemas + BiometricController.schemas
         schemas += ConfirmationsController.schemas + WebAuthnController.schemas
         self.schemas = schemas
         document.set(OpenAPIBuilder(routes: routes, schemas: schemas).yaml())
@@ -53,14 +71,14 @@ struct RouteTable: Sendable {
                 group.add(middleware: ResolveTenant(tenants: tenants, source: source))
             case .caller(let source):
                 group.add(middleware: ResolveTenant(tenants: tenants, source: source))
-                group.add(middleware: AuthenticateCaller(engine: engine))
+                group.add(middleware: callers)
             case .signedIn(let source):
                 group.add(middleware: ResolveTenant(tenants: tenants, source: source))
-                group.add(middleware: AuthenticateCaller(engine: engine, tokenOnly: true))
+                group.add(middleware: tokenCallers)
             case .admin:
-                group.add(middleware: AuthenticateAdmin(engine: engine, tenants: tenants))
+                group.add(middleware: admins)
             case .system:
-                group.add(middleware: RequireSystemKey(engine: engine))
+                group.add(middleware: RequireSystemKey(serviceKeys: serviceKeys))
             }
             route.mount(group)
         }

@@ -7,12 +7,16 @@ import Synchronization
 /// Finds the tenant a request is for. Tenants by project key are cached briefly (a hot path on every
 /// call); a settings change is seen by this node at once and by others within `ttl`.
 public final class TenantResolver: Sendable {
-    let engine: Engine
+    let tenants: TenantService
+    let clock: any GatehouseClock
     let ttl: TimeInterval = 5
     private let byKey = Mutex<[String: (Tenant, Date)]>([:])
     private let defaultTenant = Mutex<(Tenant, Date)?>(nil)
 
-    init(engine: Engine) { self.engine = engine }
+    init(tenants: TenantService, clock: any GatehouseClock) {
+        self.tenants = tenants
+        self.clock = clock
+    }
 
     static let projectKeyHeader = HTTPField.Name("x-project-key")!
     static let apiKeyHeader = HTTPField.Name("x-api-key")!
@@ -31,18 +35,18 @@ public final class TenantResolver: Sendable {
     /// The tenant of `x-project-key` when given, else the default tenant (Classic and Enterprise dialects).
     func projectOrDefault(_ request: Request) async throws -> Tenant {
         if request.headers[Self.projectKeyHeader] != nil { return try await require(request) }
-        let now = engine.clock.now
+        let now = clock.now
         if let (t, at) = defaultTenant.withLock({ $0 }), abs(now.timeIntervalSince(at)) < ttl { return t }
-        guard let t = try await engine.store.defaultTenant() else { throw GatehouseError(.unavailable, "not bootstrapped") }
+        guard let t = try await tenants.defaultTenant() else { throw GatehouseError(.unavailable, "not bootstrapped") }
         defaultTenant.withLock { $0 = (t, now) }
         return t
     }
 
     func tenant(projectKey key: String) async throws -> Tenant? {
         guard !key.isEmpty, key.utf8.count <= 128 else { return nil }
-        let now = engine.clock.now
+        let now = clock.now
         if let (t, at) = byKey.withLock({ $0[key] }), now.timeIntervalSince(at) < ttl { return t }
-        guard let t = try await engine.store.tenant(projectKey: key) else { return nil }
+        guard let t = try await tenants.find(projectKey: key) else { return nil }
         byKey.withLock {
             if $0.count > 10_000 { $0.removeAll() }
             $0[key] = (t, now)
