@@ -175,12 +175,21 @@ struct BiometricController {
         let c = try await devices.beginRegistration(
             .init(fingerprint: fingerprint, name: name, type: type, algorithm: algorithm, publicKey: publicKey),
             user: user, session: session)
-        var w = JSONWriter()
-        w.field("challenge", c.challenge)
-        w.field("deviceId", c.device.id)
-        w.field("expiresAt", c.expiresAt.rfc3339)
-        w.field("sessionId", c.id)
-        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+        return try JSONBody.response(
+            RegistrationChallenge(challenge: c.challenge, deviceId: c.device.id, expiresAt: c.expiresAt.rfc3339, sessionId: c.id))
+    }
+
+    struct RegistrationChallenge: Encodable {
+        var challenge: String
+        var deviceId: String
+        var expiresAt: String
+        var sessionId: String
+    }
+
+    struct LoginChallenge: Encodable {
+        var challenge: String
+        var expiresAt: String
+        var sessionId: String
     }
 
     struct SignedBody: Decodable {
@@ -213,11 +222,7 @@ struct BiometricController {
         let body = try await JSONBody.decode(ChallengeBody.self, from: request)
         let fingerprint = try Validate.required(body.deviceFingerprint, "deviceFingerprint", max: Self.maxFingerprint)
         let c = devices.loginChallenge(tenantId: tenant.id, fingerprint: fingerprint)
-        var w = JSONWriter()
-        w.field("challenge", c.challenge)
-        w.field("expiresAt", c.expiresAt.rfc3339)
-        w.field("sessionId", c.sessionId)
-        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+        return try JSONBody.response(LoginChallenge(challenge: c.challenge, expiresAt: c.expiresAt.rfc3339, sessionId: c.sessionId))
     }
 
     @Sendable func authenticate(_ request: Request, context: TenantContext) async throws -> Response {
@@ -228,14 +233,14 @@ struct BiometricController {
         let (user, _, pair) = try await devices.authenticate(
             sessionId: sessionId, signature: signature, rememberMe: body.rememberMe ?? false, tenantId: tenant.id,
             clientAddress: clientAddress.address(request, context: context))
-        return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
+        return try tokens.success(pair, user: user, tenantId: tenant.id)
     }
 
     @Sendable func refresh(_ request: Request, context: TenantContext) async throws -> Response {
         let tenant = context.tenant
         let (pair, user) = try await tokens.refresh(
             request, tenant: tenant, client: clientAddress.refreshClient(request, context: context))
-        return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
+        return try tokens.success(pair, user: user, tenantId: tenant.id)
     }
 
     struct KeysBody: Decodable {

@@ -103,16 +103,29 @@ struct ClassicAuthController {
                 login: body.username, loginField: "username", password: body.password, tenant: tenant, via: .classic,
                 request: request, context: context)
         else { throw GatehouseError.mfaRequired }
-        var u = JSONWriter()
-        u.field("id", user.id)
-        u.field("username", user.username ?? user.email ?? user.id)
-        u.field("email", user.email)
-        var w = JSONWriter()
-        w.field("token", pair.accessToken)
-        w.field("expires_in", Int64(accessTokenTTL))
-        w.field("user", json: u.finished())
-        w.field("refreshToken", pair.refreshToken)
-        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+        return try JSONBody.response(
+            LoginAnswer(
+                token: pair.accessToken, expires_in: Int64(accessTokenTTL), refreshToken: pair.refreshToken,
+                user: .init(id: user.id, username: user.username ?? user.email ?? user.id, email: user.email)))
+    }
+
+    /// Seed 003's login answer (its field names, `expires_in` included).
+    struct LoginAnswer: Encodable {
+        struct UserPart: Encodable {
+            var id: String
+            var username: String
+            var email: String?
+        }
+        var token: String
+        var expires_in: Int64
+        var refreshToken: String
+        var user: UserPart
+    }
+
+    struct RefreshAnswer: Encodable {
+        var token: String
+        var expires_in: Int64
+        var refreshToken: String
     }
 
     struct RefreshBody: Decodable { var refreshToken: String? }
@@ -123,11 +136,8 @@ struct ClassicAuthController {
         let token = try Validate.token(body.refreshToken, "refreshToken", max: 512)
         let pair = try await sessions.refresh(
             tenantId: tenant.id, refreshToken: token, client: clientAddress.refreshClient(request, context: context))
-        var w = JSONWriter()
-        w.field("token", pair.accessToken)
-        w.field("expires_in", Int64(accessTokenTTL))
-        w.field("refreshToken", pair.refreshToken)
-        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+        return try JSONBody.response(
+            RefreshAnswer(token: pair.accessToken, expires_in: Int64(accessTokenTTL), refreshToken: pair.refreshToken))
     }
 
     @Sendable func logout(_ request: Request, context: CallerContext) async throws -> Response {

@@ -76,17 +76,27 @@ struct ConfirmationsController {
         let actionType = try Validate.required(
             body.actionType, "actionType", max: ConfirmationService.maxActionTypeLength)
         let c = try await confirmations.create(user: user, actionType: actionType, payload: body.actionPayload)
-        var w = JSONWriter()
-        w.field("challenge", c.challenge)
-        w.field("confirmationId", c.id)
-        w.field("expiresAt", c.expiresAt.rfc3339)
-        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8", status: .created)
+        return try JSONBody.response(
+            Created(challenge: c.challenge, confirmationId: c.id, expiresAt: c.expiresAt.rfc3339), status: .created)
+    }
+
+    struct Created: Encodable {
+        var challenge: String
+        var confirmationId: String
+        var expiresAt: String
+    }
+
+    struct Outcome: Encodable {
+        var confirmationId: String
+        var status: String
+        var success = true
     }
 
     @Sendable func get(_ request: Request, context: CallerContext) async throws -> Response {
         let user = context.user
         let id = try Validate.uuid(context.parameters.get("id"), "id")
         let c = try await confirmations.get(user: user, id: id)
+        // The stored payload is spliced in as stored (it was checked as JSON on the way in).
         var w = JSONWriter()
         w.field("actionPayload", json: Array(c.actionPayload.utf8))
         w.field("actionType", c.actionType)
@@ -98,12 +108,8 @@ struct ConfirmationsController {
         return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
     }
 
-    func outcome(_ c: Confirmation) -> Response {
-        var w = JSONWriter()
-        w.field("confirmationId", c.id)
-        w.field("status", c.status.rawValue)
-        w.field("success", true)
-        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+    func outcome(_ c: Confirmation) throws -> Response {
+        try JSONBody.response(Outcome(confirmationId: c.id, status: c.status.rawValue))
     }
 
     struct ApproveBody: Decodable {
@@ -120,7 +126,7 @@ struct ConfirmationsController {
         let c = try await confirmations.approve(
             tenantId: tenant.id, id: id, deviceId: deviceId, signature: signature,
             clientAddress: clientAddress.address(request, context: context))
-        return outcome(c)
+        return try outcome(c)
     }
 
     struct RejectBody: Decodable { var reason: String? }
@@ -131,6 +137,6 @@ struct ConfirmationsController {
         // The body is optional: an empty one rejects without a reason.
         let body = try await JSONBody.decodeIfPresent(RejectBody.self, from: request)
         let reason = try Validate.optional(body?.reason, "reason", max: ConfirmationService.maxReasonLength)
-        return outcome(try await confirmations.reject(user: user, id: id, reason: reason))
+        return try outcome(try await confirmations.reject(user: user, id: id, reason: reason))
     }
 }

@@ -61,25 +61,26 @@ struct EnterpriseAuthController {
         {
         case .secondFactorRequired(_, let pending, let registerOtp):
             // The password alone opens nothing: a 5-minute token usable only at the OTP paths.
-            var w = JSONWriter()
-            w.field("registerOtp", registerOtp)
-            w.field("token", pending)
-            return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+            return try JSONBody.response(LoginAnswer(registerOtp: registerOtp, token: pending, tokens: nil))
         case .signedIn(let u, let p):
             (user, pair) = (u, p)
         }
-        var w = JSONWriter()
-        w.field("registerOtp", false)
-        w.field("token", pair.accessToken)
-        w.field("tokens", json: tokens.json(pair, user: user, tenantId: tenant.id))
-        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+        return try JSONBody.response(
+            LoginAnswer(registerOtp: false, token: pair.accessToken, tokens: tokens.body(pair, user: user, tenantId: tenant.id)))
+    }
+
+    /// Seed 004's login answer: tokens, or (without them) the MFA-pending token.
+    struct LoginAnswer: Encodable {
+        var registerOtp: Bool
+        var token: String
+        var tokens: EnterpriseTokens.Body?
     }
 
     @Sendable func refresh(_ request: Request, context: TenantContext) async throws -> Response {
         let tenant = context.tenant
         let (pair, user) = try await tokens.refresh(
             request, tenant: tenant, client: clientAddress.refreshClient(request, context: context))
-        return JSONBody.raw(tokens.json(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
+        return try tokens.response(pair, user: user, tenantId: tenant.id)
     }
 
     struct SignatureBody: Decodable {

@@ -85,7 +85,7 @@ struct OTPController {
         let otp = try Validate.token(body.otp, "otp", max: 16)
         let (user, pair) = try await login.completeWithOTP(
             pending: pending, otp: otp, tenantId: tenant.id, clientAddress: clientAddress.address(request, context: context))
-        return JSONBody.raw(tokens.json(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
+        return try tokens.response(pair, user: user, tenantId: tenant.id)
     }
 
     @Sendable func otpVerifyService(_ request: Request, context: TenantContext) async throws -> Response {
@@ -101,9 +101,11 @@ struct OTPController {
         guard let userId = body.userId else { throw GatehouseError.field("userId", "is required") }
         let valid = try await mfa.verifyForService(
             tenantId: tenant.id, userNumber: userId, otp: otp, clientAddress: clientAddress.address(request, context: context))
-        var w = JSONWriter()
-        w.field("userId", userId)
-        w.field("valid", valid)
-        return JSONBody.raw(w.finished(), contentType: "application/json; charset=utf-8")
+        return try JSONBody.response(ServiceCheck(userId: userId, valid: valid))
+    }
+
+    struct ServiceCheck: Encodable {
+        var userId: Int64
+        var valid: Bool
     }
 }

@@ -266,7 +266,7 @@ struct WebAuthnController {
                 authenticatorData: try Self.bytes(inner.authenticatorData, "response.response.authenticatorData", max: 4096),
                 signature: try Self.bytes(inner.signature, "response.response.signature", max: 1024), userHandle: handle),
             rememberMe: body.rememberMe ?? false, clientAddress: clientAddress.address(request, context: context))
-        return JSONBody.raw(tokens.success(pair, user: user, tenantId: tenant.id), contentType: "application/json; charset=utf-8")
+        return try tokens.success(pair, user: user, tenantId: tenant.id)
     }
 
     @Sendable func credentials(_ request: Request, context: CallerContext) async throws -> Response {

@@ -6,16 +6,25 @@ struct EnterpriseTokens {
     let sessions: SessionService
     let fileSignatures: FileSignature
 
-    func json(_ pair: TokenPair, user: User, tenantId: String) -> [UInt8] {
-        var w = JSONWriter()
-        w.field("accessToken", pair.accessToken)
-        w.field("accessTokenExpiresAt", pair.accessTokenExpiresAt.rfc3339)
-        w.field("refreshToken", pair.refreshToken)
-        w.field("refreshTokenExpiresAt", pair.refreshTokenExpiresAt.rfc3339)
-        w.field(
-            "signature",
-            fileSignatures.sign(tenantId: tenantId, userNumber: user.number, expires: pair.accessTokenExpiresAt))
-        return w.finished()
+    /// Seed 004's `Tokens`.
+    struct Body: Encodable {
+        var accessToken: String
+        var accessTokenExpiresAt: String
+        var refreshToken: String
+        var refreshTokenExpiresAt: String
+        /// The file-access signature, valid as long as the access token.
+        var signature: String
+    }
+
+    func body(_ pair: TokenPair, user: User, tenantId: String) -> Body {
+        Body(
+            accessToken: pair.accessToken, accessTokenExpiresAt: pair.accessTokenExpiresAt.rfc3339,
+            refreshToken: pair.refreshToken, refreshTokenExpiresAt: pair.refreshTokenExpiresAt.rfc3339,
+            signature: fileSignatures.sign(tenantId: tenantId, userNumber: user.number, expires: pair.accessTokenExpiresAt))
+    }
+
+    func response(_ pair: TokenPair, user: User, tenantId: String) throws -> Response {
+        try JSONBody.response(body(pair, user: user, tenantId: tenantId))
     }
 
     struct RefreshBody: Decodable { var refreshToken: String? }
@@ -39,11 +48,13 @@ struct EnterpriseTokens {
         ("TokensSuccess", .object(["success": .boolean, "tokens": .ref("Tokens")], required: ["success", "tokens"])),
     ]
 
+    struct Success: Encodable {
+        var success = true
+        var tokens: Body
+    }
+
     /// `{success: true, tokens: Tokens}`, the answer of the device and passkey logins.
-    func success(_ pair: TokenPair, user: User, tenantId: String) -> [UInt8] {
-        var w = JSONWriter()
-        w.field("success", true)
-        w.field("tokens", json: json(pair, user: user, tenantId: tenantId))
-        return w.finished()
+    func success(_ pair: TokenPair, user: User, tenantId: String) throws -> Response {
+        try JSONBody.response(Success(tokens: body(pair, user: user, tenantId: tenantId)))
     }
 }
