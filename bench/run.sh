@@ -12,7 +12,8 @@
 # action confirmations (create + approve) with ES256 device keys, and passkey logins (login/start +
 # login/finish with ES256 assertions); rates count whole flows. Last, login/finish on its own.
 #
-# Knobs: DURATION=15s THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0
+# Knobs: DURATION=15s LOGIN_DURATION=40s THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0, and GATEHOUSE_BENCH_BIN to
+# measure another build of the server (bench/ab.sh compares two).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -29,7 +30,7 @@ PY="$("$ROOT/scripts/venv.sh")"
 # The production build: release, Swift runtime linked statically (lower RSS, no runtime .so to ship).
 BUILD=(swift build -c release --product gatehouse --static-swift-stdlib --scratch-path "$ROOT/.build-static")
 if [ "${SKIP_BUILD:-0}" != "1" ]; then (cd "$ROOT" && "${BUILD[@]}" >&2); fi
-BIN="$(cd "$ROOT" && "${BUILD[@]}" --show-bin-path)/gatehouse"
+BIN="${GATEHOUSE_BENCH_BIN:-$(cd "$ROOT" && "${BUILD[@]}" --show-bin-path)/gatehouse}"
 
 rm -rf "$WORK"; mkdir -p "$WORK"
 SYSTEM_KEY="sk_system_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"

@@ -84,7 +84,7 @@ public final class KeyRingCache: Sendable {
 
     /// After a rotation, and not through the single flight: a load begun before it would not show the new key.
     public func loadAfterRotation(tenantId: String) async throws {
-        try await load(tenantId: tenantId)
+        _ = try await load(tenantId: tenantId)
     }
 
     private func makeKey(tenantId: String) throws -> SigningKeyRecord {

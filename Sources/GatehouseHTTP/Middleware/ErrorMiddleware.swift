@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -10,6 +11,11 @@ enum ErrorDialect: Sendable {
     case json
     /// The Classic seed's `{"error": "..."}` with its exact messages, chosen by the error's reason.
     case classic
+    /// OAuth 2.0 endpoints: `{"error","error_description"}` with the RFC 6749 §5.2 codes, and RFC 6750 §3
+    /// `WWW-Authenticate` challenges naming the error. No route uses it yet (the OAuth issue will).
+    case oauth
+    /// Pages a person reads in a browser (the hosted login, next): a small HTML page, the message escaped.
+    case html
 }
 
 /// The one place errors become HTTP: status, the dialect's body, `Retry-After` when throttled.
@@ -93,16 +99,85 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             logger.error("unexpected error", metadata: ["type": "\(type(of: error))"])
             g = GatehouseError(.internalError, "internal error")
         }
-        let body: any Encodable =
-            switch dialect {
-            case .json: Body(error: g.message, code: g.code.rawValue, details: g.details)
-            case .classic: classicBody(g)
+        switch dialect {
+        case .json:
+            return render(Body(error: g.message, code: g.code.rawValue, details: g.details), g, challenge: "Bearer")
+        case .classic:
+            return render(classicBody(g), g, challenge: "Bearer")
+        case .oauth:
+            let error = oauthError(g.code)
+            var r = render(OAuthBody(error: error, error_description: g.message), g, challenge: nil)
+            // RFC 6749 §5.1: answers of the token endpoint are never cached, by HTTP/1.0 caches either.
+            r.headers[HTTPField.Name("pragma")!] = "no-cache"
+            if r.status == .unauthorized {
+                // RFC 6750 §3: the challenge names the error; its description holds printable ASCII other
+                // than the quote and the backslash.
+                var description = String.UnicodeScalarView()
+                description.append(
+                    contentsOf: g.message.unicodeScalars.filter { (0x20...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" })
+                r.headers[.wwwAuthenticate] = "Bearer error=\"\(error)\", error_description=\"\(String(description))\""
             }
+            return r
+        case .html:
+            var r = Response(
+                status: status(for: g.code),
+                headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: htmlPage(g))))
+            if let retry = g.retryAfterSeconds { r.headers[.retryAfter] = String(retry) }
+            return r
+        }
+    }
+
+    /// A JSON error answer: the status of the code, `Retry-After` when throttled, and a challenge on 401s.
+    static func render(_ body: some Encodable, _ g: GatehouseError, challenge: String?) -> Response {
         var response = (try? JSONBody.response(body, status: status(for: g.code))) ?? Response(status: status(for: g.code))
         if let retry = g.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
-        if [.unauthorized, .invalidToken, .mfaRequired, .stepUpRequired].contains(g.code) {
-            response.headers[.wwwAuthenticate] = "Bearer"
+        if let challenge, [.unauthorized, .invalidToken, .mfaRequired, .stepUpRequired].contains(g.code) {
+            response.headers[.wwwAuthenticate] = challenge
         }
         return response
+    }
+
+    struct OAuthBody: Encodable {
+        var error: String
+        var error_description: String
+    }
+
+    /// The RFC 6749 §5.2 code (RFC 6750 §3.1 for a bad access token; OpenID Connect Core §3.1.2.6 for a
+    /// sign-in the user must do again) closest to each of ours.
+    static func oauthError(_ code: GatehouseError.Code) -> String {
+        switch code {
+        case .invalidRequest, .invalidField, .payloadTooLarge, .unsupportedMediaType, .unprocessable, .notFound,
+            .conflict, .multipleContextSelectionRequired:
+            "invalid_request"
+        case .invalidProjectKey, .unauthorized: "invalid_client"
+        case .invalidToken: "invalid_token"
+        case .mfaRequired, .stepUpRequired: "login_required"
+        case .forbidden: "access_denied"
+        case .throttled, .unavailable, .upstream: "temporarily_unavailable"
+        case .internalError: "server_error"
+        }
+    }
+
+    /// A page that says what went wrong; the message is escaped, so nothing a request carried becomes markup.
+    static func htmlPage(_ g: GatehouseError) -> String {
+        var escaped = ""
+        for c in g.message {
+            switch c {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(c)
+            }
+        }
+        let status = status(for: g.code)
+        return """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(status.code) \(status.reasonPhrase)</title></head>
+            <body><main><h1>\(status.reasonPhrase)</h1><p>\(escaped)</p></main></body></html>
+
+            """
     }
 }

@@ -114,15 +114,25 @@ struct OpenAPIBuilder {
                 ])
             ))
         }
-        let errorSchema = route.dialect == .classic ? Schema.ref("ClassicError") : .ref("Error")
+        let errorSchema: Schema =
+            switch route.dialect {
+            case .json: .ref("Error")
+            case .classic: .ref("ClassicError")
+            case .oauth: .ref("OAuthError")
+            case .html: .string("an HTML page")
+            }
+        let errorType = route.dialect == .html ? "text/html" : "application/json"
         var replies: [(Int, YAMLNode)] = route.doc.replies.map { reply in
             var m: [(String, YAMLNode)] = [("description", .string(reply.description))]
-            let schema = reply.schema ?? (reply.status >= 400 ? errorSchema : nil)
-            if let schema { m.append(("content", .map([(reply.contentType, .map([("schema", schema.node())]))]))) }
+            if let schema = reply.schema {
+                m.append(("content", .map([(reply.contentType, .map([("schema", schema.node())]))])))
+            } else if reply.status >= 400 {
+                m.append(("content", .map([(errorType, .map([("schema", errorSchema.node())]))])))
+            }
             return (reply.status, .map(m))
         }
         for (status, text) in impliedErrors(route) where !replies.contains(where: { $0.0 == status }) {
-            replies.append((status, .map([("description", .string(text)), ("content", .map([("application/json", .map([("schema", errorSchema.node())]))]))])))
+            replies.append((status, .map([("description", .string(text)), ("content", .map([(errorType, .map([("schema", errorSchema.node())]))]))])))
         }
         replies.sort { $0.0 < $1.0 }
         op.append(("responses", .map(replies.map { (String($0.0), $0.1) })))
@@ -146,6 +156,12 @@ enum SharedSchemas {
                 .object(
                     ["error": .string(), "code": .text(values: ["MFA_REQUIRED", "STEP_UP_REQUIRED"])], required: ["error"]),
                 "the Classic error body; code only where the Classic API has no words of its own")
+        ),
+        (
+            "OAuthError",
+            .described(
+                .object(["error": .string("RFC 6749 §5.2 code"), "error_description": .string()], required: ["error"]),
+                "the OAuth 2.0 error body")
         ),
         ("Message", .object(["message": .string(), "success": .boolean], required: ["message", "success"])),
         ("Valid", .object(["valid": .boolean], required: ["valid"])),

@@ -63,7 +63,8 @@ struct RouteTable: Sendable {
     func register(on router: Router<AppRequestContext>) {
         for route in routes {
             let group = router.group()
-            if route.dialect == .classic { group.add(middleware: ErrorMiddleware<AppRequestContext>(dialect: .classic)) }
+            // The router's own renderer answers in JSON; any other dialect renders inside the route's group.
+            if route.dialect != .json { group.add(middleware: ErrorMiddleware<AppRequestContext>(dialect: route.dialect)) }
             switch route.access {
             case .none, .ownCheck(_, tenant: nil):
                 break
