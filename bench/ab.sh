@@ -34,11 +34,17 @@ for side in "AB":
         floor = rows.get("health /health/live")
         for name, value in rows.items():
             ratios[side].setdefault(name, []).append(value / floor)
-print(f"| figure (median of {runs} runs, as a share of the run's /health/live req/s) | A | B | B vs A |")
-print("|---|---|---|---|")
+absolute = {s: {} for s in "AB"}
+for side in "AB":
+    for i in range(1, runs + 1):
+        for name, value in figures(f"{out}/{side}-{i}.txt").items():
+            absolute[side].setdefault(name, []).append(value)
+print(f"| figure (median of {runs} runs) | A ratio to floor | B ratio to floor | B vs A | A median | B median | B vs A |")
+print("|---|---|---|---|---|---|---|")
 for name in ratios["A"]:
     a = statistics.median(ratios["A"][name]); b = statistics.median(ratios["B"].get(name, [0]))
-    print(f"| {name} | {a:.4f} | {b:.4f} | {100 * (b / a - 1):+.1f}% |")
+    x = statistics.median(absolute["A"][name]); y = statistics.median(absolute["B"].get(name, [0]))
+    print(f"| {name} | {a:.4f} | {b:.4f} | {100 * (b / a - 1):+.1f}% | {x:.1f} | {y:.1f} | {100 * (y / x - 1):+.1f}% |")
 floors = {s: statistics.median(figures(f"{out}/{s}-{i}.txt")["health /health/live"] for i in range(1, runs + 1)) for s in "AB"}
 print(f"\nmedian /health/live req/s: A {floors['A']:.0f}, B {floors['B']:.0f}")
 PY
