@@ -22,9 +22,11 @@ def free_port():
 
 
 class Server:
-    def __init__(self, base, origin):
+    def __init__(self, base, origin, data=None, binary=None):
         self.base = base
         self.origin = origin
+        self.data = data
+        self.binary = binary
 
     def call(self, method, path, body=None, headers=None):
         data = None if body is None else json.dumps(body).encode()
@@ -78,7 +80,7 @@ def server():
                 time.sleep(0.1)
         else:
             raise RuntimeError("gatehouse did not become ready: " + open(os.path.join(data, "server.log")).read())
-        yield Server(base, f"http://localhost:{port}")
+        yield Server(base, f"http://localhost:{port}", data=data, binary=binary)
     finally:
         proc.terminate()
         proc.wait(timeout=15)

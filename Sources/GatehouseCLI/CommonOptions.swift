@@ -34,7 +34,11 @@ struct CommonOptions: ParsableArguments {
             guard let v = Int(p), (0...65535).contains(v) else { throw ValidationError("GATEHOUSE_PORT must be a port number") }
             c.port = v
         }
-        c.engine.publicURL = value(publicUrl, "GATEHOUSE_PUBLIC_URL") ?? "http://\(c.host):\(c.port)"
+        // A loopback listener is published as localhost: browsers refuse an IP address as a WebAuthn
+        // relying party id (W3C WebAuthn §5.1.3 uses the effective domain), so passkeys work out of the box.
+        let loopback: Set<String> = ["127.0.0.1", "::1", "0.0.0.0", "localhost"]
+        let publicHost = loopback.contains(c.host) ? "localhost" : c.host
+        c.engine.publicURL = value(publicUrl, "GATEHOUSE_PUBLIC_URL") ?? "http://\(publicHost):\(c.port)"
         c.masterKeyBase64 = value(nil, "GATEHOUSE_MASTER_KEY")
         c.engine.systemAPIKey = value(nil, "GATEHOUSE_SYSTEM_API_KEY")
         if let d = value(nil, "GATEHOUSE_IDENTIFIER_DOMAIN") { c.engine.identifierDomain = d }

@@ -14,7 +14,7 @@ public struct GatehouseCommand: AsyncParsableCommand {
         commandName: "gatehouse",
         abstract: "Multi-tenant authentication and authorization server.",
         subcommands: [
-            Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, KeysCommand.self, EventsCommand.self,
+            Serve.self, Migrate.self, Backup.self, TenantCommand.self, UserCommand.self, KeysCommand.self, EventsCommand.self,
             PasswordsCommand.self,
         ],
         defaultSubcommand: Serve.self)
@@ -58,6 +58,26 @@ struct Migrate: AsyncParsableCommand {
         } catch {
             await database.shutdown()
             throw error
+        }
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the live SQLite database to a new file, consistently, while the server keeps serving.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The file to write (must not exist)") var to: String
+
+    func run() async throws {
+        let c = try common.configuration()
+        switch try DatabaseURL(c.databaseURL) {
+        case .sqlite(let path):
+            let pages = try SQLiteBackup.copy(from: path, to: to)
+            print("copied \(pages) pages to \(to)")
+        case .postgres:
+            // A PostgreSQL database is backed up by PostgreSQL's own tools, which know its whole state.
+            FileHandle.standardError.write(Data("the database is PostgreSQL: back it up with pg_dump (or your provider's backups)\n".utf8))
+            throw ExitCode(2)
         }
     }
 }

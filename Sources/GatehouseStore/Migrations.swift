@@ -240,6 +240,13 @@ public struct Migrator: Sendable {
                 "ALTER TABLE refresh_tokens ADD COLUMN spent_by TEXT",
             ]
         ),
+        Migration(
+            version: 10, name: "client_integration_keys",
+            statements: [
+                "ALTER TABLE tenants ADD COLUMN infura_api_key TEXT",
+                "ALTER TABLE tenants ADD COLUMN polyscan_api_key TEXT",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -21,7 +21,8 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
         id, project_name, acronym, project_description, project_website, project_email, project_image_url,
         project_api_key, testnet_project_api_key, api_private_key_hash, stripe_api_key_sealed,
         stripe_webhook_secret_sealed, stripe_publishable_key, login_token, allow_unauthenticated, firebase_tenant_id,
-        default_wallet_management_type, is_default, created_at, updated_at, require_mfa, webauthn
+        default_wallet_management_type, is_default, created_at, updated_at, require_mfa, webauthn, infura_api_key,
+        polyscan_api_key
         """
 
     func tenant(from row: any SQLRow) throws -> Tenant {
@@ -43,6 +44,8 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
         t.stripePublishableKey = try row.optionalString("stripe_publishable_key")
         t.loginToken = try row.optionalString("login_token")
         t.firebaseTenantId = try row.optionalString("firebase_tenant_id")
+        t.infuraApiKey = try row.optionalString("infura_api_key")
+        t.polyScanApiKey = try row.optionalString("polyscan_api_key")
         t.requireMfa = try row.bool("require_mfa")
         t.webauthn = try row.optionalString("webauthn").flatMap {
             try? JSONDecoder().decode(WebAuthnSettings.self, from: Data($0.utf8))
@@ -60,7 +63,8 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
             \(bind: t.stripeWebhookSecretSealed), \(bind: t.stripePublishableKey), \(bind: t.loginToken),
             \(bind: t.allowJWTForUnauthenticatedUsers.sqlInt), \(bind: t.firebaseTenantId),
             \(bind: t.defaultWalletManagementType), \(bind: t.isDefault.sqlInt), \(bind: t.createdAt.millis),
-            \(bind: t.updatedAt.millis), \(bind: t.requireMfa.sqlInt), \(bind: Self.encode(t.webauthn)))
+            \(bind: t.updatedAt.millis), \(bind: t.requireMfa.sqlInt), \(bind: Self.encode(t.webauthn)),
+            \(bind: t.infuraApiKey), \(bind: t.polyScanApiKey))
             """ + tail
     }
 
@@ -111,7 +115,8 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
                 stripe_webhook_secret_sealed = \(bind: t.stripeWebhookSecretSealed),
                 stripe_publishable_key = \(bind: t.stripePublishableKey), login_token = \(bind: t.loginToken),
                 allow_unauthenticated = \(bind: t.allowJWTForUnauthenticatedUsers.sqlInt),
-                firebase_tenant_id = \(bind: t.firebaseTenantId),
+                firebase_tenant_id = \(bind: t.firebaseTenantId), infura_api_key = \(bind: t.infuraApiKey),
+                polyscan_api_key = \(bind: t.polyScanApiKey),
                 default_wallet_management_type = \(bind: t.defaultWalletManagementType),
                 require_mfa = \(bind: t.requireMfa.sqlInt), webauthn = \(bind: Self.encode(t.webauthn)),
                 updated_at = \(bind: t.updatedAt.millis)

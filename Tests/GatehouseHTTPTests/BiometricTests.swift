@@ -41,9 +41,11 @@ import _CryptoExtras
             let device = try #require(list.json?.arrayValue?.first?.objectValue, "\(label)")
             #expect(
                 Set(device.keys) == [
-                    "id", "userId", "deviceFingerprint", "deviceName", "deviceType", "keyAlgorithm", "publicKey", "isActive",
-                    "createdAt", "updatedAt",
+                    "id", "userId", "deviceFingerprint", "deviceName", "deviceType", "keyAlgorithm", "publicKey", "fcmToken",
+                    "isActive", "createdAt", "updatedAt", "lastUsedAt",
                 ], "\(label): \(device.keys.sorted())")
+            // Seed 004 shows both; unset, they are null (issue 12, item 6).
+            #expect(device["fcmToken"] == .null && device["lastUsedAt"] == .null, "\(label)")
             #expect(device["id"]?.stringValue == user.deviceId)
             #expect(device["userId"]?.numberValue == Double(user.number))
             #expect(device["keyAlgorithm"]?.stringValue == user.signer.algorithm)

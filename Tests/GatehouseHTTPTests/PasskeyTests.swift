@@ -365,6 +365,7 @@ import Testing
             let item = try #require(list["credentials"]?.arrayValue?.first?.objectValue)
             for key in ["id", "name", "createdAt", "isActive", "transportFlags"] { #expect(item[key] != nil, "\(key)") }
             #expect(item["name"] == "MacBook Touch ID" && item["transportFlags"] == ["internal", "hybrid"])
+            #expect(item["lastUsedAt"] == .null, "shown, null until first use (seed 004; issue 12, item 6)")
 
             #expect(try await h.call(.patch, "/auth/webauthn/credentials/\(id)", headers: other, json: ["name": "mine"]).status == 404)
             let renamed = try await h.call(.patch, "/auth/webauthn/credentials/\(id)", headers: bearer, json: ["name": "Work laptop"])

@@ -102,7 +102,7 @@ import Testing
             _ = try await ConfirmationTests.create(h, user)
             #expect(try await dispatcher.runOnce() == 1)
             let list = try await h.call(.get, "/auth/biometric/devices", headers: user.bearer)
-            #expect(list.json?.arrayValue?.first?.objectValue?["fcmToken"] == nil, "\(list.text)")
+            #expect(list.json?.arrayValue?.first?.objectValue?["fcmToken"] == .null, "\(list.text)")
             #expect(try await h.engine.store.pushCounts() == ["dropped": 1])
             // The next confirmation has no one to push to.
             _ = try await ConfirmationTests.create(h, user)

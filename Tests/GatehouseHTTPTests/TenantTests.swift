@@ -87,7 +87,8 @@ import Testing
             #expect(anonymous.status == 200)
             #expect(anonymous.string("projectName") == "Acme Loyalty")
             #expect(anonymous.string("projectDescription") == "Coffee rewards")
-            #expect(anonymous["projectApiKey"] == nil)
+            // Seed 002: the project key is the public project identifier (issue 12, item 3).
+            #expect(anonymous.string("projectApiKey") == t.projectKey)
             #expect(anonymous["stripeApiKey"] == nil)
 
             let withKey = try await h.call(.get, "/v2/tenants/\(t.id)", headers: t.headers)
@@ -97,7 +98,7 @@ import Testing
             #expect(withKey["testnetProjectApiKey"] == nil)
 
             let foreignKey = try await h.call(.get, "/v2/tenants/\(t.id)", headers: other.headers)
-            #expect(foreignKey["projectApiKey"] == nil, "another tenant's key sees only public data")
+            #expect(foreignKey["stripePublishableKey"] == nil, "another tenant's key sees only public data")
 
             let admin = try await h.call(.get, "/v2/tenants/\(t.id)", headers: ["authorization": "Bearer \(t.adminJWT)"])
             #expect(admin.status == 200)

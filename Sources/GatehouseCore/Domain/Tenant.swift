@@ -19,6 +19,9 @@ public struct Tenant: Sendable, Equatable {
     public var loginToken: String?
     public var allowJWTForUnauthenticatedUsers: Bool
     public var firebaseTenantId: String?
+    /// Client-side keys of the tenant's web3 providers, handed to apps in the client configuration.
+    public var infuraApiKey: String?
+    public var polyScanApiKey: String?
     public var defaultWalletManagementType: String
     public var isDefault: Bool
     /// Every password login must pass TOTP (users without it must enroll).
@@ -69,6 +72,8 @@ public struct TenantUpdate: Sendable {
     public var loginToken: String?
     public var allowJWTForUnauthenticatedUsers: Bool?
     public var firebaseTenantId: String?
+    public var infuraApiKey: String?
+    public var polyScanApiKey: String?
     public var projectWebsite: String?
     public var projectEmail: String?
     public var projectImageUrl: String?

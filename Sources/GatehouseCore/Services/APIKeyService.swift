@@ -15,10 +15,12 @@ public struct APIKeyService: Sendable {
 
     /// A new key for the caller, who must have signed in recently (step-up); an API key cannot make keys.
     /// `expiresAt`, when given, must lie in the future.
-    public func create(caller: Caller, name: String, expiresAt: Date? = nil) async throws -> (APIKey, String) {
+    /// A new key for the caller; without a name it is called "API key <date>" (UTC).
+    public func create(caller: Caller, name: String?, expiresAt: Date? = nil) async throws -> (APIKey, String) {
         try stepUp.require(caller, act: Self.managing)
         let user = caller.user
         let now = clock.now
+        let name = name ?? "API key " + String(now.rfc3339.prefix(10))
         if let expiresAt, expiresAt <= now { throw GatehouseError.field("expiresAt", "must be in the future") }
         let plaintext = Self.prefix + random.base62(length: 43)
         let key = APIKey(

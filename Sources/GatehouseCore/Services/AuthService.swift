@@ -63,7 +63,9 @@ public struct AuthService: Sendable {
             throw GatehouseError(.forbidden, "context.tenantId does not match the project key")
         }
         try await bruteForce.check(tenantId: tenant.id, kind: "exchange", account: nil, address: clientAddress)
-        if let raw = request.rawLoginData {
+        // Seed 001: rawLoginData signs in an anonymous user only where the tenant allows them; elsewhere it
+        // is ignored and authToken is verified as usual.
+        if let raw = request.rawLoginData, tenant.allowJWTForUnauthenticatedUsers {
             return try await anonymous(tenant: tenant, rawLoginData: raw)
         }
         guard let authToken = request.authToken, !authToken.isEmpty else {

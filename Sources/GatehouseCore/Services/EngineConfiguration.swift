@@ -2,7 +2,7 @@ import Foundation
 
 public struct EngineConfiguration: Sendable {
     /// Base of every issuer: `<publicURL>/t/<tenantId>`.
-    public var publicURL: String = "http://127.0.0.1:8080"
+    public var publicURL: String = "http://localhost:8080"
     public var accessTokenTTL: TimeInterval = 15 * 60
     public var refreshTokenTTL: TimeInterval = 24 * 3600
     /// Longest life of a session, however often it is refreshed.

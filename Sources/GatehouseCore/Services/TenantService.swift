@@ -100,6 +100,8 @@ public struct TenantService: Sendable {
             t.stripeWebhookSecretSealed = try box.seal(v, context: "tenant:\(t.id):stripeWebhookSecret")
         }
         if let v = u.stripePublishableKey { t.stripePublishableKey = v }
+        if let v = u.infuraApiKey { t.infuraApiKey = v }
+        if let v = u.polyScanApiKey { t.polyScanApiKey = v }
         if let v = u.loginToken { t.loginToken = v }
         if let v = u.allowJWTForUnauthenticatedUsers { t.allowJWTForUnauthenticatedUsers = v }
         if let v = u.firebaseTenantId { t.firebaseTenantId = v }

@@ -102,12 +102,12 @@ struct BiometricController {
                 [
                     "id": .uuid, "userId": .described(.integer, "the user's integer id"), "deviceFingerprint": .string(),
                     "deviceName": .string(), "deviceType": .text(values: ["mobile", "desktop", "tablet"]),
-                    "keyAlgorithm": .text(values: ["ES256", "RS256", "PS256"]), "publicKey": .string(), "fcmToken": .string(),
-                    "isActive": .boolean, "createdAt": .dateTime, "updatedAt": .dateTime, "lastUsedAt": .dateTime,
+                    "keyAlgorithm": .text(values: ["ES256", "RS256", "PS256"]), "publicKey": .string(), "fcmToken": .nullable(.string()),
+                    "isActive": .boolean, "createdAt": .dateTime, "updatedAt": .dateTime, "lastUsedAt": .nullable(.dateTime),
                 ],
                 required: [
-                    "id", "userId", "deviceFingerprint", "deviceName", "deviceType", "keyAlgorithm", "publicKey", "isActive", "createdAt",
-                    "updatedAt",
+                    "id", "userId", "deviceFingerprint", "deviceName", "deviceType", "keyAlgorithm", "publicKey", "fcmToken", "isActive",
+                    "createdAt", "updatedAt", "lastUsedAt",
                 ])
         ),
         (
@@ -131,11 +131,12 @@ struct BiometricController {
         var deviceType: String
         var keyAlgorithm: String
         var publicKey: String
-        var fcmToken: String?
+        /// Seed 004 shows both; null until set or used.
+        var fcmToken: Nullable<String>
         var isActive: Bool
         var createdAt: String
         var updatedAt: String
-        var lastUsedAt: String?
+        var lastUsedAt: Nullable<String>
 
         init(_ d: Device, userNumber: Int64) {
             id = d.id
@@ -145,11 +146,11 @@ struct BiometricController {
             deviceType = d.type.rawValue
             keyAlgorithm = d.algorithm.rawValue
             publicKey = d.publicKey
-            fcmToken = d.fcmToken
+            fcmToken = Nullable(d.fcmToken)
             isActive = d.isActive
             createdAt = d.createdAt.rfc3339
             updatedAt = d.updatedAt.rfc3339
-            lastUsedAt = d.lastUsedAt?.rfc3339
+            lastUsedAt = Nullable(d.lastUsedAt?.rfc3339)
         }
     }
 

@@ -45,11 +45,10 @@ struct ClassicAuthController {
                 .post, "/api/v1/auth/keys", from: .projectKeyOrDefault,
                 .init(
                     "Create an API key (shown once); needs a recent sign-in, and an API key cannot create keys",
-                    body: .object(
-                        [
-                            "name": .text(maxLength: 255),
-                            "expiresAt": .text(format: "date-time", description: "the key is refused from then on"),
-                        ], required: ["name"]),
+                    body: .object([
+                        "name": .text(maxLength: 255, description: "default: API key <date>"),
+                        "expiresAt": .text(format: "date-time", description: "the key is refused from then on"),
+                    ]), bodyRequired: false,
                     .created(.ref("APIKey"), "the key, with apiKey shown this once"),
                     .error(
                         401,
@@ -181,9 +180,10 @@ struct ClassicAuthController {
 
     @Sendable func createKey(_ request: Request, context: CallerContext) async throws -> Response {
         let caller = context.caller
-        let body = try await JSONBody.decode(CreateKeyBody.self, from: request)
-        let name = try Validate.required(body.name, "name", max: 255)
-        let expiresAt = try body.expiresAt.map { text in
+        // Seed 003 shows no request body: none, an empty one or `{}` creates a key with a default name.
+        let body = try await JSONBody.decodeIfPresent(CreateKeyBody.self, from: request)
+        let name = try body?.name.map { try Validate.required($0, "name", max: 255) }
+        let expiresAt = try body?.expiresAt.map { text in
             guard text.utf8.count <= 64, let date = Date(rfc3339: text) else {
                 throw GatehouseError.field("expiresAt", "must be an RFC 3339 date-time")
             }

@@ -25,9 +25,9 @@ struct ProfileController {
             .object(
                 [
                     "id": .integer, "email": .string(), "isSuperAdmin": .boolean, "mfaEnabled": .boolean,
-                    "permissions": .array(.string()), "department": .ref("Department"), "employee": .ref("Employee"),
+                    "permissions": .array(.string()), "department": .nullable(.ref("Department")), "employee": .nullable(.ref("Employee")),
                     "signature": .string(), "passkeyPrompt": .text(values: ["pending", "accepted", "declined", "dismissed"]),
-                ], required: ["id", "isSuperAdmin", "mfaEnabled", "permissions", "passkeyPrompt"])
+                ], required: ["id", "isSuperAdmin", "mfaEnabled", "permissions", "department", "employee", "passkeyPrompt"])
         ),
         (
             "Session",
@@ -45,8 +45,9 @@ struct ProfileController {
         var isSuperAdmin: Bool
         var mfaEnabled: Bool
         var permissions: [String]
-        var department: Department?
-        var employee: Employee?
+        /// Seed 004 shows both; null when unset.
+        var department: Nullable<Department>
+        var employee: Nullable<Employee>
         var signature: String?
         var passkeyPrompt: String
     }
@@ -56,7 +57,7 @@ struct ProfileController {
         return try JSONBody.response(
             ProfileBody(
                 id: p.user.number, email: p.user.email, isSuperAdmin: p.user.isSuperAdmin, mfaEnabled: p.user.mfaEnabled,
-                permissions: p.permissions, department: p.user.department, employee: p.user.employee, signature: p.signature,
+                permissions: p.permissions, department: Nullable(p.user.department), employee: Nullable(p.user.employee), signature: p.signature,
                 passkeyPrompt: p.passkeyPrompt.rawValue))
     }
 

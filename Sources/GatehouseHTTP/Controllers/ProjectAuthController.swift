@@ -100,7 +100,9 @@ struct ProjectAuthController {
             level = .user
         }
         let authToken = try Validate.optional(body.authToken, "authToken", max: CompactJWS.maxLength)
-        if body.rawLoginData == nil { _ = try Validate.token(authToken, "authToken", max: CompactJWS.maxLength) }
+        if body.rawLoginData == nil || !tenant.allowJWTForUnauthenticatedUsers {
+            _ = try Validate.token(authToken, "authToken", max: CompactJWS.maxLength)
+        }
         if let raw = body.rawLoginData {
             let size = try JSONBody.encoder.encode(raw).count
             guard size <= 8 * 1024 else { throw GatehouseError.field("rawLoginData", "must be at most 8192 bytes") }

@@ -43,6 +43,7 @@ struct TenantController {
                     "projectImageUrl": .string(), "projectApiKey": .string(), "testnetProjectApiKey": .string(),
                     "stripeApiKey": .string(), "stripeWebhookSecret": .string(), "stripePublishableKey": .string(),
                     "loginToken": .string(), "allowJWTForUnauthenticatedUsers": .boolean, "firebaseTenantId": .string(),
+                    "infuraApiKey": .string(), "polyScanApiKey": .string(),
                     "defaultWalletManagementType": .text(values: ["custodial", "non-custodial"]),
                     "requireMfa": .described(.boolean, "every password login must pass TOTP"),
                     "webauthnRpId": .string("passkey relying party id (default: host of the public URL)"),
@@ -71,6 +72,7 @@ struct TenantController {
                 "stripeApiKey": .text(maxLength: 512), "stripeWebhookSecret": .text(maxLength: 512),
                 "stripePublishableKey": .text(maxLength: 512), "loginToken": .text(maxLength: 2048),
                 "allowJWTForUnauthenticatedUsers": .boolean, "firebaseTenantId": .text(maxLength: 255),
+                "infuraApiKey": .text(maxLength: 512), "polyScanApiKey": .text(maxLength: 512),
                 "projectWebsite": .text(maxLength: 2048), "projectEmail": .text(maxLength: 320),
                 "projectImageUrl": .text(maxLength: 2048),
                 "defaultWalletManagementType": .text(values: ["custodial", "non-custodial"]), "requireMfa": .boolean,
@@ -84,8 +86,9 @@ struct TenantController {
             .object(
                 [
                     "projectName": .string(), "id": .uuid, "stripePublishableKey": .string(), "firebaseTenantId": .string(),
+                    "infuraApiKey": .nullable(.string()), "polyScanApiKey": .nullable(.string()),
                     "clientIpLocation": .described(.nullable(.anyObject), "null: no geo database is configured"),
-                ], required: ["projectName", "id", "clientIpLocation"])
+                ], required: ["projectName", "id", "infuraApiKey", "polyScanApiKey", "clientIpLocation"])
         ),
     ]
 
@@ -109,6 +112,8 @@ struct TenantController {
         var loginToken: String?
         var allowJWTForUnauthenticatedUsers: Bool?
         var firebaseTenantId: String?
+        var infuraApiKey: String?
+        var polyScanApiKey: String?
         var defaultWalletManagementType: String?
         var requireMfa: Bool?
         var webauthnRpId: String?
@@ -125,11 +130,14 @@ struct TenantController {
             projectName: t.projectName, acronym: t.acronym, id: t.id, createdAt: t.createdAt.rfc3339,
             projectDescription: t.projectDescription, projectWebsite: t.projectWebsite, projectEmail: t.projectEmail,
             projectImageUrl: t.projectImageUrl)
-        guard level != .publicInfo else { return b }
+        // The project key identifies the project in every client app (seed 002 requires it): it is public.
         b.projectApiKey = t.projectApiKey
+        guard level != .publicInfo else { return b }
         b.allowJWTForUnauthenticatedUsers = t.allowJWTForUnauthenticatedUsers
         b.firebaseTenantId = t.firebaseTenantId
         b.stripePublishableKey = t.stripePublishableKey
+        b.infuraApiKey = t.infuraApiKey
+        b.polyScanApiKey = t.polyScanApiKey
         b.defaultWalletManagementType = t.defaultWalletManagementType
         b.requireMfa = t.requireMfa
         // The effective relying party, defaults included: what a passkey client must match.
@@ -188,6 +196,8 @@ struct TenantController {
         var loginToken: String?
         var allowJWTForUnauthenticatedUsers: Bool?
         var firebaseTenantId: String?
+        var infuraApiKey: String?
+        var polyScanApiKey: String?
         var projectWebsite: String?
         var projectEmail: String?
         var projectImageUrl: String?
@@ -238,6 +248,8 @@ struct TenantController {
         u.requireMfa = b.requireMfa
         u.webauthn = try webauthn(b, current: tenant.webauthn)
         u.firebaseTenantId = try Validate.optional(b.firebaseTenantId, "firebaseTenantId", max: 255)
+        u.infuraApiKey = try Validate.optional(b.infuraApiKey, "infuraApiKey", max: 512)
+        u.polyScanApiKey = try Validate.optional(b.polyScanApiKey, "polyScanApiKey", max: 512)
         u.projectWebsite = try Validate.optional(b.projectWebsite, "projectWebsite", max: 2048)
         u.projectEmail = try Validate.optional(b.projectEmail, "projectEmail", max: 320)
         u.projectImageUrl = try Validate.optional(b.projectImageUrl, "projectImageUrl", max: 2048)
@@ -257,13 +269,20 @@ struct TenantController {
         var id: String
         var stripePublishableKey: String?
         var firebaseTenantId: String?
-        enum Keys: String, CodingKey { case projectName, id, stripePublishableKey, firebaseTenantId, clientIpLocation }
+        var infuraApiKey: String?
+        var polyScanApiKey: String?
+        enum Keys: String, CodingKey {
+            case projectName, id, stripePublishableKey, firebaseTenantId, infuraApiKey, polyScanApiKey, clientIpLocation
+        }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Keys.self)
             try c.encode(projectName, forKey: .projectName)
             try c.encode(id, forKey: .id)
             try c.encodeIfPresent(stripePublishableKey, forKey: .stripePublishableKey)
             try c.encodeIfPresent(firebaseTenantId, forKey: .firebaseTenantId)
+            // Seed 002 shows the web3 keys in every client configuration: null until set (issue 12, item 6).
+            try c.encode(infuraApiKey, forKey: .infuraApiKey)
+            try c.encode(polyScanApiKey, forKey: .polyScanApiKey)
             // No geo database is configured: the seed allows null.
             try c.encodeNil(forKey: .clientIpLocation)
         }
@@ -274,7 +293,7 @@ struct TenantController {
         return try JSONBody.response(
             ClientConfig(
                 projectName: t.projectName, id: t.id, stripePublishableKey: t.stripePublishableKey,
-                firebaseTenantId: t.firebaseTenantId))
+                firebaseTenantId: t.firebaseTenantId, infuraApiKey: t.infuraApiKey, polyScanApiKey: t.polyScanApiKey))
     }
 
     @Sendable func loginToken(_ request: Request, context: TenantContext) async throws -> Response {

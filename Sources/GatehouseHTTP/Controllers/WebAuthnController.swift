@@ -95,18 +95,35 @@ struct WebAuthnController {
             "Passkey",
             .object(
                 [
-                    "id": .uuid, "credentialId": .string(), "name": .string(), "createdAt": .dateTime, "lastUsedAt": .dateTime,
+                    "id": .uuid, "credentialId": .string(), "name": .string(), "createdAt": .dateTime, "lastUsedAt": .nullable(.dateTime),
                     "isActive": .boolean, "transportFlags": .array(.string()), "backupEligible": .boolean, "backedUp": .boolean,
                     "attestationType": .string(), "cloneWarning": .boolean,
                 ],
                 required: [
-                    "id", "credentialId", "name", "createdAt", "isActive", "transportFlags", "backupEligible", "backedUp",
+                    "id", "credentialId", "name", "createdAt", "lastUsedAt", "isActive", "transportFlags", "backupEligible", "backedUp",
                     "attestationType", "cloneWarning",
                 ])
         ),
         (
+            "RegisteredPasskey",
+            .object(
+                [
+                    "attestationType": .string(), "backupEligible": .boolean, "backupState": .boolean, "cloneWarning": .boolean,
+                    "createdAt": .dateTime, "credentialId": .described(.array(.integer), "the credential id's bytes"),
+                    "id": .uuid, "isActive": .boolean, "lastUsedAt": .nullable(.dateTime), "name": .string(),
+                    "signCount": .integer, "transportFlags": .array(.string()), "updatedAt": .dateTime,
+                    "userId": .described(.integer, "the user's integer id"),
+                ],
+                required: [
+                    "attestationType", "backupEligible", "backupState", "cloneWarning", "createdAt", "credentialId", "id", "isActive",
+                    "lastUsedAt", "name", "signCount", "transportFlags", "updatedAt", "userId",
+                ])
+        ),
+        (
             "PasskeyRegistered",
-            .object(["credential": .ref("Passkey"), "credentialId": .string(), "success": .boolean], required: ["credential", "credentialId", "success"])
+            .object(
+                ["credential": .ref("RegisteredPasskey"), "credentialId": .string("base64url"), "success": .boolean],
+                required: ["credential", "credentialId", "success"])
         ),
     ]
 
@@ -178,7 +195,8 @@ struct WebAuthnController {
         var credentialId: String
         var name: String
         var createdAt: String
-        var lastUsedAt: String?
+        /// Null until the passkey is first used (seed 004 shows the key).
+        var lastUsedAt: Nullable<String>
         var isActive: Bool
         var transportFlags: [String]
         var backupEligible: Bool
@@ -191,7 +209,7 @@ struct WebAuthnController {
             credentialId = p.credentialId
             name = p.name
             createdAt = p.createdAt.rfc3339
-            lastUsedAt = p.lastUsedAt?.rfc3339
+            lastUsedAt = Nullable(p.lastUsedAt?.rfc3339)
             isActive = p.isActive && !p.cloneWarning
             transportFlags = p.transports
             backupEligible = p.backupEligible
@@ -201,8 +219,46 @@ struct WebAuthnController {
         }
     }
 
+    /// The stored credential as seed 004 shows it in the register/finish answer: exactly these members,
+    /// `credentialId` as an array of byte values and `userId` the integer user id.
+    struct RegisteredCredentialBody: Encodable {
+        var attestationType: String
+        var backupEligible: Bool
+        var backupState: Bool
+        var cloneWarning: Bool
+        var createdAt: String
+        var credentialId: [UInt8]
+        var id: String
+        var isActive: Bool
+        var lastUsedAt: Nullable<String>
+        var name: String
+        var signCount: UInt32
+        var transportFlags: [String]
+        var updatedAt: String
+        var userId: Int64
+
+        init(_ p: Passkey, userNumber: Int64) {
+            attestationType = p.attestationType
+            backupEligible = p.backupEligible
+            backupState = p.backedUp
+            cloneWarning = p.cloneWarning
+            createdAt = p.createdAt.rfc3339
+            credentialId = Base64URL.decode(p.credentialId) ?? []
+            id = p.id
+            isActive = p.isActive && !p.cloneWarning
+            lastUsedAt = Nullable(p.lastUsedAt?.rfc3339)
+            name = p.name
+            signCount = p.signCount
+            transportFlags = p.transports
+            // Just registered: nothing has changed it since.
+            updatedAt = p.createdAt.rfc3339
+            userId = userNumber
+        }
+    }
+
     struct RegisterFinishAnswer: Encodable {
-        var credential: CredentialBody
+        var credential: RegisteredCredentialBody
+        /// base64url, as the browser's `PublicKeyCredential.id`.
         var credentialId: String
         var success: Bool
     }
@@ -226,7 +282,9 @@ struct WebAuthnController {
                     inner.attestationObject, "response.response.attestationObject", max: Self.maxAttestation),
                 transports: Array(transports)))
         return try JSONBody.response(
-            RegisterFinishAnswer(credential: CredentialBody(passkey), credentialId: passkey.credentialId, success: true))
+            RegisterFinishAnswer(
+                credential: RegisteredCredentialBody(passkey, userNumber: user.number), credentialId: passkey.credentialId,
+                success: true))
     }
 
     @Sendable func loginStart(_ request: Request, context: TenantContext) async throws -> Response {

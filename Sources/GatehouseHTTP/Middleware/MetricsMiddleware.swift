@@ -22,7 +22,12 @@ public final class GatehouseMetrics: EngineObserver {
         namespace: "gatehouse", metricName: "refresh_reuse_detected", unitName: "total",
         helpText: "Spent refresh tokens presented again (session revoked)") }
 
-    public init() {}
+    /// Every `gatehouse_*` series exists from the start at zero, so a dashboard or an alert on a rate sees
+    /// the series before the first event.
+    public init() {
+        for level in AuthLevel.allCases { _ = registry.makeCounter(descriptor: Self.issued, labels: [("level", level.rawValue)]) }
+        _ = registry.makeCounter(descriptor: Self.reuse)
+    }
 
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         registry.makeCounter(

@@ -119,6 +119,16 @@ enum JSONBody {
     }
 }
 
+/// A member a seed shows even when unset: written as `null`, never left out (typed clients expect the key).
+struct Nullable<Value: Encodable>: Encodable {
+    var value: Value?
+    init(_ value: Value?) { self.value = value }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let value { try c.encode(value) } else { try c.encodeNil() }
+    }
+}
+
 /// `{message, success}`: the Enterprise dialect's acknowledgement.
 struct MessageAnswer: Encodable {
     var message: String

@@ -21,15 +21,24 @@ public final class TenantResolver: Sendable {
     static let projectKeyHeader = HTTPField.Name("x-project-key")!
     static let apiKeyHeader = HTTPField.Name("x-api-key")!
 
-    /// The tenant named by `x-project-key`; 401 `INVALID_PROJECT_KEY` when absent or unknown.
+    /// The tenant named by `x-project-key`; 401 `INVALID_PROJECT_KEY` when absent or unknown. Seed 000's
+    /// prose names `X-API-Key` for the project key: without `x-project-key`, an `x-api-key` holding a
+    /// project key (never an API key: those have another prefix) names the tenant.
     func require(_ request: Request) async throws -> Tenant {
-        guard let key = request.headers[Self.projectKeyHeader] else {
+        guard let key = request.headers[Self.projectKeyHeader] ?? Self.projectKeyInAPIKeyHeader(request) else {
             throw GatehouseError(.invalidProjectKey, "x-project-key header is required")
         }
         guard let tenant = try await tenant(projectKey: key) else {
             throw GatehouseError(.invalidProjectKey, "unknown project key")
         }
         return tenant
+    }
+
+    static func projectKeyInAPIKeyHeader(_ request: Request) -> String? {
+        guard let value = request.headers[apiKeyHeader], value.hasPrefix("pk_live_") || value.hasPrefix("pk_test_") else {
+            return nil
+        }
+        return value
     }
 
     /// The tenant of `x-project-key` when given, else the default tenant (Classic and Enterprise dialects).
