@@ -1,6 +1,14 @@
 import Foundation
 
 public struct Tenant: Sendable, Equatable {
+    /// Project keys begin with one of these; API keys and the system key never do.
+    public static let liveKeyPrefix = "pk_live_"
+    public static let testKeyPrefix = "pk_test_"
+
+    public static func isProjectKey(_ text: String) -> Bool {
+        text.hasPrefix(liveKeyPrefix) || text.hasPrefix(testKeyPrefix)
+    }
+
     public var id: String
     public var projectName: String
     public var acronym: String

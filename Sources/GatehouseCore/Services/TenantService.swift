@@ -134,7 +134,7 @@ public struct TenantService: Sendable {
         let now = clock.now
         return Tenant(
             id: id, projectName: name, acronym: Tenant.acronym(for: name),
-            projectApiKey: "pk_live_" + random.base62(length: 32),
-            testnetProjectApiKey: "pk_test_" + random.base62(length: 32), createdAt: now, updatedAt: now)
+            projectApiKey: Tenant.liveKeyPrefix + random.base62(length: 32),
+            testnetProjectApiKey: Tenant.testKeyPrefix + random.base62(length: 32), createdAt: now, updatedAt: now)
     }
 }

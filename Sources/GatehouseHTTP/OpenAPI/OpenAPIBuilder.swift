@@ -122,17 +122,18 @@ struct OpenAPIBuilder {
             case .html: .string("an HTML page")
             }
         let errorType = route.dialect == .html ? "text/html" : "application/json"
+        let errorContent: YAMLNode = .map([(errorType, .map([("schema", errorSchema.node())]))])
         var replies: [(Int, YAMLNode)] = route.doc.replies.map { reply in
             var m: [(String, YAMLNode)] = [("description", .string(reply.description))]
             if let schema = reply.schema {
                 m.append(("content", .map([(reply.contentType, .map([("schema", schema.node())]))])))
             } else if reply.status >= 400 {
-                m.append(("content", .map([(errorType, .map([("schema", errorSchema.node())]))])))
+                m.append(("content", errorContent))
             }
             return (reply.status, .map(m))
         }
         for (status, text) in impliedErrors(route) where !replies.contains(where: { $0.0 == status }) {
-            replies.append((status, .map([("description", .string(text)), ("content", .map([(errorType, .map([("schema", errorSchema.node())]))]))])))
+            replies.append((status, .map([("description", .string(text)), ("content", errorContent)])))
         }
         replies.sort { $0.0 < $1.0 }
         op.append(("responses", .map(replies.map { (String($0.0), $0.1) })))

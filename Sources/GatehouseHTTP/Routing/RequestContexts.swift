@@ -7,6 +7,11 @@ protocol GatehouseContext: RequestContext {
     var peerAddress: String? { get }
 }
 
+extension GatehouseContext {
+    /// CONTRACT §3: bodies are limited to 64 KiB unless an endpoint needs more.
+    var maxUploadSize: Int { HTTPLimits.maxBody }
+}
+
 /// The root context. Route-group authenticators (`Authenticators.swift`) fill `tenant` and `caller`; the
 /// child contexts below are made from it and refuse to exist without what their routes need, so a
 /// handler receives non-optional values and cannot forget to authenticate.
@@ -23,7 +28,7 @@ public struct AppRequestContext: GatehouseContext {
         coreContext = .init(source: source)
         peerAddress = source.channel.remoteAddress?.ipAddress
     }
-    /// CONTRACT §3: bodies are limited to 64 KiB unless an endpoint needs more.
+    /// Public, as `RequestContext` asks (the internal default above cannot stand in for a public type).
     public var maxUploadSize: Int { HTTPLimits.maxBody }
 }
 
@@ -43,7 +48,6 @@ struct TenantContext: ChildRequestContext, GatehouseContext {
         peerAddress = context.peerAddress
         self.tenant = tenant
     }
-    var maxUploadSize: Int { HTTPLimits.maxBody }
 }
 
 /// A route any credential of the tenant may call: an access token of any level, or an API key.
@@ -60,7 +64,6 @@ struct CallerContext: ChildRequestContext, GatehouseContext {
         self.tenant = tenant
         self.caller = caller
     }
-    var maxUploadSize: Int { HTTPLimits.maxBody }
     var user: User { caller.user }
 }
 
@@ -83,7 +86,6 @@ struct SignedInContext: ChildRequestContext, GatehouseContext {
         self.user = user
         self.session = session
     }
-    var maxUploadSize: Int { HTTPLimits.maxBody }
 }
 
 /// A route for the tenant admin: an access token of level `tenant` whose user is an admin now.
@@ -100,6 +102,5 @@ struct AdminContext: ChildRequestContext, GatehouseContext {
         self.tenant = tenant
         self.admin = admin
     }
-    var maxUploadSize: Int { HTTPLimits.maxBody }
     var adminUserId: String? { admin.state.userId }
 }

@@ -35,7 +35,7 @@ public final class TenantResolver: Sendable {
     }
 
     static func projectKeyInAPIKeyHeader(_ request: Request) -> String? {
-        guard let value = request.headers[apiKeyHeader], value.hasPrefix("pk_live_") || value.hasPrefix("pk_test_") else {
+        guard let value = request.headers[apiKeyHeader], Tenant.isProjectKey(value) else {
             return nil
         }
         return value
