@@ -15,6 +15,15 @@ SYSTEM_KEY = "sk_system_e2e_" + "k" * 40
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def load_script(name):
+    """A script of scripts/ as a module (their names have dashes, so `import` cannot name them)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_").removesuffix(".py"), os.path.join(ROOT, "scripts", name))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,40 +1,14 @@
 """Passkey registration and login driven by soft-webauthn (a software authenticator we did not write, on
 python-fido2's CBOR and COSE code) through the W3C JSON options and responses of the running server."""
-import base64
+from conftest import load_script
 
 from soft_webauthn import SoftWebauthnDevice
 
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def unb64url(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def creation_options(public_key):
-    """PublicKeyCredentialCreationOptionsJSON -> what navigator.credentials.create() takes (bytes)."""
-    o = dict(public_key)
-    o["challenge"] = unb64url(o["challenge"])
-    o["user"] = dict(o["user"], id=unb64url(o["user"]["id"]))
-    return {"publicKey": o}
-
-
-def request_options(public_key):
-    o = dict(public_key)
-    o["challenge"] = unb64url(o["challenge"])
-    return {"publicKey": o}
-
-
-def registration_json(credential):
-    return {"id": b64url(credential["rawId"]), "rawId": b64url(credential["rawId"]), "type": credential["type"],
-            "response": {k: b64url(v) for k, v in credential["response"].items()}}
-
-
-def assertion_json(assertion):
-    response = {k: b64url(v) for k, v in assertion["response"].items() if v is not None}
-    return {"id": b64url(assertion["rawId"]), "rawId": b64url(assertion["rawId"]), "type": assertion["type"], "response": response}
+# The walk-through's software passkey (scripts/demo-passkey.py) holds the W3C JSON conversions.
+passkey = load_script("demo-passkey.py")
+b64url, unb64url = passkey.b64url, passkey.unb64url
+creation_options, request_options = passkey.creation_options, passkey.request_options
+registration_json, assertion_json = passkey.registration_json, passkey.assertion_json
 
 
 def test_register_then_log_in_with_and_without_email(server):

@@ -61,7 +61,16 @@ struct CommonOptions: ParsableArguments {
         if let proxies = value(nil, "GATEHOUSE_TRUSTED_PROXIES") {
             c.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
+        if let origins = value(nil, "GATEHOUSE_CORS_ORIGINS") {
+            let list = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            do {
+                c.engine.corsOrigins = try WebOrigin.serializedList(list, field: "GATEHOUSE_CORS_ORIGINS")
+            } catch let error as GatehouseError {
+                throw ValidationError(error.message)
+            }
+        }
         for (env, apply) in [
+            ("GATEHOUSE_CORS_MAX_AGE", { (v: Int) in c.engine.corsMaxAge = v }),
             ("GATEHOUSE_LOGIN_ACCOUNT_LIMIT", { (v: Int) in c.engine.bruteForce.accountLimit = v }),
             ("GATEHOUSE_LOGIN_ADDRESS_LIMIT", { (v: Int) in c.engine.bruteForce.addressLimit = v }),
         ] as [(String, (Int) -> Void)] {

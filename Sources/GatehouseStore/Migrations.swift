@@ -247,6 +247,11 @@ public struct Migrator: Sendable {
                 "ALTER TABLE tenants ADD COLUMN polyscan_api_key TEXT",
             ]
         ),
+        Migration(
+            // A JSON array of the tenant's CORS origins; NULL when it has none.
+            version: 11, name: "tenant_cors_origins",
+            statements: ["ALTER TABLE tenants ADD COLUMN cors_origins TEXT"]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -22,7 +22,7 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
         project_api_key, testnet_project_api_key, api_private_key_hash, stripe_api_key_sealed,
         stripe_webhook_secret_sealed, stripe_publishable_key, login_token, allow_unauthenticated, firebase_tenant_id,
         default_wallet_management_type, is_default, created_at, updated_at, require_mfa, webauthn, infura_api_key,
-        polyscan_api_key
+        polyscan_api_key, cors_origins
         """
 
     func tenant(from row: any SQLRow) throws -> Tenant {
@@ -50,6 +50,7 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
         t.webauthn = try row.optionalString("webauthn").flatMap {
             try? JSONDecoder().decode(WebAuthnSettings.self, from: Data($0.utf8))
         }
+        t.corsOrigins = try Self.decodeOrigins(row.optionalString("cors_origins"))
         return t
     }
 
@@ -64,12 +65,28 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
             \(bind: t.allowJWTForUnauthenticatedUsers.sqlInt), \(bind: t.firebaseTenantId),
             \(bind: t.defaultWalletManagementType), \(bind: t.isDefault.sqlInt), \(bind: t.createdAt.millis),
             \(bind: t.updatedAt.millis), \(bind: t.requireMfa.sqlInt), \(bind: Self.encode(t.webauthn)),
-            \(bind: t.infuraApiKey), \(bind: t.polyScanApiKey))
+            \(bind: t.infuraApiKey), \(bind: t.polyScanApiKey), \(bind: Self.encodeOrigins(t.corsOrigins)))
             """ + tail
     }
 
     static func encode(_ settings: WebAuthnSettings?) -> String? {
         settings.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// A JSON array, or NULL for none (so the preflight query skips tenants without origins).
+    static func encodeOrigins(_ origins: [String]) -> String? {
+        origins.isEmpty ? nil : (try? JSONEncoder().encode(origins)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func decodeOrigins(_ text: String?) -> [String] {
+        text.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+    }
+
+    public func tenantCORSOrigins() async throws -> [String] {
+        try await read("tenantCORSOrigins") { db in
+            try await db.raw("SELECT cors_origins FROM tenants WHERE cors_origins IS NOT NULL").all()
+                .flatMap { Self.decodeOrigins(try $0.optionalString("cors_origins")) }
+        }
     }
 
     public func insertTenant(_ tenant: Tenant) async throws {
@@ -119,6 +136,7 @@ extension SQLStore: SettingsStore, TenantStore, HealthStore {
                 polyscan_api_key = \(bind: t.polyScanApiKey),
                 default_wallet_management_type = \(bind: t.defaultWalletManagementType),
                 require_mfa = \(bind: t.requireMfa.sqlInt), webauthn = \(bind: Self.encode(t.webauthn)),
+                cors_origins = \(bind: Self.encodeOrigins(t.corsOrigins)),
                 updated_at = \(bind: t.updatedAt.millis)
                 WHERE id = \(bind: t.id)
                 """

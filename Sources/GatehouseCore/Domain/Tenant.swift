@@ -36,6 +36,8 @@ public struct Tenant: Sendable, Equatable {
     public var requireMfa = false
     /// Passkey relying-party settings; nil fields use the defaults of `RelyingParty`.
     public var webauthn: WebAuthnSettings?
+    /// Browser origins whose pages may call the API for this tenant (CORS), serialized (`WebOrigin`).
+    public var corsOrigins: [String] = []
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -89,5 +91,7 @@ public struct TenantUpdate: Sendable {
     public var requireMfa: Bool?
     /// Replaces the passkey settings as a whole (validated).
     public var webauthn: WebAuthnSettings?
+    /// Replaces the tenant's CORS origins as a whole (validated).
+    public var corsOrigins: [String]?
     public init() {}
 }

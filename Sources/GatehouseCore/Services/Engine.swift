@@ -15,6 +15,7 @@ public final class Engine: Sendable {
     public let sessions: SessionService
     public let auth: AuthService
     public let tenants: TenantService
+    public let cors: CORSPolicy
     public let admin: AdminService
     public let passwords: PasswordHasher
     public let users: UserService
@@ -65,9 +66,10 @@ public final class Engine: Sendable {
             clock: clock, random: random,
             config: config, events: events, bruteForce: bruteForce,
             systemKeyHash: { try await serviceKeys.systemKeyHash() })
+        cors = CORSPolicy(global: config.corsOrigins, store: store, clock: clock, ttl: config.corsCacheTTL)
         tenants = TenantService(
             store: store, sessions: sessions, keys: keys, box: box, clock: clock, random: random, config: config,
-            events: events)
+            events: events, cors: cors)
         admin = AdminService(
             store: store, sessions: sessions, clock: clock, random: random, events: events, providers: providerCache,
             outbound: config.outbound)

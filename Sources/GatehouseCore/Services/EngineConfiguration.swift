@@ -25,6 +25,12 @@ public struct EngineConfiguration: Sendable {
     public var stepUpMaxAge: TimeInterval = 300
     /// Where outbound fetches (JWKS URLs) may go: https to public addresses unless `GATEHOUSE_ALLOW_PRIVATE_FETCH`.
     public var outbound = OutboundPolicy()
+    /// Origins allowed for every tenant (`GATEHOUSE_CORS_ORIGINS`), serialized (`WebOrigin.serializedList`).
+    public var corsOrigins: [String] = []
+    /// How long a node trusts its copy of every tenant's CORS origins (preflights); its own changes at once.
+    public var corsCacheTTL: TimeInterval = 5
+    /// How long a browser may reuse a preflight answer (`Access-Control-Max-Age`, seconds).
+    public var corsMaxAge = 600
 
     public init() {}
 }

@@ -27,6 +27,7 @@ public struct TenantService: Sendable {
     let random: any RandomSource
     let config: EngineConfiguration
     let events: EventRecorder
+    let cors: CORSPolicy
 
     static let bootstrapAdminUsername = "admin"
     public static let walletManagementTypes: Set<String> = ["custodial", "non-custodial"]
@@ -111,12 +112,19 @@ public struct TenantService: Sendable {
         if let v = u.defaultWalletManagementType { t.defaultWalletManagementType = v }
         if let v = u.requireMfa { t.requireMfa = v }
         if let v = u.webauthn { t.webauthn = try v.validated() }
+        if let v = u.corsOrigins {
+            guard v.count <= CORSPolicy.maxOriginsPerTenant else {
+                throw GatehouseError.field("corsOrigins", "at most \(CORSPolicy.maxOriginsPerTenant) origins")
+            }
+            t.corsOrigins = try WebOrigin.serializedList(v, field: "corsOrigins")
+        }
         t.updatedAt = clock.now
         let updated = t
         try await store.unitOfWork { [events] tx in
             try await tx.updateTenant(updated)
             try await events.append("tenant.updated", tenantId: updated.id, subject: nil, in: tx)
         }
+        if u.corsOrigins != nil { cors.invalidate() }
         return t
     }
 

@@ -34,6 +34,8 @@ public protocol TenantStore: Sendable {
     /// Inserts unless the id exists; true when this call inserted it.
     func insertTenantIfAbsent(_ tenant: Tenant) async throws -> Bool
     func tenants(page: PageRequest) async throws -> Page<Tenant>
+    /// Every origin any tenant allows for CORS (duplicates possible).
+    func tenantCORSOrigins() async throws -> [String]
 }
 
 public protocol SigningKeyStore: Sendable {

@@ -25,32 +25,23 @@ public struct WebAuthnSettings: Sendable, Codable, Equatable {
             else { throw GatehouseError.field("webauthnRpId", "must be a lower-case host name such as example.com") }
         }
         if let rpName, rpName.utf8.count > 255 { throw GatehouseError.field("webauthnRpName", "must be at most 255 bytes") }
+        var checked = self
         if let origins {
             guard origins.count <= Self.maxOrigins else {
                 throw GatehouseError.field("webauthnOrigins", "at most \(Self.maxOrigins) origins")
             }
-            for origin in origins {
-                guard let host = Self.host(ofOrigin: origin) else {
-                    throw GatehouseError.field("webauthnOrigins", "\(origin.prefix(100)) is not an origin (scheme://host[:port])")
-                }
-                if let rpId, host != rpId, !host.hasSuffix("." + rpId) {
+            // Stored as browsers serialize them, so the ceremony's exact comparison with the client data's
+            // origin cannot miss on a trailing slash or an upper-case letter.
+            checked.origins = try WebOrigin.serializedList(origins, field: "webauthnOrigins")
+            for origin in checked.origins ?? [] {
+                if let rpId, let host = WebOrigin(origin)?.host, host != rpId, !host.hasSuffix("." + rpId) {
                     throw GatehouseError.field("webauthnOrigins", "\(origin.prefix(100)) is not on \(rpId)")
                 }
             }
         }
-        return self
+        return checked
     }
 
-    /// The host of a serialized origin, or nil when it is not one (path, query, user info, bad scheme).
-    static func host(ofOrigin origin: String) -> String? {
-        guard origin.utf8.count <= 2048, let url = URLComponents(string: origin), let scheme = url.scheme?.lowercased(),
-            let host = url.host?.lowercased(), !host.isEmpty, url.path.isEmpty, url.query == nil, url.fragment == nil,
-            url.user == nil
-        else { return nil }
-        let local = host == "localhost" || host == "127.0.0.1" || host.hasSuffix(".localhost")
-        guard scheme == "https" || (scheme == "http" && local) else { return nil }
-        return host
-    }
 }
 
 /// The relying party a tenant's ceremonies run against.

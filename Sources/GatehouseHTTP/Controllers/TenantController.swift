@@ -51,6 +51,8 @@ struct TenantController {
                     "webauthnOrigins": .described(.array(.string()), "allowed origins (default: the public URL's origin)"),
                     "webauthnUserVerification": .text(values: ["required", "preferred"]),
                     "webauthnAttestation": .text(values: ["none", "direct"]),
+                    "corsOrigins": .described(
+                        .array(.string()), "browser origins whose pages may call the API for this tenant (CORS)"),
                     "jwt": .string("at creation only: the first tenant admin's token"),
                     "apiPrivateKey": .string("at creation only: the tenant's API private key"),
                 ], required: ["projectName", "acronym", "id", "createdAt"])
@@ -79,6 +81,9 @@ struct TenantController {
                 "webauthnRpId": .string(), "webauthnRpName": .string(), "webauthnOrigins": .array(.string()),
                 "webauthnUserVerification": .text(values: ["required", "preferred"]),
                 "webauthnAttestation": .text(values: ["none", "direct"]),
+                "corsOrigins": .described(
+                    .array(.text(maxLength: 2048)),
+                    "replaces the list (at most 20): https://host[:port] (http on localhost), no path, no wildcard"),
             ])
         ),
         (
@@ -121,6 +126,7 @@ struct TenantController {
         var webauthnOrigins: [String]?
         var webauthnUserVerification: String?
         var webauthnAttestation: String?
+        var corsOrigins: [String]?
         var jwt: String?
         var apiPrivateKey: String?
     }
@@ -147,6 +153,7 @@ struct TenantController {
         b.webauthnOrigins = rp.origins
         b.webauthnUserVerification = rp.userVerificationRequired ? "required" : "preferred"
         b.webauthnAttestation = rp.attestation.rawValue
+        b.corsOrigins = t.corsOrigins
         guard level == .admin || level == .created else { return b }
         b.testnetProjectApiKey = t.testnetProjectApiKey
         b.loginToken = t.loginToken
@@ -208,6 +215,7 @@ struct TenantController {
         var webauthnOrigins: [String]?
         var webauthnUserVerification: String?
         var webauthnAttestation: String?
+        var corsOrigins: [String]?
     }
 
     /// The passkey settings of an update, over the tenant's current ones; nil when none is given.
@@ -247,6 +255,7 @@ struct TenantController {
         u.allowJWTForUnauthenticatedUsers = b.allowJWTForUnauthenticatedUsers
         u.requireMfa = b.requireMfa
         u.webauthn = try webauthn(b, current: tenant.webauthn)
+        u.corsOrigins = b.corsOrigins
         u.firebaseTenantId = try Validate.optional(b.firebaseTenantId, "firebaseTenantId", max: 255)
         u.infuraApiKey = try Validate.optional(b.infuraApiKey, "infuraApiKey", max: 512)
         u.polyScanApiKey = try Validate.optional(b.polyScanApiKey, "polyScanApiKey", max: 512)
@@ -309,6 +318,8 @@ struct TenantController {
     @Sendable func byId(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Validate.uuid(context.parameters.get("id"), "id")
         let tenant = try await tenants.require(id: id)
+        // The tenant read is the one whose CORS origins apply (the route resolves no tenant before it).
+        context.tenantSeen?.tenant = tenant
         // The highest level the caller proves for this tenant; a bad credential is an error, not a downgrade.
         if request.bearerToken != nil {
             let (adminTenant, _) = try await admins.admin(request)

@@ -19,7 +19,9 @@ public struct AppRequestContext: GatehouseContext {
     public var coreContext: CoreRequestContextStorage
     /// The socket peer's IP address (nil when not on a socket, as under the router test framework).
     public let peerAddress: String?
-    var tenant: Tenant?
+    var tenant: Tenant? { didSet { tenantSeen?.tenant = tenant } }
+    /// Present when the request carries `Origin`: where CORS learns the tenant resolved further in.
+    var tenantSeen: TenantSeen?
     var caller: Caller?
     /// Set only by the admin authenticator, after it has checked the admin right in the database.
     var admin: Principal?

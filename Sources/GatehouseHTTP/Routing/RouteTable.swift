@@ -1,4 +1,5 @@
 import GatehouseCore
+import HTTPTypes
 import Hummingbird
 import Synchronization
 
@@ -12,6 +13,8 @@ struct RouteTable: Sendable {
     let tokenCallers: AuthenticateCaller
     let admins: AuthenticateAdmin
     let serviceKeys: ServiceKeys
+    let cors: CORSPolicy
+    let corsMaxAge: Int
 
     init(engine: Engine, metrics: GatehouseMetrics, trustedProxies: Set<String>) {
         let tenants = TenantResolver(tenants: engine.tenants, clock: engine.clock)
@@ -26,6 +29,8 @@ struct RouteTable: Sendable {
         self.tokenCallers = tokenCallers
         self.admins = admins
         self.serviceKeys = engine.serviceKeys
+        cors = engine.cors
+        corsMaxAge = engine.config.corsMaxAge
         let enterpriseTokens = EnterpriseTokens(sessions: engine.sessions, fileSignatures: engine.fileSignatures)
         let passwords = PasswordChecker(login: engine.login, clientAddress: clientAddress)
         var routes = OperationsController(
@@ -61,8 +66,11 @@ struct RouteTable: Sendable {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        let crossOrigin = { (dialect: ErrorDialect) in CrossOriginResponses(policy: cors, dialect: dialect) }
         for route in routes {
             let group = router.group()
+            // HTML pages answer no CORS: only the API is for other origins' scripts.
+            if route.dialect != .html { group.add(middleware: crossOrigin(route.dialect)) }
             // The router's own renderer answers in JSON; any other dialect renders inside the route's group.
             if route.dialect != .json { group.add(middleware: ErrorMiddleware<AppRequestContext>(dialect: route.dialect)) }
             switch route.access {
@@ -82,6 +90,24 @@ struct RouteTable: Sendable {
                 group.add(middleware: RequireSystemKey(serviceKeys: serviceKeys))
             }
             route.mount(group)
+        }
+        registerPreflights(on: router)
+    }
+
+    /// `OPTIONS` on every API path, made from the table: the methods are the path's routes'.
+    private func registerPreflights(on router: Router<AppRequestContext>) {
+        var paths: [String] = []
+        var byPath: [String: (dialect: ErrorDialect, methods: [HTTPRequest.Method])] = [:]
+        for route in routes where route.dialect != .html {
+            if byPath[route.path] == nil { paths.append(route.path) }
+            byPath[route.path, default: (route.dialect, [])].methods.append(route.method)
+        }
+        for path in paths {
+            guard let (dialect, methods) = byPath[path] else { continue }
+            let group = router.group()
+            if dialect != .json { group.add(middleware: ErrorMiddleware<AppRequestContext>(dialect: dialect)) }
+            let preflight = Preflight(policy: cors, methods: methods, maxAge: corsMaxAge)
+            group.on(Route.routerPath(path), method: .options, use: preflight.respond)
         }
     }
 }

@@ -13,17 +13,39 @@ enum JSONBody {
     /// Decodes a JSON body: 415 unless the content type is JSON, 413 past 64 KiB, 400 naming the field that
     /// is missing or has the wrong type. Unknown fields are ignored, as most identity servers do.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        try requireJSONContentType(request)
+        let buffer = try await collect(request)
+        guard buffer.readableBytes > 0 else { throw GatehouseError(.invalidRequest, "body is empty") }
+        return try decode(type, from: buffer)
+    }
+
+    /// For routes whose body is optional: nil when the request has no content type or an empty body (sent
+    /// with `Content-Length: 0` or with no length at all, as `curl -X POST` does), else decoded (and
+    /// checked) like any body.
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
+        guard request.headers[.contentType] != nil else { return nil }
+        let buffer = try await collect(request)
+        guard buffer.readableBytes > 0 else { return nil }
+        try requireJSONContentType(request)
+        return try decode(type, from: buffer)
+    }
+
+    private static func requireJSONContentType(_ request: Request) throws {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") || contentType.contains("+json") else {
             throw GatehouseError(.unsupportedMediaType, "Content-Type must be application/json")
         }
-        let buffer: ByteBuffer
+    }
+
+    private static func collect(_ request: Request) async throws -> ByteBuffer {
         do {
-            buffer = try await request.body.collect(upTo: HTTPLimits.maxBody)
+            return try await request.body.collect(upTo: HTTPLimits.maxBody)
         } catch is NIOTooManyBytesError {
             throw GatehouseError(.payloadTooLarge, "body exceeds \(HTTPLimits.maxBody) bytes")
         }
-        guard buffer.readableBytes > 0 else { throw GatehouseError(.invalidRequest, "body is empty") }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         if Self.containsEscapedNUL(buffer.readableBytesView) { throw Self.nulRefused }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
@@ -34,15 +56,6 @@ enum JSONBody {
         } catch {
             throw GatehouseError(.invalidRequest, "body is not valid JSON")
         }
-    }
-
-    /// For routes whose body is optional: nil when the request has no content type or a zero length,
-    /// else decoded (and checked) like any body.
-    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
-        guard request.headers[.contentType] != nil, (request.headers[.contentLength].flatMap(Int.init) ?? 1) > 0 else {
-            return nil
-        }
-        return try await decode(type, from: request)
     }
 
     static let nulRefused = GatehouseError(
