@@ -15,7 +15,7 @@ public struct GatehouseCommand: AsyncParsableCommand {
         abstract: "Multi-tenant authentication and authorization server.",
         subcommands: [
             Serve.self, Migrate.self, Backup.self, TenantCommand.self, UserCommand.self, KeysCommand.self, EventsCommand.self,
-            PasswordsCommand.self,
+            PasswordsCommand.self, ClientCommand.self,
         ],
         defaultSubcommand: Serve.self)
     public init() {}

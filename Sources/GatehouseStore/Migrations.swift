@@ -252,6 +252,32 @@ public struct Migrator: Sendable {
             version: 11, name: "tenant_cors_origins",
             statements: ["ALTER TABLE tenants ADD COLUMN cors_origins TEXT"]
         ),
+        Migration(
+            // RFC 6749 §2 clients; the lists are JSON arrays, the secret its SHA-256.
+            version: 12, name: "oauth_clients",
+            statements: [
+                """
+                CREATE TABLE oauth_clients (
+                    id TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                    name TEXT NOT NULL,
+                    redirect_uris TEXT NOT NULL,
+                    post_logout_redirect_uris TEXT NOT NULL,
+                    grant_types TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    auth_method TEXT NOT NULL,
+                    require_pkce INTEGER NOT NULL,
+                    first_party INTEGER NOT NULL,
+                    access_token_ttl BIGINT,
+                    id_token_alg TEXT NOT NULL,
+                    secret_hash TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX oauth_clients_by_tenant ON oauth_clients (tenant_id, created_at, id)",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -117,10 +117,11 @@ import Testing
                         let r = try await h.call(method, "/" + path + "?limit=\(g)&cursor=\(g)", headers: headers, json: body)
                         #expect(r.status < 500, "\(route.method) /\(path): \(r.status) \(r.text)")
                         if r.status >= 400 {
-                            // The Classic dialect answers the seed's {"error": "..."}; the others add a code.
-                            let classic = path.hasPrefix("api/v1/")
-                            #expect(r.string(classic ? "error" : "code") != nil, "\(route.method) /\(path) error body")
-                            if classic { #expect(r["code"] == nil, "\(route.method) /\(path) Classic error shape") }
+                            // The Classic dialect answers the seed's {"error": "..."} and OAuth RFC 6749 §5.2's
+                            // {"error", "error_description"}; the others add a code.
+                            let codeless = path.hasPrefix("api/v1/") || path.contains("oauth2/")
+                            #expect(r.string(codeless ? "error" : "code") != nil, "\(route.method) /\(path) error body")
+                            if codeless { #expect(r["code"] == nil, "\(route.method) /\(path) Classic or OAuth error shape") }
                         }
                     }
                 }

@@ -105,13 +105,16 @@ import Testing
             let t = try await h.createTenant()
             let big = "{\"x\":\"" + String(repeating: "a", count: 70 * 1024) + "\"}"
             for route in RouteTableTests.table(h).routes where route.doc.body != nil {
-                let path = RouteTableTests.concrete(route.path)
-                for (body, type, status) in [(big, "application/json", 413), ("{}", "text/plain", 415)] {
+                let path = RouteTableTests.concrete(route.path.replacingOccurrences(of: "{tenantId}", with: t.id))
+                for (body, type, status) in [(big, route.doc.bodyContentType, 413), ("{}", "text/plain", 415)] {
                     let r = try await h.call(route.method, path, headers: t.admin, body: body, contentType: type)
                     // Authentication may refuse first (401/403); whatever refuses, the body has the dialect's shape.
                     #expect(r.status == status || r.status == 401 || r.status == 403, "\(route.method) \(route.path): \(r.status)")
                     if route.dialect == .classic {
                         #expect(r.string("error") != nil && r["code"] == nil || r.string("code") == "STEP_UP_REQUIRED", "\(route.path)")
+                    } else if route.dialect == .oauth {
+                        // RFC 6749 §5.2.
+                        #expect(r.string("error") != nil && r.string("error_description") != nil && r["code"] == nil, "\(route.path)")
                     } else {
                         #expect(r.string("code") != nil && r.string("error") != nil, "\(route.method) \(route.path): \(r.text.prefix(80))")
                     }

@@ -31,6 +31,9 @@ public final class Engine: Sendable {
     public let passkeys: PasskeyService
     public let serviceKeys: ServiceKeys
     public let profiles: ProfileService
+    public let oauthClients: OAuthClientService
+    /// `POST /oauth2/token`, made of one handler per grant type.
+    public let oauthToken: OAuthTokenEndpoint
     public let readiness: Readiness
     public let logger: Logger
 
@@ -98,6 +101,16 @@ public final class Engine: Sendable {
             defaults: RelyingParty.Defaults(publicURL: config.publicURL), sealer: sealer, stepUp: stepUp,
             enrolments: enrolments)
         profiles = ProfileService(users: users, passkeys: passkeys, fileSignatures: fileSignatures)
+        let oauthClients = OAuthClientService(
+            store: store, clock: clock, random: random, events: events, cache: OAuthClientCache(ttl: config.oauthClientCacheTTL))
+        self.oauthClients = oauthClients
+        oauthToken = OAuthTokenEndpoint(
+            clients: oauthClients,
+            handlers: [
+                ClientCredentialsGrant(
+                    tokens: tokens, defaultTTL: config.accessTokenTTL,
+                    audit: IssueAudit(events: events, clock: clock, observer: observer))
+            ])
     }
 
     /// First-start work: the default tenant and, when none is configured, a generated system key.

@@ -31,6 +31,9 @@ public struct EngineConfiguration: Sendable {
     public var corsCacheTTL: TimeInterval = 5
     /// How long a browser may reuse a preflight answer (`Access-Control-Max-Age`, seconds).
     public var corsMaxAge = 600
+    /// How long a node trusts its copy of an OAuth client (its secret's hash, its grants): a deleted client
+    /// or a rotated secret is refused on every node within it.
+    public var oauthClientCacheTTL: TimeInterval = 5
 
     public init() {}
 }
@@ -39,6 +42,12 @@ public struct EngineConfiguration: Sendable {
 public protocol EngineObserver: Sendable {
     func tokenIssued(level: AuthLevel)
     func refreshReuseDetected()
+    /// A token of the OAuth token endpoint, by grant type.
+    func oauthTokenIssued(grant: String)
+}
+
+extension EngineObserver {
+    public func oauthTokenIssued(grant: String) {}
 }
 
 public struct NoObserver: EngineObserver {

@@ -342,6 +342,16 @@ extension SessionStore {
     }
 }
 
+/// A tenant's OAuth clients (RFC 6749 §2), by their `client_id`.
+public protocol OAuthClientStore: Sendable {
+    func insertOAuthClient(_ client: OAuthClient) async throws
+    func oauthClient(tenantId: String, id: String) async throws -> OAuthClient?
+    func oauthClients(tenantId: String, page: PageRequest) async throws -> Page<OAuthClient>
+    /// False when the tenant has no such client.
+    func updateOAuthClient(_ client: OAuthClient) async throws -> Bool
+    func deleteOAuthClient(tenantId: String, id: String) async throws -> Bool
+}
+
 /// One unit of work: an act and its audit event (and outbox rows) commit together or not at all.
 public protocol UnitOfWorkStore: Sendable {
     /// Runs `body` in one transaction; everything done through the store it hands over commits with it. It
@@ -353,4 +363,5 @@ public protocol UnitOfWorkStore: Sendable {
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
-    & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore & UnitOfWorkStore
+    & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore & OAuthClientStore
+    & UnitOfWorkStore

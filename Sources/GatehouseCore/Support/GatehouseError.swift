@@ -28,6 +28,13 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case invalidCredentials
         case invalidRefreshToken
         case authenticationRequired
+        // RFC 6749 §5.2 (the OAuth dialect's `error`).
+        case invalidClient = "invalid_client"
+        case invalidGrant = "invalid_grant"
+        case unauthorizedClient = "unauthorized_client"
+        case unsupportedGrantType = "unsupported_grant_type"
+        case invalidScope = "invalid_scope"
+        case invalidRequest = "invalid_request"
     }
 
     public var code: Code

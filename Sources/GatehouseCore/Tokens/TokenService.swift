@@ -45,6 +45,30 @@ public struct TokenService: Sendable {
         return IssuedAccessToken(token: token, claims: claims, expiresAt: Date(timeIntervalSince1970: TimeInterval(exp)))
     }
 
+    /// An OAuth client's own access token (client credentials): a JWT access token profile token (RFC 9068,
+    /// `typ: at+jwt`) with `sub` and `client_id` the client. It has no session and no `lvl`, so the dialect
+    /// routes, which need both, refuse it.
+    public func issueClientToken(tenantId: String, clientId: String, audience: String, scope: String?, ttl: TimeInterval)
+        async throws -> String
+    {
+        let ring = try await keys.ring(tenantId: tenantId)
+        let now = clock.nowSeconds
+        let claims = ClientTokenClaims(
+            iss: issuer(tenantId: tenantId), sub: clientId, aud: audience, client_id: clientId, scope: scope,
+            jti: random.token(bytes: 16), iat: now, nbf: now, exp: now + Int64(ttl), tid: tenantId)
+        return try CompactJWS.serialize(
+            header: ["alg": ring.currentKey.algorithm.rawValue, "typ": "at+jwt", "kid": ring.currentKid],
+            payloadJSON: try Self.claimsEncoder.encode(claims),
+            sign: { try ring.currentKey.sign($0) }
+        )
+    }
+
+    static let claimsEncoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
     /// Verifies one of our tokens for `tenantId`. Throws `invalidToken` with the reason.
     public func verify(_ token: String, tenantId: String) async throws -> AccessTokenClaims {
         try await verifyReturningPayload(token, tenantId: tenantId).claims

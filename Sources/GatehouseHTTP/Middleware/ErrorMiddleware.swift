@@ -105,11 +105,14 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .classic:
             return render(classicBody(g), g, challenge: "Bearer")
         case .oauth:
-            let error = oauthError(g.code)
+            let error = g.reason.flatMap(oauthErrorNamed) ?? oauthError(g.code)
             var r = render(OAuthBody(error: error, error_description: g.message), g, challenge: nil)
             // RFC 6749 §5.1: answers of the token endpoint are never cached, by HTTP/1.0 caches either.
             r.headers[HTTPField.Name("pragma")!] = "no-cache"
-            if r.status == .unauthorized {
+            if g.reason == .invalidClient {
+                // RFC 6749 §5.2: a client that failed to authenticate is told how it may (HTTP Basic).
+                r.headers[.wwwAuthenticate] = "Basic realm=\"gatehouse\""
+            } else if r.status == .unauthorized {
                 // RFC 6750 §3: the challenge names the error; its description holds printable ASCII other
                 // than the quote and the backslash.
                 var description = String.UnicodeScalarView()
@@ -141,6 +144,14 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     struct OAuthBody: Encodable {
         var error: String
         var error_description: String
+    }
+
+    /// The RFC 6749 §5.2 code an engine error names itself, if any.
+    static func oauthErrorNamed(_ reason: GatehouseError.Reason) -> String? {
+        switch reason {
+        case .invalidClient, .invalidGrant, .unauthorizedClient, .unsupportedGrantType, .invalidScope, .invalidRequest: reason.rawValue
+        case .invalidCredentials, .invalidRefreshToken, .authenticationRequired: nil
+        }
     }
 
     /// The RFC 6749 §5.2 code (RFC 6750 §3.1 for a bad access token; OpenID Connect Core §3.1.2.6 for a

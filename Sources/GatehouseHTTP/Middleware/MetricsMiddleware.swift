@@ -22,11 +22,18 @@ public final class GatehouseMetrics: EngineObserver {
         namespace: "gatehouse", metricName: "refresh_reuse_detected", unitName: "total",
         helpText: "Spent refresh tokens presented again (session revoked)") }
 
+    static var oauthIssued: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "gatehouse", metricName: "oauth_tokens_issued", unitName: "total",
+        helpText: "Access tokens issued by the OAuth token endpoint, by grant type") }
+
     /// Every `gatehouse_*` series exists from the start at zero, so a dashboard or an alert on a rate sees
     /// the series before the first event.
     public init() {
         for level in AuthLevel.allCases { _ = registry.makeCounter(descriptor: Self.issued, labels: [("level", level.rawValue)]) }
         _ = registry.makeCounter(descriptor: Self.reuse)
+        for grant in OAuthClient.GrantType.allCases {
+            _ = registry.makeCounter(descriptor: Self.oauthIssued, labels: [("grant", grant.rawValue)])
+        }
     }
 
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
@@ -41,6 +48,10 @@ public final class GatehouseMetrics: EngineObserver {
 
     public func tokenIssued(level: AuthLevel) {
         registry.makeCounter(descriptor: Self.issued, labels: [("level", level.rawValue)]).increment()
+    }
+
+    public func oauthTokenIssued(grant: String) {
+        registry.makeCounter(descriptor: Self.oauthIssued, labels: [("grant", grant)]).increment()
     }
 
     public func refreshReuseDetected() {

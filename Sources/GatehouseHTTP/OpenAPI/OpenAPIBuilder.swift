@@ -86,7 +86,7 @@ struct OpenAPIBuilder {
         if !route.pathParameters.isEmpty { out.append((404, "no such item")) }
         if route.doc.body != nil {
             out.append((413, "the body is larger than 64 KiB"))
-            out.append((415, "the body is not JSON"))
+            out.append((415, route.doc.bodyContentType == "application/json" ? "the body is not JSON" : "the body is not \(route.doc.bodyContentType)"))
         }
         return out
     }
@@ -110,7 +110,7 @@ struct OpenAPIBuilder {
                 "requestBody",
                 .map([
                     ("required", .bool(route.doc.bodyRequired)),
-                    ("content", .map([("application/json", .map([("schema", body.node())]))])),
+                    ("content", .map([(route.doc.bodyContentType, .map([("schema", body.node())]))])),
                 ])
             ))
         }

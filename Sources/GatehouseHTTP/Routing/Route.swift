@@ -68,6 +68,8 @@ struct RouteDoc: Sendable {
     var description: String?
     var body: Schema?
     var bodyRequired = true
+    /// The OAuth endpoints take forms (RFC 6749 §3.2); everything else JSON.
+    var bodyContentType = "application/json"
     var query: [QueryParameter] = []
     /// Path parameters that are not UUIDs (every other one is).
     var pathSchemas: [String: Schema] = [:]
@@ -75,8 +77,10 @@ struct RouteDoc: Sendable {
 
     init(
         _ summary: String, description: String? = nil, body: Schema? = nil, bodyRequired: Bool = true,
-        query: [QueryParameter] = [], pathSchemas: [String: Schema] = [:], _ replies: Reply...
+        bodyContentType: String = "application/json", query: [QueryParameter] = [], pathSchemas: [String: Schema] = [:],
+        _ replies: Reply...
     ) {
+        self.bodyContentType = bodyContentType
         self.pathSchemas = pathSchemas
         self.summary = summary
         self.description = description

@@ -55,12 +55,15 @@ struct RouteTable: Sendable {
         routes += BiometricController(devices: engine.devices, tokens: enterpriseTokens, clientAddress: clientAddress).routes
         routes += ConfirmationsController(confirmations: engine.confirmations, clock: engine.clock, clientAddress: clientAddress).routes
         routes += WebAuthnController(passkeys: engine.passkeys, tokens: enterpriseTokens, clientAddress: clientAddress).routes
+        routes += OAuthClientsController(clients: engine.oauthClients).routes
+        routes += OAuthController(token: engine.oauthToken, tenants: tenants).routes
         self.routes = routes
         var schemas = SharedSchemas.all + OperationsController.schemas + ProjectAuthController.schemas
         schemas += TenantController.schemas + AdminController.schemas + UsersController.schemas
         schemas += ClassicAuthController.schemas + EnterpriseAuthController.schemas + ProfileController.schemas
         schemas += OTPController.schemas + BiometricController.schemas
         schemas += ConfirmationsController.schemas + WebAuthnController.schemas
+        schemas += OAuthClientsController.schemas + OAuthController.schemas
         self.schemas = schemas
         document.set(OpenAPIBuilder(routes: routes, schemas: schemas).yaml())
     }

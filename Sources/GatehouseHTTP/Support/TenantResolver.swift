@@ -12,6 +12,7 @@ public final class TenantResolver: Sendable {
     let ttl: TimeInterval = 5
     private let byKey = Mutex<[String: (Tenant, Date)]>([:])
     private let defaultTenant = Mutex<(Tenant, Date)?>(nil)
+    private let byId = Mutex<[String: (Tenant, Date)]>([:])
 
     init(tenants: TenantService, clock: any GatehouseClock) {
         self.tenants = tenants
@@ -44,11 +45,7 @@ public final class TenantResolver: Sendable {
     /// The tenant of `x-project-key` when given, else the default tenant (Classic and Enterprise dialects).
     func projectOrDefault(_ request: Request) async throws -> Tenant {
         if request.headers[Self.projectKeyHeader] != nil { return try await require(request) }
-        let now = clock.now
-        if let (t, at) = defaultTenant.withLock({ $0 }), abs(now.timeIntervalSince(at)) < ttl { return t }
-        guard let t = try await tenants.defaultTenant() else { throw GatehouseError(.unavailable, "not bootstrapped") }
-        defaultTenant.withLock { $0 = (t, now) }
-        return t
+        return try await defaultTenant()
     }
 
     func tenant(projectKey key: String) async throws -> Tenant? {
@@ -63,7 +60,29 @@ public final class TenantResolver: Sendable {
         return t
     }
 
+    /// The default tenant (cached like the others): the tenant of unprefixed OAuth paths.
+    func defaultTenant() async throws -> Tenant {
+        let now = clock.now
+        if let (t, at) = defaultTenant.withLock({ $0 }), abs(now.timeIntervalSince(at)) < ttl { return t }
+        guard let t = try await tenants.defaultTenant() else { throw GatehouseError(.unavailable, "not bootstrapped") }
+        defaultTenant.withLock { $0 = (t, now) }
+        return t
+    }
+
+    /// A tenant by id (cached like the others): the tenant of `/t/{tenantId}/…` paths; 404 when unknown.
+    func tenant(id: String) async throws -> Tenant {
+        let now = clock.now
+        if let (t, at) = byId.withLock({ $0[id] }), now.timeIntervalSince(at) < ttl { return t }
+        let t = try await tenants.require(id: id)
+        byId.withLock {
+            if $0.count > 10_000 { $0.removeAll() }
+            $0[id] = (t, now)
+        }
+        return t
+    }
+
     func invalidate(_ tenant: Tenant) {
+        byId.withLock { $0[tenant.id] = nil }
         byKey.withLock {
             $0[tenant.projectApiKey] = nil
             $0[tenant.testnetProjectApiKey] = nil
