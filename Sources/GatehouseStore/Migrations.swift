@@ -278,6 +278,17 @@ public struct Migrator: Sendable {
                 "CREATE INDEX oauth_clients_by_tenant ON oauth_clients (tenant_id, created_at, id)",
             ]
         ),
+        Migration(
+            // RFC 7009 revocation of self-contained tokens: a denylist of jti values until their expiry.
+            version: 13, name: "revoked_tokens",
+            statements: [
+                """
+                CREATE TABLE revoked_tokens (
+                    tenant_id TEXT NOT NULL, jti TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, jti))
+                """,
+                "CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at)",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

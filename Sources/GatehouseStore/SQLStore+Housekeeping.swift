@@ -16,6 +16,7 @@ extension SQLStore: HousekeepingStore {
             "DELETE FROM device_challenges WHERE expires_at < \(bind: cutoff) RETURNING id",
             "DELETE FROM webauthn_challenges WHERE expires_at < \(bind: cutoff) RETURNING id",
             "DELETE FROM spent_challenges WHERE expires_at < \(bind: cutoff) RETURNING key",
+            "DELETE FROM revoked_tokens WHERE expires_at < \(bind: cutoff) RETURNING jti",
             "DELETE FROM push_outbox WHERE status <> 'pending' AND created_at < \(bind: cutoff) RETURNING id",
             """
             DELETE FROM login_throttle WHERE window_start < \(bind: cutoff) AND locked_until < \(bind: now.millis)

@@ -96,3 +96,22 @@ extension SQLStore: OAuthClientStore {
         }
     }
 }
+
+extension SQLStore: RevokedTokenStore {
+    public func insertRevokedToken(tenantId: String, jti: String, expiresAt: Date) async throws -> Bool {
+        try await write("insertRevokedToken") { db in
+            try await db.raw(
+                """
+                INSERT INTO revoked_tokens (tenant_id, jti, expires_at) VALUES (\(bind: tenantId), \(bind: jti), \(bind: expiresAt.millis))
+                ON CONFLICT DO NOTHING RETURNING jti
+                """
+            ).first() != nil
+        }
+    }
+
+    public func isTokenRevoked(tenantId: String, jti: String) async throws -> Bool {
+        try await read("isTokenRevoked") { db in
+            try await db.raw("SELECT jti FROM revoked_tokens WHERE tenant_id = \(bind: tenantId) AND jti = \(bind: jti)").first() != nil
+        }
+    }
+}

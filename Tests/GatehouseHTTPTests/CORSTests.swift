@@ -146,6 +146,26 @@ import Testing
         }
     }
 
+    /// Issue 13, item 4: the OAuth endpoints and the JWKS follow the CORS origins of the tenant in their path.
+    @Test func theOAuthEndpointsAndTheJWKSFollowTheTenantOfTheirPath() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            let other = try await h.createTenant("Other")
+            #expect(try await Self.allowOrigins(h, t, [Self.app]).status == 200)
+            #expect(try await Self.preflight(h, "/t/\(t.id)/oauth2/token", origin: Self.app).status == 204)
+            for (tenant, allowed) in [(t, true), (other, false)] {
+                let token = try await h.call(
+                    .post, "/t/\(tenant.id)/oauth2/token", headers: ["origin": Self.app],
+                    body: "grant_type=client_credentials&client_id=nobody", contentType: "application/x-www-form-urlencoded")
+                #expect(token.status == 401)
+                #expect((token.headers[.accessControlAllowOrigin] == Self.app) == allowed)
+                let jwks = try await h.call(.get, "/t/\(tenant.id)/.well-known/jwks.json", headers: ["origin": Self.app])
+                #expect((jwks.headers[.accessControlAllowOrigin] == Self.app) == allowed)
+                #expect(jwks.headers[.accessControlAllowCredentials] == nil)
+            }
+        }
+    }
+
     /// Another node learns a tenant's new origin within the cache's life, its own node at once.
     @Test(arguments: TestDatabase.kinds) func anotherNodeSeesANewOriginWithinTheCacheTTL(kind: String) async throws {
         try await withTwoNodes(kind: kind) { a, b in

@@ -34,6 +34,9 @@ public final class Engine: Sendable {
     public let oauthClients: OAuthClientService
     /// `POST /oauth2/token`, made of one handler per grant type.
     public let oauthToken: OAuthTokenEndpoint
+    /// `POST /oauth2/introspect` and `/oauth2/revoke`.
+    public let oauthTokens: TokenIntrospection
+    public let oauthMetadata: ServerMetadata
     public let readiness: Readiness
     public let logger: Logger
 
@@ -111,6 +114,9 @@ public final class Engine: Sendable {
                     tokens: tokens, defaultTTL: config.accessTokenTTL,
                     audit: IssueAudit(events: events, clock: clock, observer: observer))
             ])
+        oauthMetadata = ServerMetadata(tokens: tokens)
+        oauthTokens = TokenIntrospection(
+            store: store, auth: auth, tokens: tokens, clients: oauthClients, serviceKeys: serviceKeys, events: events, clock: clock)
     }
 
     /// First-start work: the default tenant and, when none is configured, a generated system key.

@@ -352,6 +352,13 @@ public protocol OAuthClientStore: Sendable {
     func deleteOAuthClient(tenantId: String, id: String) async throws -> Bool
 }
 
+/// Revoked self-contained tokens (client credentials, RFC 7009): their `jti`, kept until they expire.
+public protocol RevokedTokenStore: Sendable {
+    /// False when it was revoked already.
+    func insertRevokedToken(tenantId: String, jti: String, expiresAt: Date) async throws -> Bool
+    func isTokenRevoked(tenantId: String, jti: String) async throws -> Bool
+}
+
 /// One unit of work: an act and its audit event (and outbox rows) commit together or not at all.
 public protocol UnitOfWorkStore: Sendable {
     /// Runs `body` in one transaction; everything done through the store it hands over commits with it. It
@@ -364,4 +371,4 @@ public protocol UnitOfWorkStore: Sendable {
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
     & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore & OAuthClientStore
-    & UnitOfWorkStore
+    & RevokedTokenStore & UnitOfWorkStore

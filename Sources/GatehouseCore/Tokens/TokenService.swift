@@ -92,6 +92,14 @@ public struct TokenService: Sendable {
     private func verifySignatureAndClaims(_ token: String, tenantId: String) async throws
         -> (claims: AccessTokenClaims, payload: [UInt8])
     {
+        let jws = try await verifiedJWS(token, tenantId: tenantId)
+        let claims = try jws.decodePayload(AccessTokenClaims.self)
+        try check(claims, tenantId: tenantId)
+        return (claims, jws.payload)
+    }
+
+    /// A token signed by one of the tenant's keys with the algorithm that key is for; nothing else checked.
+    private func verifiedJWS(_ token: String, tenantId: String) async throws -> CompactJWS {
         let jws = try CompactJWS(token)
         guard let alg = SigningAlgorithm(rawValue: jws.header.alg) else {
             throw GatehouseError.invalidToken("algorithm \(jws.header.alg) is not accepted")
@@ -103,9 +111,26 @@ public struct TokenService: Sendable {
         guard key.algorithm == alg, key.isValidSignature(jws.signature, for: jws.signingInput) else {
             throw GatehouseError.invalidToken("bad signature")
         }
-        let claims = try jws.decodePayload(AccessTokenClaims.self)
-        try check(claims, tenantId: tenantId)
-        return (claims, jws.payload)
+        return jws
+    }
+
+    /// A client's own token (RFC 9068, `typ: at+jwt`) of this tenant: signature, issuer, tenant and times.
+    /// Its audience names the client (or, first-party, the tenant), so it is not checked here.
+    public func verifyClientToken(_ token: String, tenantId: String) async throws -> ClientTokenClaims {
+        let jws = try await verifiedJWS(token, tenantId: tenantId)
+        guard jws.header.typ == "at+jwt" else { throw GatehouseError.invalidToken("not a client token") }
+        let claims = try jws.decodePayload(ClientTokenClaims.self)
+        let now = clock.nowSeconds
+        guard claims.tid == tenantId else { throw GatehouseError.invalidToken("token belongs to another tenant") }
+        guard claims.iss == issuer(tenantId: tenantId) else { throw GatehouseError.invalidToken("wrong issuer") }
+        guard claims.exp > now else { throw GatehouseError.invalidToken("token expired") }
+        guard claims.nbf <= now + leeway, claims.iat <= now + leeway else { throw GatehouseError.invalidToken("token not yet valid") }
+        return claims
+    }
+
+    /// Whether a token says it is a client's own (RFC 9068 `typ`), read without verifying anything.
+    public static func isClientToken(_ token: String) -> Bool {
+        (try? CompactJWS(token))?.header.typ == "at+jwt"
     }
 
     func check(_ claims: AccessTokenClaims, tenantId: String) throws {

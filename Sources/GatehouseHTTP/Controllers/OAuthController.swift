@@ -8,21 +8,65 @@ import Hummingbird
 /// renderer); answers carrying tokens are never cached (§5.1).
 struct OAuthController {
     let token: OAuthTokenEndpoint
+    let tokens: TokenIntrospection
+    let serverMetadata: ServerMetadata
     let tenants: TenantResolver
 
     var routes: [Route] {
-        ["", "/t/{tenantId}"].map { prefix in
-            Route.open(
-                .post, prefix + "/oauth2/token",
-                .init(
-                    "OAuth 2.0 token endpoint (RFC 6749 §3.2): client_credentials now; the code flow's grants answer unsupported_grant_type",
-                    description: "Client authentication: client_secret_basic, client_secret_post, or none (public clients), exactly as registered.",
-                    body: .ref("TokenRequest"), bodyContentType: "application/x-www-form-urlencoded",
-                    .ok(.ref("TokenResponse")), .error(401, "invalid_client: client authentication failed")),
-                use: issue
-            ).inDialect(.oauth)
-        }
+        ["", "/t/{tenantId}"].flatMap { prefix in
+            [
+                Route.open(
+                    .post, prefix + "/oauth2/token",
+                    .init(
+                        "OAuth 2.0 token endpoint (RFC 6749 §3.2): client_credentials now; the code flow's grants answer unsupported_grant_type",
+                        description: "Client authentication: client_secret_basic, client_secret_post, or none (public clients), exactly as registered.",
+                        body: .ref("TokenRequest"), bodyContentType: Self.form,
+                        .ok(.ref("TokenResponse")), .error(401, "invalid_client: client authentication failed")),
+                    use: issue),
+                Route.open(
+                    .post, prefix + "/oauth2/introspect",
+                    .init(
+                        "Token introspection (RFC 7662): any token of the tenant's dialects and clients",
+                        description: "The caller is a confidential client of the tenant, or the tenant's API private key as a bearer. What is not an active token of this tenant is {\"active\": false} only.",
+                        body: .ref("TokenParameter"), bodyContentType: Self.form,
+                        .ok(.ref("Introspection")), .error(401, "invalid_client: no, wrong or public-client credentials")),
+                    use: introspect),
+                Route.open(
+                    .post, prefix + "/oauth2/revoke",
+                    .init(
+                        "Token revocation (RFC 7009): 200 for any token, unknown ones included",
+                        description: "A client revokes its own tokens; the tenant's API private key (bearer) any of the tenant's. A refresh or user access token ends its session; a client-credentials token is refused from then on.",
+                        body: .ref("TokenParameter"), bodyContentType: Self.form,
+                        Reply(status: 200, schema: nil, description: "done, or nothing to do"),
+                        .error(401, "invalid_client: client authentication failed")),
+                    use: revoke),
+            ].map { $0.inDialect(.oauth) }
+        } + discovery
     }
+
+    /// RFC 8414 at `/.well-known/oauth-authorization-server` (and, for an issuer with a path, with the path
+    /// after it, §3.1), OpenID Connect Discovery at `<issuer>/.well-known/openid-configuration`; the
+    /// unprefixed paths serve the default tenant.
+    var discovery: [Route] {
+        let oauth = RouteDoc("Authorization server metadata (RFC 8414)", .ok(.ref("ServerMetadata")))
+        let openID = RouteDoc("OpenID Connect discovery document (what exists now)", .ok(.ref("ServerMetadata")))
+        return [
+            Route.open(.get, "/.well-known/oauth-authorization-server", oauth, use: { try await metadata($0, $1, openID: false) }),
+            Route.open(.get, "/t/{tenantId}/.well-known/oauth-authorization-server", oauth, use: { try await metadata($0, $1, openID: false) }),
+            Route.open(.get, "/.well-known/oauth-authorization-server/t/{tenantId}", oauth, use: { try await metadata($0, $1, openID: false) }),
+            Route.open(.get, "/.well-known/openid-configuration", openID, use: { try await metadata($0, $1, openID: true) }),
+            Route.open(.get, "/t/{tenantId}/.well-known/openid-configuration", openID, use: { try await metadata($0, $1, openID: true) }),
+        ].map { $0.inDialect(.oauth) }
+    }
+
+    func metadata(_ request: Request, _ context: AppRequestContext, openID: Bool) async throws -> Response {
+        let tenant = try await tenant(context)
+        var response = try JSONBody.response(serverMetadata.document(tenantId: tenant.id, openID: openID))
+        response.headers[.cacheControl] = "public, max-age=60"
+        return response
+    }
+
+    static let form = "application/x-www-form-urlencoded"
 
     static let schemas: [(String, Schema)] = [
         (
@@ -35,6 +79,40 @@ struct OAuthController {
                 ], required: ["grant_type"])
         ),
         (
+            "ServerMetadata",
+            .object(
+                [
+                    "issuer": .string(), "token_endpoint": .string(), "introspection_endpoint": .string(),
+                    "revocation_endpoint": .string(), "jwks_uri": .string(), "grant_types_supported": .array(.string()),
+                    "response_types_supported": .array(.string()), "token_endpoint_auth_methods_supported": .array(.string()),
+                    "introspection_endpoint_auth_methods_supported": .array(.string()),
+                    "revocation_endpoint_auth_methods_supported": .array(.string()),
+                    "token_endpoint_auth_signing_alg_values_supported": .array(.string()),
+                    "subject_types_supported": .array(.string()), "id_token_signing_alg_values_supported": .array(.string()),
+                ],
+                required: [
+                    "issuer", "token_endpoint", "introspection_endpoint", "revocation_endpoint", "jwks_uri", "grant_types_supported",
+                    "response_types_supported", "token_endpoint_auth_methods_supported",
+                ])
+        ),
+        (
+            "TokenParameter",
+            .object(
+                [
+                    "token": .text(maxLength: 8192), "token_type_hint": .text(values: ["access_token", "refresh_token"]),
+                    "client_id": .text(maxLength: 128), "client_secret": .text(maxLength: 512),
+                ], required: ["token"])
+        ),
+        (
+            "Introspection",
+            .object(
+                [
+                    "active": .boolean, "aud": .string(), "client_id": .string(), "exp": .integer, "iat": .integer, "iss": .string(),
+                    "jti": .string(), "nbf": .integer, "scope": .string(), "sub": .string(),
+                    "token_type": .text(values: ["Bearer", "refresh_token"]), "username": .string(),
+                ], required: ["active"])
+        ),
+        (
             "TokenResponse",
             .object(
                 [
@@ -43,6 +121,26 @@ struct OAuthController {
                 ], required: ["access_token", "token_type", "expires_in"])
         ),
     ]
+
+    struct IntrospectionBody: Encodable {
+        let value: Introspection
+        enum Keys: String, CodingKey { case active, aud, client_id, exp, iat, iss, jti, nbf, scope, sub, token_type, username }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(value.active, forKey: .active)
+            try c.encodeIfPresent(value.aud, forKey: .aud)
+            try c.encodeIfPresent(value.clientId, forKey: .client_id)
+            try c.encodeIfPresent(value.exp, forKey: .exp)
+            try c.encodeIfPresent(value.iat, forKey: .iat)
+            try c.encodeIfPresent(value.iss, forKey: .iss)
+            try c.encodeIfPresent(value.jti, forKey: .jti)
+            try c.encodeIfPresent(value.nbf, forKey: .nbf)
+            try c.encodeIfPresent(value.scope, forKey: .scope)
+            try c.encodeIfPresent(value.sub, forKey: .sub)
+            try c.encodeIfPresent(value.tokenType, forKey: .token_type)
+            try c.encodeIfPresent(value.username, forKey: .username)
+        }
+    }
 
     struct TokenBody: Encodable {
         var access_token: String
@@ -86,6 +184,40 @@ struct OAuthController {
     }
 
     static let pragma = HTTPField.Name("pragma")!
+
+    /// Introspection and revocation name the token in `token`, perhaps with a `token_type_hint`.
+    func tokenParameter(_ form: [String: String]) throws -> (token: String, hint: String?) {
+        guard let token = form["token"], !token.isEmpty else { throw GatehouseError.oauth(.invalidRequest, "token is required") }
+        return (token, form["token_type_hint"])
+    }
+
+    /// The caller of introspection or revocation: a bearer (the tenant's API private key), or a client.
+    func authority(_ request: Request, form: [String: String], tenant: Tenant, allowPublic: Bool) async throws -> TokenAuthority {
+        let bearer = request.bearerToken
+        let client = bearer == nil ? try Self.presentedClient(request, form: form) : nil
+        return try await tokens.authority(tenant: tenant, bearer: bearer, client: client, allowPublic: allowPublic)
+    }
+
+    @Sendable func introspect(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        let form = try await FormBody.decode(request)
+        // Any confidential client of the tenant, or its back office, may ask (RFC 7662 §2.1).
+        _ = try await authority(request, form: form, tenant: tenant, allowPublic: false)
+        let (token, hint) = try tokenParameter(form)
+        let answer = try await tokens.introspect(tenantId: tenant.id, token: token, hint: hint)
+        var response = try JSONBody.response(IntrospectionBody(value: answer))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        let form = try await FormBody.decode(request)
+        let authority = try await authority(request, form: form, tenant: tenant, allowPublic: true)
+        let (token, hint) = try tokenParameter(form)
+        try await tokens.revoke(tenantId: tenant.id, token: token, hint: hint, by: authority)
+        return Response(status: .ok)
+    }
 
     /// RFC 6749 §2.3: HTTP Basic (id and secret form-encoded, §2.3.1), or `client_id` and `client_secret`
     /// in the form, or `client_id` alone for a public client; never two methods at once.

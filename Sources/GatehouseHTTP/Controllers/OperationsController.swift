@@ -66,12 +66,16 @@ struct OperationsController {
 
     @Sendable func defaultJWKS(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let t = try await tenants.defaultTenant() else { throw GatehouseError.notFound("tenant") }
+        // CORS on the JWKS follows the tenant's origins (issue 13, item 4).
+        context.tenantSeen?.tenant = t
         return try await jwks(tenantId: t.id)
     }
 
     @Sendable func tenantJWKS(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Validate.uuid(context.parameters.get("tenantId"), "tenantId")
-        return try await jwks(tenantId: try await tenants.require(id: id).id)
+        let t = try await tenants.require(id: id)
+        context.tenantSeen?.tenant = t
+        return try await jwks(tenantId: t.id)
     }
 
     private func jwks(tenantId: String) async throws -> Response {

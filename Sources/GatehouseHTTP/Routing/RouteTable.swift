@@ -56,7 +56,8 @@ struct RouteTable: Sendable {
         routes += ConfirmationsController(confirmations: engine.confirmations, clock: engine.clock, clientAddress: clientAddress).routes
         routes += WebAuthnController(passkeys: engine.passkeys, tokens: enterpriseTokens, clientAddress: clientAddress).routes
         routes += OAuthClientsController(clients: engine.oauthClients).routes
-        routes += OAuthController(token: engine.oauthToken, tenants: tenants).routes
+        routes += OAuthController(
+            token: engine.oauthToken, tokens: engine.oauthTokens, serverMetadata: engine.oauthMetadata, tenants: tenants).routes
         self.routes = routes
         var schemas = SharedSchemas.all + OperationsController.schemas + ProjectAuthController.schemas
         schemas += TenantController.schemas + AdminController.schemas + UsersController.schemas
