@@ -154,8 +154,15 @@ import Testing
             let fresh = Client(id: c.id, secret: try #require(rotated.string("clientSecret")))
             Self.expectOAuthError(try await Self.token(h, path, "grant_type=client_credentials", headers: c.basic), 401, "invalid_client")
             #expect(try await Self.token(h, path, "grant_type=client_credentials", headers: fresh.basic).status == 200)
+            let issued = try await Self.token(h, path, "grant_type=client_credentials", headers: fresh.basic)
+            let token = try #require(issued.string("access_token"))
+            let auditor = try await Self.client(h, t, ["name": "Auditor"])
+            let introspect = "/t/\(t.id)/oauth2/introspect"
+            #expect(try await Self.token(h, introspect, "token=\(token)", headers: auditor.basic)["active"] == .bool(true))
             #expect(try await h.call(.delete, "/v2/oauth-clients/\(c.id)", headers: t.admin).status == 204)
             Self.expectOAuthError(try await Self.token(h, path, "grant_type=client_credentials", headers: fresh.basic), 401, "invalid_client")
+            // Its tokens die with it.
+            #expect(try await Self.token(h, introspect, "token=\(token)", headers: auditor.basic).text == #"{"active":false}"#)
         }
     }
 

@@ -69,7 +69,9 @@ public struct TokenIntrospection: Sendable {
     private func access(tenantId: String, token: String) async throws -> Introspection? {
         guard token.split(separator: ".", omittingEmptySubsequences: false).count == 3 else { return nil }
         if TokenService.isClientToken(token) {
+            // A deleted client's tokens die with it (seen on every node within the client cache's life).
             guard let claims = try? await tokens.verifyClientToken(token, tenantId: tenantId),
+                try await clients.cached(tenantId: tenantId, id: claims.client_id) != nil,
                 try await !store.isTokenRevoked(tenantId: tenantId, jti: claims.jti)
             else { return nil }
             var i = Introspection(active: true)
