@@ -38,6 +38,7 @@ import Testing
         let body = try JSONDecoder().decode([String: String].self, from: Data(badText.utf8))
         #expect(body["error"] == "invalid_request")
         #expect(body["error_description"]?.contains("redirect_uri") == true)
+        #expect(body["error_uri"] == "https://www.rfc-editor.org/rfc/rfc6749#section-5.2")
         #expect(bad.headers[.cacheControl] == "no-store" && bad.headers[HTTPField.Name("pragma")!] == "no-cache")
         #expect(bad.headers[.wwwAuthenticate] == nil)
 

@@ -106,7 +106,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return render(classicBody(g), g, challenge: "Bearer")
         case .oauth:
             let error = g.reason.flatMap(oauthErrorNamed) ?? oauthError(g.code)
-            var r = render(OAuthBody(error: error, error_description: g.message), g, challenge: nil)
+            var r = render(OAuthBody(error: error, error_description: g.message, error_uri: Self.oauthErrorURI(error)), g, challenge: nil)
             // RFC 6749 §5.1: answers of the token endpoint are never cached, by HTTP/1.0 caches either.
             r.headers[HTTPField.Name("pragma")!] = "no-cache"
             if g.reason == .invalidClient {
@@ -141,9 +141,20 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
+    /// Seed 004's OAuth error body: `error_uri` names the page that defines the code.
     struct OAuthBody: Encodable {
         var error: String
         var error_description: String
+        var error_uri: String
+    }
+
+    static func oauthErrorURI(_ error: String) -> String {
+        switch error {
+        case "invalid_token": "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"
+        case "login_required": "https://openid.net/specs/openid-connect-core-1_0.html#AuthError"
+        case "access_denied", "temporarily_unavailable", "server_error": "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"
+        default: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"
+        }
     }
 
     /// The RFC 6749 §5.2 code an engine error names itself, if any.

@@ -161,7 +161,9 @@ enum SharedSchemas {
         (
             "OAuthError",
             .described(
-                .object(["error": .string("RFC 6749 §5.2 code"), "error_description": .string()], required: ["error"]),
+                .object(
+                    ["error": .string("RFC 6749 §5.2 code"), "error_description": .string(), "error_uri": .string("the page defining the code")],
+                    required: ["error"]),
                 "the OAuth 2.0 error body")
         ),
         ("Message", .object(["message": .string(), "success": .boolean], required: ["message", "success"])),
