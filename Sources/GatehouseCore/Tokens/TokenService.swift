@@ -13,6 +13,7 @@ public struct TokenService: Sendable {
     /// Tokens whose signature has been checked, keyed by the whole token text (so a token with the same
     /// claims and another signature never matches).
     let verified = BoundedCache<(claims: AccessTokenClaims, payload: [UInt8])>(capacity: 20_000)
+    let verifiedClientTokens = BoundedCache<ClientTokenClaims>(capacity: 20_000)
     let clock: any GatehouseClock
     let random: any RandomSource
     let publicURL: String
@@ -117,9 +118,17 @@ public struct TokenService: Sendable {
     /// A client's own token (RFC 9068, `typ: at+jwt`) of this tenant: signature, issuer, tenant and times.
     /// Its audience names the client (or, first-party, the tenant), so it is not checked here.
     public func verifyClientToken(_ token: String, tenantId: String) async throws -> ClientTokenClaims {
-        let jws = try await verifiedJWS(token, tenantId: tenantId)
-        guard jws.header.typ == "at+jwt" else { throw GatehouseError.invalidToken("not a client token") }
-        let claims = try jws.decodePayload(ClientTokenClaims.self)
+        // As for the dialects' tokens, a signature that held is remembered by the whole token text (a
+        // resource server introspects one token many times); the claim checks run on every call.
+        let claims: ClientTokenClaims
+        if let hit = verifiedClientTokens.lookup(token) {
+            claims = hit
+        } else {
+            let jws = try await verifiedJWS(token, tenantId: tenantId)
+            guard jws.header.typ == "at+jwt" else { throw GatehouseError.invalidToken("not a client token") }
+            claims = try jws.decodePayload(ClientTokenClaims.self)
+            verifiedClientTokens.remember(token, claims)
+        }
         let now = clock.nowSeconds
         guard claims.tid == tenantId else { throw GatehouseError.invalidToken("token belongs to another tenant") }
         guard claims.iss == issuer(tenantId: tenantId) else { throw GatehouseError.invalidToken("wrong issuer") }
