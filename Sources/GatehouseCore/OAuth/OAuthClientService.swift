@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The tenant admin's OAuth clients, and their authentication at the token endpoint.
 public struct OAuthClientService: Sendable {
@@ -7,7 +6,8 @@ public struct OAuthClientService: Sendable {
     let clock: any GatehouseClock
     let random: any RandomSource
     let events: EventRecorder
-    let cache: OAuthClientCache
+    /// Clients by tenant and id (unknown ids too), so issuing a token reads no database.
+    let cache: ExpiringCache<OAuthClient>
 
     /// A new client; its secret (confidential clients) is in the answer only.
     public func create(tenantId: String, _ input: OAuthClientInput) async throws -> (client: OAuthClient, secret: String?) {
@@ -56,7 +56,7 @@ public struct OAuthClientService: Sendable {
             try await events.append(
                 "oauth_client.updated", tenantId: tenantId, subject: id, data: Self.summary(updated), in: tx)
         }
-        cache.invalidate(tenantId: tenantId, id: id)
+        forget(tenantId: tenantId, id: id)
         return (updated, secret)
     }
 
@@ -73,7 +73,7 @@ public struct OAuthClientService: Sendable {
             guard try await tx.updateOAuthClient(updated) else { throw GatehouseError.notFound("client") }
             try await events.append("oauth_client.secret_rotated", tenantId: tenantId, subject: id, in: tx)
         }
-        cache.invalidate(tenantId: tenantId, id: id)
+        forget(tenantId: tenantId, id: id)
         return (updated, secret)
     }
 
@@ -82,7 +82,7 @@ public struct OAuthClientService: Sendable {
             guard try await tx.deleteOAuthClient(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("client") }
             try await events.append("oauth_client.deleted", tenantId: tenantId, subject: id, in: tx)
         }
-        cache.invalidate(tenantId: tenantId, id: id)
+        forget(tenantId: tenantId, id: id)
     }
 
     /// The client a token request authenticates as (RFC 6749 §2.3), by exactly the method it registered;
@@ -104,9 +104,13 @@ public struct OAuthClientService: Sendable {
     }
 
     func cached(tenantId: String, id: String) async throws -> OAuthClient? {
-        try await cache.client(tenantId: tenantId, id: id, now: clock.now) { [store] in
-            try await store.oauthClient(tenantId: tenantId, id: id)
-        }
+        try await cache.value(Self.cacheKey(tenantId, id), now: clock.now) { try await store.oauthClient(tenantId: tenantId, id: id) }
+    }
+
+    static func cacheKey(_ tenantId: String, _ id: String) -> String { tenantId + "/" + id }
+
+    private func forget(tenantId: String, id: String) {
+        cache.invalidate(Self.cacheKey(tenantId, id))
     }
 
     private func newSecret() -> String { OAuthClient.secretPrefix + random.base62(length: 43) }
@@ -129,30 +133,5 @@ public enum PresentedClient: Sendable {
         switch self {
         case .basic(let id, _), .post(let id, _), .none(let id): id
         }
-    }
-}
-
-/// Clients by tenant and id for `ttl` seconds (unknown ids too), so issuing a token reads no database; a
-/// change on this node is seen at once, on the others within `ttl`.
-final class OAuthClientCache: Sendable {
-    private let entries = Mutex<[String: (client: OAuthClient?, at: Date)]>([:])
-    let ttl: TimeInterval
-    let capacity = 10_000
-
-    init(ttl: TimeInterval) { self.ttl = ttl }
-
-    func client(tenantId: String, id: String, now: Date, load: () async throws -> OAuthClient?) async throws -> OAuthClient? {
-        let key = tenantId + "/" + id
-        if let hit = entries.withLock({ $0[key] }), abs(now.timeIntervalSince(hit.at)) < ttl { return hit.client }
-        let client = try await load()
-        entries.withLock {
-            if $0.count >= capacity { $0.removeAll() }
-            $0[key] = (client, now)
-        }
-        return client
-    }
-
-    func invalidate(tenantId: String, id: String) {
-        _ = entries.withLock { $0.removeValue(forKey: tenantId + "/" + id) }
     }
 }

@@ -105,7 +105,7 @@ public final class Engine: Sendable {
             enrolments: enrolments)
         profiles = ProfileService(users: users, passkeys: passkeys, fileSignatures: fileSignatures)
         let oauthClients = OAuthClientService(
-            store: store, clock: clock, random: random, events: events, cache: OAuthClientCache(ttl: config.oauthClientCacheTTL))
+            store: store, clock: clock, random: random, events: events, cache: ExpiringCache(ttl: config.oauthClientCacheTTL, remembersAbsence: true))
         self.oauthClients = oauthClients
         oauthToken = OAuthTokenEndpoint(
             clients: oauthClients,

@@ -12,12 +12,7 @@ enum FormBody {
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
             throw GatehouseError(.unsupportedMediaType, "Content-Type must be application/x-www-form-urlencoded")
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: HTTPLimits.maxBody)
-        } catch is NIOTooManyBytesError {
-            throw GatehouseError(.payloadTooLarge, "body exceeds \(HTTPLimits.maxBody) bytes")
-        }
+        let buffer = try await JSONBody.collect(request)
         return try parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
     }
 

@@ -10,13 +10,15 @@ public final class TenantResolver: Sendable {
     let tenants: TenantService
     let clock: any GatehouseClock
     let ttl: TimeInterval = 5
-    private let byKey = Mutex<[String: (Tenant, Date)]>([:])
+    private let byKey: ExpiringCache<Tenant>
     private let defaultTenant = Mutex<(Tenant, Date)?>(nil)
-    private let byId = Mutex<[String: (Tenant, Date)]>([:])
+    private let byId: ExpiringCache<Tenant>
 
     init(tenants: TenantService, clock: any GatehouseClock) {
         self.tenants = tenants
         self.clock = clock
+        byKey = ExpiringCache(ttl: ttl)
+        byId = ExpiringCache(ttl: ttl)
     }
 
     static let projectKeyHeader = HTTPField.Name("x-project-key")!
@@ -50,14 +52,7 @@ public final class TenantResolver: Sendable {
 
     func tenant(projectKey key: String) async throws -> Tenant? {
         guard !key.isEmpty, key.utf8.count <= 128 else { return nil }
-        let now = clock.now
-        if let (t, at) = byKey.withLock({ $0[key] }), now.timeIntervalSince(at) < ttl { return t }
-        guard let t = try await tenants.find(projectKey: key) else { return nil }
-        byKey.withLock {
-            if $0.count > 10_000 { $0.removeAll() }
-            $0[key] = (t, now)
-        }
-        return t
+        return try await byKey.value(key, now: clock.now) { try await tenants.find(projectKey: key) }
     }
 
     /// The default tenant (cached like the others): the tenant of unprefixed OAuth paths.
@@ -71,22 +66,16 @@ public final class TenantResolver: Sendable {
 
     /// A tenant by id (cached like the others): the tenant of `/t/{tenantId}/…` paths; 404 when unknown.
     func tenant(id: String) async throws -> Tenant {
-        let now = clock.now
-        if let (t, at) = byId.withLock({ $0[id] }), now.timeIntervalSince(at) < ttl { return t }
-        let t = try await tenants.require(id: id)
-        byId.withLock {
-            if $0.count > 10_000 { $0.removeAll() }
-            $0[id] = (t, now)
+        guard let t = try await byId.value(id, now: clock.now, load: { try await tenants.require(id: id) }) else {
+            throw GatehouseError.notFound("tenant")
         }
         return t
     }
 
     func invalidate(_ tenant: Tenant) {
-        byId.withLock { $0[tenant.id] = nil }
-        byKey.withLock {
-            $0[tenant.projectApiKey] = nil
-            $0[tenant.testnetProjectApiKey] = nil
-        }
+        byId.invalidate(tenant.id)
+        byKey.invalidate(tenant.projectApiKey)
+        byKey.invalidate(tenant.testnetProjectApiKey)
         if tenant.isDefault { defaultTenant.withLock { $0 = nil } }
     }
 }
