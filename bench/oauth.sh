@@ -18,24 +18,8 @@ WORK="$HERE/work-oauth"
 PEER="${PEER:-$ROOT/../shared/peers/glewlwyd/run.sh}"
 export BENCH_DIR="$HERE" BENCH_THREADS="$THREADS"
 
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-BUILD=(swift build -c release --product gatehouse --static-swift-stdlib --scratch-path "$ROOT/.build-static")
-if [ "${SKIP_BUILD:-0}" != "1" ]; then (cd "$ROOT" && "${BUILD[@]}" >&2); fi
-BIN="${GATEHOUSE_BENCH_BIN:-$(cd "$ROOT" && "${BUILD[@]}" --show-bin-path)/gatehouse}"
-
-rm -rf "$WORK"; mkdir -p "$WORK"
-SYSTEM_KEY="sk_system_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; }
-trap cleanup EXIT
-if curl -s -o /dev/null "$BASE/health/live"; then echo "something already listens on port $PORT" >&2; exit 1; fi
-GATEHOUSE_SYSTEM_API_KEY="$SYSTEM_KEY" GATEHOUSE_DATA_DIR="$WORK/data" GATEHOUSE_LOG_LEVEL=warning \
-  "$BIN" serve --port "$PORT" > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-until curl -sf -o /dev/null "$BASE/health/ready"; do
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-  sleep 0.01
-done
+source "$HERE/lib.sh"
+start_server
 
 field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 TENANT=$(curl -sf -X POST "$BASE/v2/tenants" -H "x-api-key: $SYSTEM_KEY" -H 'content-type: application/json' -d '{"projectName":"Bench"}')

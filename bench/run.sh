@@ -25,29 +25,10 @@ BASE="http://127.0.0.1:$PORT"
 WORK="$HERE/work"
 export BENCH_DIR="$HERE" BENCH_THREADS="$THREADS"
 
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 PY="$("$ROOT/scripts/venv.sh")"
-# The production build: release, Swift runtime linked statically (lower RSS, no runtime .so to ship).
-BUILD=(swift build -c release --product gatehouse --static-swift-stdlib --scratch-path "$ROOT/.build-static")
-if [ "${SKIP_BUILD:-0}" != "1" ]; then (cd "$ROOT" && "${BUILD[@]}" >&2); fi
-BIN="${GATEHOUSE_BENCH_BIN:-$(cd "$ROOT" && "${BUILD[@]}" --show-bin-path)/gatehouse}"
-
-rm -rf "$WORK"; mkdir -p "$WORK"
-SYSTEM_KEY="sk_system_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; }
-trap cleanup EXIT
-
-# A server left on the port would answer in place of this one and every figure would be its.
-if curl -s -o /dev/null "$BASE/health/live"; then echo "something already listens on port $PORT" >&2; exit 1; fi
+source "$HERE/lib.sh"
 start_ns=$(date +%s%N)
-GATEHOUSE_SYSTEM_API_KEY="$SYSTEM_KEY" GATEHOUSE_DATA_DIR="$WORK/data" GATEHOUSE_LOG_LEVEL=warning \
-  "$BIN" serve --port "$PORT" > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-until curl -sf -o /dev/null "$BASE/health/ready"; do
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-  sleep 0.005
-done
+start_server
 ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 sleep 1
 rss() { awk -v k="$1" '$1==k":" {printf "%.1f", $2/1024}' "/proc/$SERVER_PID/status"; }
@@ -143,10 +124,7 @@ run profile-token /auth/profile get.lua authorization "Bearer $TOKEN"
 run profile-apikey /auth/profile get.lua x-api-key "$APIKEY"
 for COST in 12 10; do
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
-  GATEHOUSE_SYSTEM_API_KEY="$SYSTEM_KEY" GATEHOUSE_DATA_DIR="$WORK/data" GATEHOUSE_LOG_LEVEL=warning GATEHOUSE_BCRYPT_COST="$COST" \
-    GATEHOUSE_LOGIN_ACCOUNT_LIMIT=1000000 "$BIN" serve --port "$PORT" > "$WORK/server-$COST.log" 2>&1 &
-  SERVER_PID=$!
-  until curl -sf -o /dev/null "$BASE/health/ready"; do sleep 0.05; done
+  start_server GATEHOUSE_BCRYPT_COST="$COST" GATEHOUSE_LOGIN_ACCOUNT_LIMIT=1000000
   # A user whose password was hashed at this cost.
   echo "$PASSWORD" | GATEHOUSE_SYSTEM_API_KEY="$SYSTEM_KEY" GATEHOUSE_DATA_DIR="$WORK/data" GATEHOUSE_LOG_LEVEL=error \
     GATEHOUSE_BCRYPT_COST="$COST" "$BIN" user create --username "bench$COST" --password-stdin > /dev/null
