@@ -120,4 +120,25 @@ import Testing
         #expect(object["role"] == nil, "absent optionals are left out, as Codable does")
         #expect(String(decoding: claims.jsonBytes, as: UTF8.self).contains(#""iss":"https://x/t/1""#), "slashes unescaped")
     }
+
+    @Test func clientTokenClaimsMatchWhatCodableWouldRead() throws {
+        var claims = try JSONDecoder().decode(
+            ClientTokenClaims.self,
+            from: Data(
+                #"{"iss":"https://x/t/1","sub":"ghc_1","aud":"ghc_1","client_id":"ghc_1","scope":"read \"odd\"\t","jti":"j","iat":5,"nbf":5,"exp":10,"tid":"1"}"#
+                    .utf8))
+        #expect(claims.scope == "read \"odd\"\t")
+        #expect(try JSONDecoder().decode(ClientTokenClaims.self, from: Data(claims.jsonBytes)) == claims)
+        claims.scope = nil
+        let object = try JSONDecoder().decode([String: JSONValue].self, from: Data(claims.jsonBytes))
+        #expect(object["scope"] == nil && object.count == 9)
+    }
+
+    /// A JWS header is written with sorted members, so two tokens of one key share their first segment.
+    @Test func compactJWSHeaderIsSortedJSON() throws {
+        let token = try CompactJWS.serialize(
+            header: ["typ": "at+jwt", "alg": "ES256", "kid": "k/1"], payloadJSON: Data("{}".utf8), sign: { _ in [1] })
+        let header = try #require(Base64URL.decode(String(token.split(separator: ".")[0])))
+        #expect(String(decoding: header, as: UTF8.self) == #"{"alg":"ES256","kid":"k/1","typ":"at+jwt"}"#)
+    }
 }

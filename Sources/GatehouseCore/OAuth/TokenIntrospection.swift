@@ -68,10 +68,11 @@ public struct TokenIntrospection: Sendable {
 
     private func access(tenantId: String, token: String) async throws -> Introspection? {
         guard token.split(separator: ".", omittingEmptySubsequences: false).count == 3 else { return nil }
-        if TokenService.isClientToken(token) {
+        let clientToken: ClientTokenClaims?
+        do { clientToken = try await tokens.clientToken(token, tenantId: tenantId) } catch { return nil }
+        if let claims = clientToken {
             // A deleted client's tokens die with it (seen on every node within the client cache's life).
-            guard let claims = try? await tokens.verifyClientToken(token, tenantId: tenantId),
-                try await clients.cached(tenantId: tenantId, id: claims.client_id) != nil,
+            guard try await clients.cached(tenantId: tenantId, id: claims.client_id) != nil,
                 try await !store.isTokenRevoked(tenantId: tenantId, jti: claims.jti)
             else { return nil }
             var i = Introspection(active: true)
@@ -114,8 +115,9 @@ public struct TokenIntrospection: Sendable {
     /// tokens now; its code-flow sessions with the next part); the tenant key revokes any of the tenant's.
     public func revoke(tenantId: String, token: String, hint: String?, by authority: TokenAuthority) async throws {
         guard !token.isEmpty, token.utf8.count <= 8192 else { return }
-        if TokenService.isClientToken(token) {
-            guard let claims = try? await tokens.verifyClientToken(token, tenantId: tenantId) else { return }
+        let clientToken: ClientTokenClaims?
+        do { clientToken = try await tokens.clientToken(token, tenantId: tenantId) } catch { return }
+        if let claims = clientToken {
             if case .client(let client) = authority, client.id != claims.client_id { return }
             let expiresAt = Date(timeIntervalSince1970: TimeInterval(claims.exp))
             try await store.unitOfWork { [events] tx in

@@ -49,11 +49,22 @@ public struct JSONWriter {
         bytes.append(contentsOf: json)
     }
 
-    public func finished() -> [UInt8] { bytes + [UInt8(ascii: "}")] }
+    public func finished() -> [UInt8] {
+        var out = bytes
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
 
     static func appendString(_ s: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
+        // Most members (ids, tokens, timestamps' neighbours) need no escape at all.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -90,6 +101,24 @@ extension AccessTokenClaims {
         w.field("role", role)
         w.field("scope", scope)
         w.field("amr", amr)
+        return w.finished()
+    }
+}
+
+extension ClientTokenClaims {
+    /// The claims as JSON, written directly (the members Codable would write, in the same order).
+    public var jsonBytes: [UInt8] {
+        var w = JSONWriter()
+        w.field("aud", aud)
+        w.field("client_id", client_id)
+        w.field("exp", exp)
+        w.field("iat", iat)
+        w.field("iss", iss)
+        w.field("jti", jti)
+        w.field("nbf", nbf)
+        w.field("scope", scope)
+        w.field("sub", sub)
+        w.field("tid", tid)
         return w.finished()
     }
 }

@@ -47,9 +47,10 @@ public struct CompactJWS: Sendable {
     public static func serialize(
         header: [String: String], payloadJSON: Data, sign: ([UInt8]) throws -> [UInt8]
     ) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let h = Base64URL.encode(try encoder.encode(header))
+        // Members in sorted order, as a sorted-keys encoder would write them.
+        var w = JSONWriter()
+        for key in header.keys.sorted() { w.field(key, header[key]!) }
+        let h = Base64URL.encode(w.finished())
         let input = h + "." + Base64URL.encode(payloadJSON)
         return input + "." + Base64URL.encode(try sign(Array(input.utf8)))
     }

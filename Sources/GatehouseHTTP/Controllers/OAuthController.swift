@@ -122,33 +122,35 @@ struct OAuthController {
         ),
     ]
 
-    struct IntrospectionBody: Encodable {
-        let value: Introspection
-        enum Keys: String, CodingKey { case active, aud, client_id, exp, iat, iss, jti, nbf, scope, sub, token_type, username }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(value.active, forKey: .active)
-            try c.encodeIfPresent(value.aud, forKey: .aud)
-            try c.encodeIfPresent(value.clientId, forKey: .client_id)
-            try c.encodeIfPresent(value.exp, forKey: .exp)
-            try c.encodeIfPresent(value.iat, forKey: .iat)
-            try c.encodeIfPresent(value.iss, forKey: .iss)
-            try c.encodeIfPresent(value.jti, forKey: .jti)
-            try c.encodeIfPresent(value.nbf, forKey: .nbf)
-            try c.encodeIfPresent(value.scope, forKey: .scope)
-            try c.encodeIfPresent(value.sub, forKey: .sub)
-            try c.encodeIfPresent(value.tokenType, forKey: .token_type)
-            try c.encodeIfPresent(value.username, forKey: .username)
-        }
+    /// RFC 7662 §2.2 members (seed 004's list), written directly: this answer is the hot path of every
+    /// resource server that introspects. Members without a value are left out.
+    static func introspectionJSON(_ value: Introspection) -> [UInt8] {
+        var w = JSONWriter()
+        w.field("active", value.active)
+        w.field("aud", value.aud)
+        w.field("client_id", value.clientId)
+        if let exp = value.exp { w.field("exp", exp) }
+        if let iat = value.iat { w.field("iat", iat) }
+        w.field("iss", value.iss)
+        w.field("jti", value.jti)
+        if let nbf = value.nbf { w.field("nbf", nbf) }
+        w.field("scope", value.scope)
+        w.field("sub", value.sub)
+        w.field("token_type", value.tokenType)
+        w.field("username", value.username)
+        return w.finished()
     }
 
-    struct TokenBody: Encodable {
-        var access_token: String
-        var token_type: String
-        var expires_in: Int
-        var refresh_token: String?
-        var id_token: String?
-        var scope: String?
+    /// RFC 6749 §5.1 members, written directly (issuing is a hot path too).
+    static func tokenJSON(_ answer: TokenResponse) -> [UInt8] {
+        var w = JSONWriter()
+        w.field("access_token", answer.accessToken)
+        w.field("expires_in", Int64(answer.expiresIn))
+        w.field("id_token", answer.idToken)
+        w.field("refresh_token", answer.refreshToken)
+        w.field("scope", answer.scope)
+        w.field("token_type", answer.tokenType)
+        return w.finished()
     }
 
     /// The tenant of the path, or the default tenant; CORS then follows that tenant's origins.
@@ -174,11 +176,7 @@ struct OAuthController {
         asked.codeVerifier = form["code_verifier"]
         asked.refreshToken = form["refresh_token"]
         let answer = try await token.token(tenantId: tenant.id, client: try Self.presentedClient(request, form: form), asked)
-        var response = try JSONBody.response(
-            TokenBody(
-                access_token: answer.accessToken, token_type: answer.tokenType, expires_in: answer.expiresIn,
-                refresh_token: answer.refreshToken, id_token: answer.idToken, scope: answer.scope))
-        response.headers[.cacheControl] = "no-store"
+        var response = JSONBody.raw(Self.tokenJSON(answer), contentType: JSONBody.contentType)
         response.headers[Self.pragma] = "no-cache"
         return response
     }
@@ -205,9 +203,7 @@ struct OAuthController {
         _ = try await authority(request, form: form, tenant: tenant, allowPublic: false)
         let (token, hint) = try tokenParameter(form)
         let answer = try await tokens.introspect(tenantId: tenant.id, token: token, hint: hint)
-        var response = try JSONBody.response(IntrospectionBody(value: answer))
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return JSONBody.raw(Self.introspectionJSON(answer), contentType: JSONBody.contentType)
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -222,14 +218,13 @@ struct OAuthController {
     /// RFC 6749 §2.3: HTTP Basic (id and secret form-encoded, §2.3.1), or `client_id` and `client_secret`
     /// in the form, or `client_id` alone for a public client; never two methods at once.
     static func presentedClient(_ request: Request, form: [String: String]) throws -> PresentedClient {
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("basic ") {
+        if let header = request.headers[.authorization], FormBody.isBasic(header) {
             guard form["client_secret"] == nil else {
                 throw GatehouseError.oauth(.invalidRequest, "use one client authentication method, not two")
             }
-            guard let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-                let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":"),
-                let id = FormBody.unescape(text[..<colon]), let secret = FormBody.unescape(text[text.index(after: colon)...])
-            else { throw GatehouseError.oauth(.invalidClient, "malformed Basic credentials") }
+            guard let (id, secret) = FormBody.basicCredentials(header) else {
+                throw GatehouseError.oauth(.invalidClient, "malformed Basic credentials")
+            }
             if let named = form["client_id"], named != id {
                 throw GatehouseError.oauth(.invalidClient, "client_id does not match the Basic credentials")
             }

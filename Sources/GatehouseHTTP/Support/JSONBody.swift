@@ -117,10 +117,12 @@ enum JSONBody {
         }
     }
 
+    static let contentType = "application/json; charset=utf-8"
+
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try encoder.encode(value)
         return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            status: status, headers: [.contentType: contentType, .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -200,15 +202,22 @@ enum Validate {
 
     /// 8-4-4-4-12 hex digits, returned lower-case (checked by hand: Foundation's parser showed in profiles).
     static func uuid(_ value: String?, _ field: String) throws -> String {
+        // The common case, a well-formed id, is checked without trimming or allocating.
+        if let value, isUUID(value.utf8) {
+            return value.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x46 }) ? value.lowercased() : value
+        }
         let v = try required(value, field, max: 64)
-        let bytes = Array(v.utf8)
-        guard bytes.count == 36,
-            bytes.enumerated().allSatisfy({ i, b in
-                [8, 13, 18, 23].contains(i)
-                    ? b == UInt8(ascii: "-")
-                    : (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
-            })
-        else { throw GatehouseError.field(field, "must be a UUID") }
+        guard isUUID(v.utf8) else { throw GatehouseError.field(field, "must be a UUID") }
         return v.lowercased()
     }
-}
+
+    private static func isUUID(_ bytes: String.UTF8View) -> Bool {
+        guard bytes.count == 36 else { return false }
+        for (i, b) in bytes.enumerated() {
+            switch i {
+            case 8, 13, 18, 23: guard b == UInt8(ascii: "-") else { return false }
+            default: guard (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66) else { return false }
+            }
+        }
+        return true
+    }}
