@@ -114,4 +114,12 @@ extension SQLStore: RevokedTokenStore {
             try await db.raw("SELECT jti FROM revoked_tokens WHERE tenant_id = \(bind: tenantId) AND jti = \(bind: jti)").first() != nil
         }
     }
+
+    public func revokedTokens(now: Date, limit: Int) async throws -> [(tenantId: String, jti: String)] {
+        try await read("revokedTokens") { db in
+            try await db.raw(
+                "SELECT tenant_id, jti FROM revoked_tokens WHERE expires_at > \(bind: now.millis) LIMIT \(bind: limit)"
+            ).all().map { (try $0.decode(column: "tenant_id", as: String.self), try $0.decode(column: "jti", as: String.self)) }
+        }
+    }
 }

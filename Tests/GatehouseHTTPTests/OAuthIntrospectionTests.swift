@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseServer
 import HTTPTypes
 import Testing
 
@@ -150,6 +151,42 @@ import Testing
             OAuthTokenTests.expectOAuthError(try await Self.revoke(h, t, mine, headers: [:]), 401, "invalid_client")
             let events = try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 200).map(\.type)
             #expect(events.filter { $0 == "oauth.token_revoked" }.count == 2)
+        }
+    }
+
+    /// Introspection reads revoked client tokens from the node's copy of the denylist: the revoking node
+    /// refuses the token at once, another node within the copy's life, on either database.
+    @Test(arguments: TestDatabase.kinds) func anotherNodeSeesARevocationWithinTheCacheTTL(kind: String) async throws {
+        try await withTwoNodes(kind: kind) { a, b in
+            let t = try await a.createTenant()
+            let c = try await OAuthTokenTests.client(a, t)
+            let first = try await Self.clientToken(a, t, c)
+            let second = try await Self.clientToken(a, t, c)
+            // Both nodes have read their copy (the token is active there) before node a revokes.
+            #expect(try await Self.introspect(a, t, first, headers: c.basic)["active"] == .bool(true))
+            #expect(try await Self.introspect(b, t, first, headers: c.basic)["active"] == .bool(true))
+            #expect(try await Self.revoke(a, t, first, headers: c.basic).status == 200)
+            #expect(try await Self.introspect(a, t, first, headers: c.basic).text == #"{"active":false}"#)
+            b.clock.advance(by: b.engine.config.revokedTokensCacheTTL + 1)  // one clock for both nodes
+            #expect(try await Self.introspect(b, t, first, headers: c.basic).text == #"{"active":false}"#)
+            #expect(try await Self.introspect(a, t, first, headers: c.basic).text == #"{"active":false}"#)
+            #expect(try await Self.introspect(b, t, second, headers: c.basic)["active"] == .bool(true))
+        }
+    }
+
+    /// Past its capacity the copy is dropped and each check asks the database: nothing revoked is missed.
+    @Test func aDenylistLargerThanTheCopyIsReadFromTheDatabase() async throws {
+        try await withHarness(configure: { $0.engine.revokedTokensCacheCapacity = 2 }) { h in
+            let t = try await h.createTenant()
+            let c = try await OAuthTokenTests.client(h, t)
+            var tokens: [String] = []
+            for _ in 0..<4 { tokens.append(try await Self.clientToken(h, t, c)) }
+            for token in tokens.prefix(3) { #expect(try await Self.revoke(h, t, token, headers: c.basic).status == 200) }
+            h.clock.advance(by: h.engine.config.revokedTokensCacheTTL + 1)
+            for token in tokens.prefix(3) {
+                #expect(try await Self.introspect(h, t, token, headers: c.basic).text == #"{"active":false}"#)
+            }
+            #expect(try await Self.introspect(h, t, tokens[3], headers: c.basic)["active"] == .bool(true))
         }
     }
 }

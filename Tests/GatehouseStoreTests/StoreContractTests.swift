@@ -268,6 +268,21 @@ import Testing
         }
     }
 
+    /// The denylist of revoked client tokens: a jti once per tenant, and only unexpired rows listed.
+    @Test(arguments: kinds) func revokedTokensAreListedUntilTheyExpire(kind: String) async throws {
+        try await Self.withStore(kind) { store, _ in
+            let t = try await Self.tenant(store)
+            let now = Date(millis: Date().millis)
+            #expect(try await store.insertRevokedToken(tenantId: t.id, jti: "live", expiresAt: now.addingTimeInterval(60)))
+            #expect(try await !store.insertRevokedToken(tenantId: t.id, jti: "live", expiresAt: now.addingTimeInterval(60)))
+            #expect(try await store.insertRevokedToken(tenantId: t.id, jti: "dead", expiresAt: now.addingTimeInterval(-1)))
+            let listed = try await store.revokedTokens(now: now, limit: 10)
+            #expect(listed.map(\.jti) == ["live"] && listed.map(\.tenantId) == [t.id])
+            #expect(try await store.isTokenRevoked(tenantId: t.id, jti: "live"))
+            #expect(try await store.revokedTokens(now: now, limit: 0).isEmpty)
+        }
+    }
+
     @Test(arguments: kinds) func membershipsAndAdmins(kind: String) async throws {
         try await Self.withStore(kind) { store, _ async throws in
             let t = try await Self.tenant(store)

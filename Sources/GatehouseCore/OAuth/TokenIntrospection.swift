@@ -34,6 +34,7 @@ public struct TokenIntrospection: Sendable {
     let auth: AuthService
     let tokens: TokenService
     let clients: OAuthClientService
+    let revocations: RevocationList
     let serviceKeys: ServiceKeys
     let events: EventRecorder
     let clock: any GatehouseClock
@@ -73,7 +74,7 @@ public struct TokenIntrospection: Sendable {
         if let claims = clientToken {
             // A deleted client's tokens die with it (seen on every node within the client cache's life).
             guard try await clients.cached(tenantId: tenantId, id: claims.client_id) != nil,
-                try await !store.isTokenRevoked(tenantId: tenantId, jti: claims.jti)
+                try await !revocations.isRevoked(tenantId: tenantId, jti: claims.jti)
             else { return nil }
             var i = Introspection(active: true)
             (i.aud, i.clientId, i.exp, i.iat, i.iss) = (claims.aud, claims.client_id, claims.exp, claims.iat, claims.iss)
@@ -126,6 +127,7 @@ public struct TokenIntrospection: Sendable {
                     "oauth.token_revoked", tenantId: tenantId, subject: claims.client_id,
                     data: ["jti": .string(claims.jti), "tokenType": .string("access_token")], in: tx)
             }
+            revocations.added(tenantId: tenantId, jti: claims.jti)
             return
         }
         // A session of the dialects belongs to no client: only the tenant's back office may end it here.

@@ -116,7 +116,10 @@ public final class Engine: Sendable {
             ])
         oauthMetadata = ServerMetadata(tokens: tokens)
         oauthTokens = TokenIntrospection(
-            store: store, auth: auth, tokens: tokens, clients: oauthClients, serviceKeys: serviceKeys, events: events, clock: clock)
+            store: store, auth: auth, tokens: tokens, clients: oauthClients,
+            revocations: RevocationList(
+                store: store, clock: clock, ttl: config.revokedTokensCacheTTL, capacity: config.revokedTokensCacheCapacity),
+            serviceKeys: serviceKeys, events: events, clock: clock)
     }
 
     /// First-start work: the default tenant and, when none is configured, a generated system key.

@@ -34,6 +34,11 @@ public struct EngineConfiguration: Sendable {
     /// How long a node trusts its copy of an OAuth client (its secret's hash, its grants): a deleted client
     /// or a rotated secret is refused on every node within it.
     public var oauthClientCacheTTL: TimeInterval = 5
+    /// How long a node trusts its copy of the revoked client-credentials tokens: another node's revocation
+    /// is refused by this node's introspection within it (this node's own at once).
+    public var revokedTokensCacheTTL: TimeInterval = 5
+    /// Past this many unexpired revoked tokens a node keeps no copy and reads the table at each check.
+    public var revokedTokensCacheCapacity = 100_000
 
     public init() {}
 }

@@ -357,6 +357,8 @@ public protocol RevokedTokenStore: Sendable {
     /// False when it was revoked already.
     func insertRevokedToken(tenantId: String, jti: String, expiresAt: Date) async throws -> Bool
     func isTokenRevoked(tenantId: String, jti: String) async throws -> Bool
+    /// The revoked tokens that have not expired at `now`, at most `limit` of them.
+    func revokedTokens(now: Date, limit: Int) async throws -> [(tenantId: String, jti: String)]
 }
 
 /// One unit of work: an act and its audit event (and outbox rows) commit together or not at all.

@@ -31,10 +31,16 @@ public final class GatehouseMetrics: EngineObserver {
     public init() {
         for level in AuthLevel.allCases { _ = registry.makeCounter(descriptor: Self.issued, labels: [("level", level.rawValue)]) }
         _ = registry.makeCounter(descriptor: Self.reuse)
-        for grant in OAuthClient.GrantType.allCases {
-            _ = registry.makeCounter(descriptor: Self.oauthIssued, labels: [("grant", grant.rawValue)])
-        }
+        let registry = self.registry
+        oauthIssuedByGrant = Dictionary(
+            uniqueKeysWithValues: OAuthClient.GrantType.allCases.map {
+                ($0.rawValue, registry.makeCounter(descriptor: Self.oauthIssued, labels: [("grant", $0.rawValue)]))
+            })
     }
+
+    /// Made once: the token endpoint counts every token it issues, and a registry lookup by labels costs
+    /// more than the count.
+    private let oauthIssuedByGrant: [String: Counter]
 
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         registry.makeCounter(
@@ -51,7 +57,7 @@ public final class GatehouseMetrics: EngineObserver {
     }
 
     public func oauthTokenIssued(grant: String) {
-        registry.makeCounter(descriptor: Self.oauthIssued, labels: [("grant", grant)]).increment()
+        (oauthIssuedByGrant[grant] ?? registry.makeCounter(descriptor: Self.oauthIssued, labels: [("grant", grant)])).increment()
     }
 
     public func refreshReuseDetected() {
