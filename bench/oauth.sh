@@ -5,11 +5,16 @@
 # with Gatehouse's HTTP floor (GET /health/live) of the same run. Prints absolute figures and the ratios the
 # issue sets targets for. Loopback only; stops what it starts.
 #
-# Knobs: DURATION=15s THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0 GATEHOUSE_BENCH_BIN, PEER=path/to/run.sh
+# This machine's throughput drifts by a fifth from one minute to the next, so the floor is measured again
+# in every round, just before the two figures, and each ratio is the median over ROUNDS of the round's
+# figure over the round's floor; the absolute figures are medians too.
+#
+# Knobs: DURATION=10s ROUNDS=3 THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0 GATEHOUSE_BENCH_BIN, PEER=path/to/run.sh
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-DURATION="${DURATION:-15s}"
+DURATION="${DURATION:-10s}"
+ROUNDS="${ROUNDS:-3}"
 THREADS="${THREADS:-2}"
 CONNS="${CONNS:-16}"
 PORT="${PORT:-18080}"
@@ -39,9 +44,21 @@ measure() { # NAME URL SCRIPT ARGS... -> "rps p50 p99 non2xx"
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$HERE/$script" "$url" -- "$@" > "$WORK/$name.txt" 2>&1
   grep '^RESULT' "$WORK/$name.txt" | sed -E 's/.*rps=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) non2xx=([0-9]+).*/\1 \2 \3 \4/'
 }
-read -r floor _ _ _ <<<"$(measure health "$BASE/health/live" get.lua)"
-read -r token token50 token99 tokenBad <<<"$(measure token "$BASE/t/$TID/oauth2/token" form.lua "$WORK/token.form" "$CID" "$SECRET")"
-read -r intro intro50 intro99 introBad <<<"$(measure introspect "$BASE/t/$TID/oauth2/introspect" form.lua "$WORK/introspect.form" "$CID" "$SECRET")"
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+floors="" tokens="" intros="" tokenRatios="" introRatios="" token50s="" token99s="" intro50s="" intro99s="" tokenBad=0 introBad=0
+for round in $(seq 1 "$ROUNDS"); do
+  read -r floor _ _ _ <<<"$(measure "health-$round" "$BASE/health/live" get.lua)"
+  read -r token t50 t99 tBad <<<"$(measure "token-$round" "$BASE/t/$TID/oauth2/token" form.lua "$WORK/token.form" "$CID" "$SECRET")"
+  read -r intro i50 i99 iBad <<<"$(measure "introspect-$round" "$BASE/t/$TID/oauth2/introspect" form.lua "$WORK/introspect.form" "$CID" "$SECRET")"
+  echo "round $round: floor $floor, client_credentials $token, introspection $intro req/s" >&2
+  floors+=" $floor" tokens+=" $token" intros+=" $intro" token50s+=" $t50" token99s+=" $t99" intro50s+=" $i50" intro99s+=" $i99"
+  tokenRatios+=" $(echo "$token / $floor" | bc -l)" introRatios+=" $(echo "$intro / $floor" | bc -l)"
+  tokenBad=$((tokenBad + tBad)) introBad=$((introBad + iBad))
+done
+floor=$(echo "$floors" | median) token=$(echo "$tokens" | median) intro=$(echo "$intros" | median)
+token50=$(echo "$token50s" | median) token99=$(echo "$token99s" | median)
+intro50=$(echo "$intro50s" | median) intro99=$(echo "$intro99s" | median)
+tokenFloor=$(echo "$tokenRatios" | median) introFloor=$(echo "$introRatios" | median)
 cleanup; SERVER_PID=""
 
 # The peer, in the same run: its own script, its own knobs, the same wrk shape.
@@ -50,11 +67,11 @@ peer() { grep -E "^$1: RESULT" "$WORK/glewlwyd.txt" | sed -E 's/.*rps=([0-9.]+).
 gToken=$(peer token); gIntro=$(peer introspect)
 
 echo
-echo "OAuth side by side: wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "OAuth side by side: wrk -t$THREADS -c$CONNS -d$DURATION, medians of $ROUNDS rounds, $(nproc) cores, $(date -u +%FT%TZ)"
 echo "| figure | Gatehouse req/s | p50 ms | p99 ms | non2xx | Glewlwyd req/s | vs Glewlwyd | vs our floor |"
 echo "|---|---|---|---|---|---|---|---|"
 printf "| client_credentials | %s | %s | %s | %s | %s | %.1fx | %.2f |\n" "$token" "$token50" "$token99" "$tokenBad" "$gToken" \
-  "$(echo "$token / $gToken" | bc -l)" "$(echo "$token / $floor" | bc -l)"
+  "$(echo "$token / $gToken" | bc -l)" "$tokenFloor"
 printf "| introspection | %s | %s | %s | %s | %s | %.1fx | %.2f |\n" "$intro" "$intro50" "$intro99" "$introBad" "$gIntro" \
-  "$(echo "$intro / $gIntro" | bc -l)" "$(echo "$intro / $floor" | bc -l)"
-echo "HTTP floor (GET /health/live): $floor req/s"
+  "$(echo "$intro / $gIntro" | bc -l)" "$introFloor"
+echo "HTTP floor (GET /health/live): $floor req/s (rounds:$floors); each ratio to the floor is the median of the rounds' own ratios"

@@ -45,3 +45,23 @@ import Testing
         }
     }
 }
+
+/// Authentication schemes are case-insensitive and may be followed by several spaces (RFC 9110 §11.4).
+@Suite struct HeaderTextTests {
+    static let bearer = Array("bearer".utf8)
+
+    @Test func credentialsFollowTheScheme() {
+        #expect(HeaderText.credentials("Bearer abc", scheme: Self.bearer) == "abc")
+        #expect(HeaderText.credentials("  bEaReR \t abc.def  \t", scheme: Self.bearer) == "abc.def")
+        for other in ["Bearer", "Bearer   ", "Bearerabc", "Basic abc", "", "Bear abc", "Bearér abc"] {
+            #expect(HeaderText.credentials(other, scheme: Self.bearer) == nil, "\(other)")
+        }
+    }
+
+    @Test func prefixesIgnoreCaseOfLettersOnly() {
+        let form = Array("application/x-www-form-urlencoded".utf8)
+        #expect(HeaderText.hasPrefixIgnoringCase("Application/X-WWW-Form-URLEncoded; charset=utf-8", form))
+        #expect(!HeaderText.hasPrefixIgnoringCase("application/x-www-form-urlencode", form))
+        #expect(!HeaderText.hasPrefixIgnoringCase("application\u{0F}x-www-form-urlencoded", form))
+    }
+}

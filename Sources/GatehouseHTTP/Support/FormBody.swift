@@ -10,7 +10,7 @@ import NIOCore
 enum FormBody {
     static func decode(_ request: Request) async throws -> [String: String] {
         let contentType = request.headers[.contentType] ?? ""
-        guard hasPrefixIgnoringCase(contentType, formType) else {
+        guard HeaderText.hasPrefixIgnoringCase(contentType, formType) else {
             throw GatehouseError(.unsupportedMediaType, "Content-Type must be application/x-www-form-urlencoded")
         }
         let buffer = try await JSONBody.collect(request)
@@ -78,26 +78,18 @@ enum FormBody {
         }
     }
 
-    /// Whether an `Authorization` header uses the Basic scheme (RFC 7617; the scheme is case-insensitive).
+    /// Whether an `Authorization` header uses the Basic scheme (RFC 7617).
     static func isBasic(_ header: String) -> Bool {
-        hasPrefixIgnoringCase(header, basicScheme)
+        HeaderText.credentials(header, scheme: basicScheme) != nil
     }
 
-    private static let basicScheme = Array("basic ".utf8)
-
-    /// ASCII case-insensitive prefix test; `prefix` is lower case.
-    private static func hasPrefixIgnoringCase(_ text: String, _ prefix: [UInt8]) -> Bool {
-        let head = text.utf8.prefix(prefix.count)
-        return head.count == prefix.count
-            && zip(head, prefix).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }
-    }
+    private static let basicScheme = Array("basic".utf8)
 
     /// RFC 6749 §2.3.1: HTTP Basic carries the client id and secret, each form-encoded; nil when the header
     /// is not Basic, not base64, has no colon, or holds a broken escape.
     static func basicCredentials(_ header: String) -> (id: String, secret: String)? {
-        guard isBasic(header) else { return nil }
-        let encoded = header.utf8.dropFirst(6).drop(while: { $0 == 0x20 || $0 == 0x09 })
-        guard let decoded = Base64URL.decode(bytes: ArraySlice(encoded.reversed().drop(while: { $0 == 0x20 || $0 == 0x09 }).reversed())),
+        guard let encoded = HeaderText.credentials(header, scheme: basicScheme),
+            let decoded = Base64URL.decode(bytes: ArraySlice(encoded.utf8)),
             let colon = decoded.firstIndex(of: UInt8(ascii: ":")),
             let id = unescape(decoded[..<colon]), let secret = unescape(decoded[(colon + 1)...])
         else { return nil }

@@ -83,10 +83,9 @@ public final class TenantResolver: Sendable {
 extension Request {
     /// The bearer token of `Authorization`, if any.
     var bearerToken: String? {
-        guard let value = headers[.authorization] else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        guard let value = headers[.authorization], let token = HeaderText.credentials(value, scheme: Self.bearer) else { return nil }
+        return String(token)
     }
+
+    private static let bearer = Array("bearer".utf8)
 }
