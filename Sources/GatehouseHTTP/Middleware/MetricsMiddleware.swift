@@ -1,6 +1,7 @@
 import GatehouseCore
 import Hummingbird
 import Prometheus
+import Synchronization
 
 /// Prometheus metrics of the process. Its own registry (not the global MetricsSystem), so several
 /// applications in one test process do not collide.
@@ -43,13 +44,30 @@ public final class GatehouseMetrics: EngineObserver {
     private let oauthIssuedByGrant: [String: Counter]
 
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            descriptor: Self.requests, labels: [("route", route), ("method", method), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.duration, labels: [("route", route), ("method", method), ("status", String(status))],
-            buckets: Self.buckets
-        ).record(duration)
+        let key = SeriesKey(route: route, method: method, status: status)
+        let series = requestSeries.withLock { $0[key] } ?? makeSeries(key)
+        series.count.increment()
+        series.latency.record(duration)
+    }
+
+    /// One request's two series, by route template, method and status: looked up here rather than in the
+    /// registry, whose lookup by labels cost more than the recording on every request. Bounded by the route
+    /// table times the methods and statuses it answers.
+    private struct SeriesKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+    private let requestSeries = Mutex<[SeriesKey: (count: Counter, latency: DurationHistogram)]>([:])
+
+    private func makeSeries(_ key: SeriesKey) -> (count: Counter, latency: DurationHistogram) {
+        let labels = [("route", key.route), ("method", key.method), ("status", String(key.status))]
+        let series = (
+            count: registry.makeCounter(descriptor: Self.requests, labels: labels),
+            latency: registry.makeDurationHistogram(descriptor: Self.duration, labels: labels, buckets: Self.buckets)
+        )
+        requestSeries.withLock { $0[key] = series }
+        return series
     }
 
     public func tokenIssued(level: AuthLevel) {
