@@ -35,6 +35,13 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case unsupportedGrantType = "unsupported_grant_type"
         case invalidScope = "invalid_scope"
         case invalidRequest = "invalid_request"
+        // RFC 6749 §4.1.2.1 and OpenID Connect Core §3.1.2.6 (authorization responses).
+        case unsupportedResponseType = "unsupported_response_type"
+        case accessDenied = "access_denied"
+        case loginRequired = "login_required"
+        case consentRequired = "consent_required"
+        case requestNotSupported = "request_not_supported"
+        case requestURINotSupported = "request_uri_not_supported"
     }
 
     public var code: Code

@@ -151,8 +151,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func oauthErrorURI(_ error: String) -> String {
         switch error {
         case "invalid_token": "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"
-        case "login_required": "https://openid.net/specs/openid-connect-core-1_0.html#AuthError"
-        case "access_denied", "temporarily_unavailable", "server_error": "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"
+        case "login_required", "consent_required", "request_not_supported", "request_uri_not_supported":
+            "https://openid.net/specs/openid-connect-core-1_0.html#AuthError"
+        case "access_denied", "temporarily_unavailable", "server_error", "unsupported_response_type":
+            "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"
         default: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"
         }
     }
@@ -160,7 +162,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The RFC 6749 §5.2 code an engine error names itself, if any.
     static func oauthErrorNamed(_ reason: GatehouseError.Reason) -> String? {
         switch reason {
-        case .invalidClient, .invalidGrant, .unauthorizedClient, .unsupportedGrantType, .invalidScope, .invalidRequest: reason.rawValue
+        case .invalidClient, .invalidGrant, .unauthorizedClient, .unsupportedGrantType, .invalidScope, .invalidRequest,
+            .unsupportedResponseType, .accessDenied, .loginRequired, .consentRequired, .requestNotSupported, .requestURINotSupported:
+            reason.rawValue
         case .invalidCredentials, .invalidRefreshToken, .authenticationRequired: nil
         }
     }
