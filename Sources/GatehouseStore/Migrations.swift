@@ -289,6 +289,35 @@ public struct Migrator: Sendable {
                 "CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at)",
             ]
         ),
+        Migration(
+            // RFC 6749 §4.1.2 authorization codes, by their SHA-256; and the OAuth client a session was
+            // issued to (its refresh tokens work for that client only; deleting the client ends them).
+            version: 14, name: "oauth_codes",
+            statements: [
+                """
+                CREATE TABLE oauth_codes (
+                    code_hash TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL,
+                    client_id TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    browser_session_id TEXT NOT NULL,
+                    redirect_uri TEXT NOT NULL,
+                    code_challenge TEXT,
+                    scopes TEXT NOT NULL,
+                    nonce TEXT,
+                    auth_time BIGINT NOT NULL,
+                    amr TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT,
+                    issued_session_id TEXT
+                )
+                """,
+                "CREATE INDEX oauth_codes_expiry ON oauth_codes (expires_at)",
+                "ALTER TABLE sessions ADD COLUMN client_id TEXT",
+                "CREATE INDEX sessions_client ON sessions (tenant_id, client_id)",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -17,6 +17,7 @@ extension SQLStore: HousekeepingStore {
             "DELETE FROM webauthn_challenges WHERE expires_at < \(bind: cutoff) RETURNING id",
             "DELETE FROM spent_challenges WHERE expires_at < \(bind: cutoff) RETURNING key",
             "DELETE FROM revoked_tokens WHERE expires_at < \(bind: cutoff) RETURNING jti",
+            "DELETE FROM oauth_codes WHERE expires_at < \(bind: cutoff) RETURNING code_hash",
             "DELETE FROM push_outbox WHERE status <> 'pending' AND created_at < \(bind: cutoff) RETURNING id",
             """
             DELETE FROM login_throttle WHERE window_start < \(bind: cutoff) AND locked_until < \(bind: now.millis)

@@ -8,7 +8,7 @@ extension SQLStore: SessionStore {
         s.id AS s_id, s.tenant_id AS s_tenant_id, s.user_id AS s_user_id, s.subject AS s_subject, s.level AS s_level,
         s.business_id AS s_business_id, s.role AS s_role, s.amr AS s_amr, s.scope AS s_scope,
         s.created_at AS s_created_at, s.auth_time AS s_auth_time, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at,
-        s.revoked_reason AS s_revoked_reason
+        s.revoked_reason AS s_revoked_reason, s.client_id AS s_client_id
         """
 
     func session(from row: any SQLRow) throws -> Session {
@@ -19,7 +19,8 @@ extension SQLStore: SessionStore {
             amr: try row.string("s_amr").split(separator: " ").map(String.init), scope: try row.optionalString("s_scope"),
             createdAt: try row.date("s_created_at"), authTime: try row.optionalDate("s_auth_time"),
             expiresAt: try row.date("s_expires_at"),
-            revokedAt: try row.optionalDate("s_revoked_at"), revokedReason: try row.optionalString("s_revoked_reason"))
+            revokedAt: try row.optionalDate("s_revoked_at"), revokedReason: try row.optionalString("s_revoked_reason"),
+            clientId: try row.optionalString("s_client_id"))
     }
 
     func refresh(from row: any SQLRow) throws -> RefreshTokenRecord {
@@ -47,10 +48,11 @@ extension SQLStore: SessionStore {
                 for precondition in preconditions { try await check(precondition, on: db) }
                 try await db.raw(
                     """
-                    INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, auth_time, expires_at)
+                    INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, auth_time,
+                      expires_at, client_id)
                     VALUES (\(bind: s.id), \(bind: s.tenantId), \(bind: s.userId), \(bind: s.subject), \(bind: s.level.rawValue),
                       \(bind: s.businessId), \(bind: s.role), \(bind: s.amr.joined(separator: " ")), \(bind: s.scope),
-                      \(bind: s.createdAt.millis), \(bind: s.authTime.millis), \(bind: s.expiresAt.millis))
+                      \(bind: s.createdAt.millis), \(bind: s.authTime.millis), \(bind: s.expiresAt.millis), \(bind: s.clientId))
                     """
                 ).run()
                 if let r = firstRefreshToken { try await db.raw(insertRefreshSQL(r)).run() }
@@ -77,6 +79,14 @@ extension SQLStore: SessionStore {
                 """
                 INSERT INTO spent_challenges (key, expires_at) VALUES (\(bind: key), \(bind: expiresAt.millis))
                 ON CONFLICT DO NOTHING RETURNING key
+                """
+            ).first()
+            if spent == nil { throw SessionPreconditionFailed() }
+        case .spendAuthorizationCode(let tenantId, let hash, let at, let sessionId):
+            let spent = try await db.raw(
+                """
+                UPDATE oauth_codes SET used_at = \(bind: at.millis), issued_session_id = \(bind: sessionId)
+                WHERE tenant_id = \(bind: tenantId) AND code_hash = \(bind: hash) AND used_at IS NULL RETURNING code_hash
                 """
             ).first()
             if spent == nil { throw SessionPreconditionFailed() }

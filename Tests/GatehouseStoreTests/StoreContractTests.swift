@@ -283,6 +283,38 @@ import Testing
         }
     }
 
+    /// RFC 6749 §4.1.2: a code is spent by exactly one session, atomically with that session's insert; a
+    /// second session naming it is not written at all.
+    @Test(arguments: kinds) func anAuthorizationCodeIsSpentByOneSessionOnly(kind: String) async throws {
+        try await Self.withStore(kind) { store, _ in
+            let t = try await Self.tenant(store)
+            let now = Date(millis: Date().millis)
+            let code = AuthorizationCode(
+                hash: "h1", tenantId: t.id, clientId: "ghc_a", userId: "u1", browserSessionId: "b1", redirectURI: "https://a.example/cb",
+                codeChallenge: "c", scopes: ["openid", "email"], nonce: "n", authTime: now, amr: ["pwd", "otp"], createdAt: now,
+                expiresAt: now.addingTimeInterval(60))
+            try await store.insertAuthorizationCode(code)
+            #expect(try await store.authorizationCode(tenantId: t.id, hash: "h1") == code)
+            #expect(try await store.authorizationCode(tenantId: "another", hash: "h1") == nil)
+            func session(_ id: String) -> Session {
+                Session(
+                    id: id, tenantId: t.id, userId: nil, subject: "u1", level: .user, amr: ["pwd"], createdAt: now,
+                    expiresAt: now.addingTimeInterval(3600), clientId: "ghc_a")
+            }
+            let spend = { (id: String) in
+                SessionPrecondition.spendAuthorizationCode(tenantId: t.id, hash: "h1", at: now, sessionId: id)
+            }
+            try await store.insertSession(session("s1"), firstRefreshToken: nil, event: nil, preconditions: [spend("s1")])
+            await #expect(throws: SessionPreconditionFailed.self) {
+                try await store.insertSession(session("s2"), firstRefreshToken: nil, event: nil, preconditions: [spend("s2")])
+            }
+            #expect(try await store.session(tenantId: t.id, id: "s2") == nil)
+            #expect(try await store.session(tenantId: t.id, id: "s1")?.clientId == "ghc_a")
+            let used = try #require(try await store.authorizationCode(tenantId: t.id, hash: "h1"))
+            #expect(used.usedAt == now && used.issuedSessionId == "s1")
+        }
+    }
+
     @Test(arguments: kinds) func membershipsAndAdmins(kind: String) async throws {
         try await Self.withStore(kind) { store, _ async throws in
             let t = try await Self.tenant(store)

@@ -18,11 +18,13 @@ public struct Session: Sendable, Equatable {
     public var expiresAt: Date
     public var revokedAt: Date?
     public var revokedReason: String?
+    /// The OAuth client the session was issued to by the code flow (its refresh tokens work for it only).
+    public var clientId: String?
 
     public init(
         id: String, tenantId: String, userId: String?, subject: String, level: AuthLevel, businessId: String? = nil,
         role: String? = nil, amr: [String], scope: String? = nil, createdAt: Date, authTime: Date? = nil, expiresAt: Date,
-        revokedAt: Date? = nil, revokedReason: String? = nil
+        revokedAt: Date? = nil, revokedReason: String? = nil, clientId: String? = nil
     ) {
         self.id = id
         self.tenantId = tenantId
@@ -38,6 +40,7 @@ public struct Session: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
         self.revokedReason = revokedReason
+        self.clientId = clientId
     }
 
     public func isActive(at now: Date) -> Bool { revokedAt == nil && expiresAt > now }

@@ -217,6 +217,8 @@ public enum SessionPrecondition: Sendable, Equatable {
     case passkeyCounter(tenantId: String, passkeyId: String, from: UInt32, to: UInt32, backedUp: Bool, at: Date)
     /// A sealed challenge is spent: its key enters the spent set (kept until it expires) unless already there.
     case spendChallenge(key: String, expiresAt: Date)
+    /// An authorization code is used, by the session being inserted, unless it was used already.
+    case spendAuthorizationCode(tenantId: String, hash: String, at: Date, sessionId: String)
 }
 
 /// Thrown by `insertSession` when its precondition no longer holds; nothing was written.
@@ -353,6 +355,12 @@ public protocol OAuthClientStore: Sendable {
 }
 
 /// Revoked self-contained tokens (client credentials, RFC 7009): their `jti`, kept until they expire.
+/// Authorization codes (RFC 6749 §4.1.2), by the SHA-256 of the code.
+public protocol AuthorizationCodeStore: Sendable {
+    func insertAuthorizationCode(_ code: AuthorizationCode) async throws
+    func authorizationCode(tenantId: String, hash: String) async throws -> AuthorizationCode?
+}
+
 public protocol RevokedTokenStore: Sendable {
     /// False when it was revoked already.
     func insertRevokedToken(tenantId: String, jti: String, expiresAt: Date) async throws -> Bool
@@ -373,4 +381,4 @@ public protocol UnitOfWorkStore: Sendable {
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
     & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore & OAuthClientStore
-    & RevokedTokenStore & UnitOfWorkStore
+    & RevokedTokenStore & AuthorizationCodeStore & UnitOfWorkStore

@@ -109,10 +109,9 @@ public struct TokenService: Sendable {
         return jws
     }
 
-    /// A client's own token (RFC 9068, `typ: at+jwt`) of this tenant: signature, issuer, tenant and times.
-    /// Its audience names the client (or, first-party, the tenant), so it is not checked here.
     /// The claims of a client's own token (RFC 9068 `typ: at+jwt`) for `tenantId`; nil when the token does
     /// not say it is one. Throws `invalidToken` when it says so and its signature, tenant or times do not hold.
+    /// Its audience names the client (or, first-party, the tenant), so it is not checked here.
     public func clientToken(_ token: String, tenantId: String) async throws -> ClientTokenClaims? {
         // As for the dialects' tokens, a signature that held is remembered by the whole token text (a
         // resource server introspects one token many times); the claim checks run on every call.
