@@ -42,6 +42,21 @@ public struct AuthorizationGrantRequest: Sendable, Equatable, Codable {
     public var maxAge: Int?
     public var loginHint: String?
 
+    public init(
+        clientId: String, redirectURI: String, scopes: [String], state: String?, nonce: String?, codeChallenge: String?,
+        prompt: [Prompt], maxAge: Int?, loginHint: String?
+    ) {
+        self.clientId = clientId
+        self.redirectURI = redirectURI
+        self.scopes = scopes
+        self.state = state
+        self.nonce = nonce
+        self.codeChallenge = codeChallenge
+        self.prompt = prompt
+        self.maxAge = maxAge
+        self.loginHint = loginHint
+    }
+
     public var wantsIDToken: Bool { scopes.contains("openid") }
 }
 

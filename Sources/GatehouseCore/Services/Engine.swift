@@ -37,6 +37,8 @@ public final class Engine: Sendable {
     /// `POST /oauth2/introspect` and `/oauth2/revoke`.
     public let oauthTokens: TokenIntrospection
     public let oauthMetadata: ServerMetadata
+    /// Codes of the authorization code flow (the hosted login page issues them).
+    public let authorizationCodes: AuthorizationCodes
     public let readiness: Readiness
     public let logger: Logger
 
@@ -115,6 +117,7 @@ public final class Engine: Sendable {
                     audit: IssueAudit(events: events, clock: clock, observer: observer))
             ])
         oauthMetadata = ServerMetadata(tokens: tokens)
+        authorizationCodes = AuthorizationCodes(store: store, clock: clock, random: random, events: events)
         oauthTokens = TokenIntrospection(
             store: store, auth: auth, tokens: tokens, clients: oauthClients,
             revocations: RevocationList(
