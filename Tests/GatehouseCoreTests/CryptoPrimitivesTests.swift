@@ -30,7 +30,7 @@ import Testing
 @Suite struct CompactJWSTests {
     @Test func signAndVerifyWithEachAlgorithm() throws {
         for alg in SigningAlgorithm.allCases {
-            let key = PrivateSigningKey.generate(alg)
+            let key = try PrivateSigningKey.generate(alg)
             let token = try CompactJWS.serialize(
                 header: ["alg": alg.rawValue, "kid": "k"], payloadJSON: Data(#"{"sub":"a"}"#.utf8), sign: { try key.sign($0) })
             let jws = try CompactJWS(token)
@@ -39,7 +39,7 @@ import Testing
             // The public key survives its JWK form, which is what the JWKS publishes.
             let published = try PublicVerificationKey(jwk: key.publicKey.jwk(kid: "k"))
             #expect(published.isValidSignature(jws.signature, for: jws.signingInput))
-            #expect(!PrivateSigningKey.generate(alg).publicKey.isValidSignature(jws.signature, for: jws.signingInput))
+            #expect(try !PrivateSigningKey.generate(alg).publicKey.isValidSignature(jws.signature, for: jws.signingInput))
             var tampered = jws.signingInput
             tampered[tampered.count - 1] ^= 1
             #expect(!key.publicKey.isValidSignature(jws.signature, for: tampered))
@@ -54,8 +54,8 @@ import Testing
         #expect(throws: GatehouseError.self) { try CompactJWS(token) }
     }
 
-    @Test func aWrongLengthSignatureNeverVerifies() {
-        let key = PrivateSigningKey.generate(.ES256)
+    @Test func aWrongLengthSignatureNeverVerifies() throws {
+        let key = try PrivateSigningKey.generate(.ES256)
         #expect(!key.publicKey.isValidSignature([], for: [1]))
         #expect(!key.publicKey.isValidSignature(Array(repeating: 0, count: 72), for: [1]))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseServer
+import HTTPTypes
 import Testing
 
 /// Issue 14: codes of the authorization code flow (RFC 6749 §4.1.2), as the hosted login page will issue
@@ -34,6 +35,33 @@ import Testing
             await #expect(throws: GatehouseError.self) {
                 _ = try await h.engine.authorizationCodes.issue(request, browserSession: ended, userId: userId)
             }
+        }
+    }
+
+    /// OpenID Connect ID tokens in RS256 need an RSA key beside the tenant's ES256 access-token key: made on
+    /// first need, once under concurrency, published in the JWKS; access tokens stay ES256.
+    @Test func anRSAKeyJoinsTheRingOnFirstNeed() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            func jwks() async throws -> [[String: JSONValue]] {
+                let r = try await h.call(.get, "/t/\(t.id)/.well-known/jwks.json")
+                guard case .array(let keys)? = r["keys"] else { return [] }
+                return keys.compactMap { if case .object(let o) = $0 { o } else { nil } }
+            }
+            #expect(try await jwks().allSatisfy { $0["kty"] == .string("EC") })
+            let made = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<4 { group.addTask { try await h.engine.keys.signingKey(tenantId: t.id, algorithm: .RS256).kid } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(made.count == 1, "one RSA key, whoever asks")
+            let keys = try await jwks()
+            let rsa = keys.filter { $0["kty"] == .string("RSA") }
+            #expect(rsa.count == 1 && rsa.first?["alg"] == .string("RS256") && rsa.first?["kid"] == .string(made.first!))
+            #expect(keys.count == 2)
+            let ring = try await h.engine.keys.ring(tenantId: t.id)
+            #expect(ring.currentKey.algorithm == .ES256)
+            let again = try await h.engine.keys.signingKey(tenantId: t.id, algorithm: .RS256)
+            #expect(again.kid == made.first && again.key.algorithm == .RS256)
         }
     }
 }

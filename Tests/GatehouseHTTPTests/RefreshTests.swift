@@ -134,7 +134,7 @@ import Testing
             let s = try await Self.login(h)
             #expect(try await h.verify(s.tenant, s.access)["valid"] == .bool(true))
             let parts = s.access.split(separator: ".")
-            let forger = PrivateSigningKey.generate(.ES256)
+            let forger = try PrivateSigningKey.generate(.ES256)
             let forged = parts[0] + "." + parts[1] + "." + Base64URL.encode(try forger.sign(Array((parts[0] + "." + parts[1]).utf8)))
             let v = try await h.verify(s.tenant, String(forged))
             #expect(v["valid"] == .bool(false))

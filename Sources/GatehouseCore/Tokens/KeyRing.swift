@@ -4,8 +4,12 @@ import Synchronization
 /// One tenant's signing keys: the current one signs, every unretired one verifies and is published.
 public struct TenantKeyRing: Sendable {
     public let tenantId: String
+    /// The key access tokens are signed with (the server's configured algorithm).
     public let currentKid: String
     public let currentKey: PrivateSigningKey
+    /// The current key of every algorithm the tenant has one for (an RS256 key appears with the first ID
+    /// token asked for in RS256).
+    public let currentByAlgorithm: [SigningAlgorithm: (kid: String, key: PrivateSigningKey)]
     public let verifiers: [String: PublicVerificationKey]
     /// The JWKS document, serialised once per load.
     public let jwksJSON: [UInt8]
@@ -25,6 +29,7 @@ public final class KeyRingCache: Sendable {
     private let refreshInterval: TimeInterval = 60
     private let rings = Mutex<[String: TenantKeyRing]>([:])
     private let loads = SingleFlight<String, TenantKeyRing>()
+    private let additions = SingleFlight<String, TenantKeyRing>()
 
     public init(
         store: any SigningKeyStore, box: SecretBox, clock: any GatehouseClock, random: any RandomSource,
@@ -60,10 +65,24 @@ public final class KeyRingCache: Sendable {
         try await loads.run(tenantId) { [self] in try await load(tenantId: tenantId) }
     }
 
+    /// The tenant's current key of `algorithm`, made (once, whichever node asks first on this node) when it
+    /// has none: the ID tokens of a client that asks for RS256 need an RSA key beside the access-token key.
+    public func signingKey(tenantId: String, algorithm wanted: SigningAlgorithm) async throws -> (kid: String, key: PrivateSigningKey) {
+        if let current = try await ring(tenantId: tenantId).currentByAlgorithm[wanted] { return current }
+        let ring = try await additions.run(tenantId + "/" + wanted.rawValue) { [self] in
+            let loaded = try await reload(tenantId: tenantId)
+            if loaded.currentByAlgorithm[wanted] != nil { return loaded }
+            try await store.insertSigningKey(try makeKey(tenantId: tenantId, algorithm: wanted))
+            return try await load(tenantId: tenantId)
+        }
+        guard let current = ring.currentByAlgorithm[wanted] else { throw GatehouseError(.internalError, "no \(wanted.rawValue) key") }
+        return current
+    }
+
     private func load(tenantId: String) async throws -> TenantKeyRing {
         var records = try await store.signingKeys(tenantId: tenantId, now: clock.now)
-        if !records.contains(where: { $0.rotatedAt == nil }) {
-            try await store.insertSigningKey(try makeKey(tenantId: tenantId))
+        if !records.contains(where: { $0.rotatedAt == nil && $0.algorithm == algorithm.rawValue }) {
+            try await store.insertSigningKey(try makeKey(tenantId: tenantId, algorithm: algorithm))
             records = try await store.signingKeys(tenantId: tenantId, now: clock.now)
         }
         let ring = try buildRing(tenantId: tenantId, records: records)
@@ -77,7 +96,7 @@ public final class KeyRingCache: Sendable {
     public func rotate(tenantId: String, in tx: any SigningKeyStore) async throws -> String {
         let now = clock.now
         try await tx.rotateSigningKeys(tenantId: tenantId, rotatedAt: now, retireAt: now.addingTimeInterval(retention))
-        let key = try makeKey(tenantId: tenantId)
+        let key = try makeKey(tenantId: tenantId, algorithm: algorithm)
         try await tx.insertSigningKey(key)
         return key.kid
     }
@@ -87,8 +106,8 @@ public final class KeyRingCache: Sendable {
         _ = try await load(tenantId: tenantId)
     }
 
-    private func makeKey(tenantId: String) throws -> SigningKeyRecord {
-        let key = PrivateSigningKey.generate(algorithm)
+    private func makeKey(tenantId: String, algorithm: SigningAlgorithm) throws -> SigningKeyRecord {
+        let key = try PrivateSigningKey.generate(algorithm)
         let kid = random.token(bytes: 12)
         let jwk = key.publicKey.jwk(kid: kid)
         let jwkJSON = String(decoding: try JSONEncoder().encode(jwk), as: UTF8.self)
@@ -100,12 +119,18 @@ public final class KeyRingCache: Sendable {
     }
 
     private func buildRing(tenantId: String, records: [SigningKeyRecord]) throws -> TenantKeyRing {
-        // Newest unrotated key signs; records arrive newest first.
-        guard let current = records.first(where: { $0.rotatedAt == nil }),
-            let alg = SigningAlgorithm(rawValue: current.algorithm)
-        else { throw GatehouseError(.internalError, "tenant has no signing key") }
-        let privateKey = try PrivateSigningKey(
-            algorithm: alg, exportedBytes: try box.open(current.privateKeySealed, context: "signing-key:\(current.kid)"))
+        // The newest unrotated key of each algorithm signs; records arrive newest first.
+        var currentByAlgorithm: [SigningAlgorithm: (kid: String, key: PrivateSigningKey)] = [:]
+        for record in records where record.rotatedAt == nil {
+            guard let alg = SigningAlgorithm(rawValue: record.algorithm), currentByAlgorithm[alg] == nil else { continue }
+            currentByAlgorithm[alg] = (
+                record.kid,
+                try PrivateSigningKey(algorithm: alg, exportedBytes: try box.open(record.privateKeySealed, context: "signing-key:\(record.kid)"))
+            )
+        }
+        guard let (currentKid, privateKey) = currentByAlgorithm[algorithm] else {
+            throw GatehouseError(.internalError, "tenant has no signing key")
+        }
         var verifiers: [String: PublicVerificationKey] = [:]
         var published: [[String: String]] = []
         for record in records {
@@ -118,7 +143,8 @@ public final class KeyRingCache: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return TenantKeyRing(
-            tenantId: tenantId, currentKid: current.kid, currentKey: privateKey, verifiers: verifiers,
+            tenantId: tenantId, currentKid: currentKid, currentKey: privateKey, currentByAlgorithm: currentByAlgorithm,
+            verifiers: verifiers,
             jwksJSON: Array(try encoder.encode(["keys": published])), loadedAt: clock.now
         )
     }

@@ -1,21 +1,26 @@
 import Crypto
 import Foundation
+import _CryptoExtras
 
-/// The algorithms we sign our own tokens with. ES256 by default.
+/// The algorithms we sign our own tokens with: ES256 by default; RS256 (RSASSA-PKCS1-v1_5 with SHA-256, RFC
+/// 7518 §3.3, 2048-bit keys) for the OpenID Connect ID tokens of clients that ask for it.
 public enum SigningAlgorithm: String, Sendable, CaseIterable {
     case ES256
     case EdDSA
+    case RS256
 }
 
 /// A private signing key of one of our algorithms.
 public enum PrivateSigningKey: Sendable {
     case es256(P256.Signing.PrivateKey)
     case eddsa(Curve25519.Signing.PrivateKey)
+    case rs256(_RSA.Signing.PrivateKey)
 
-    public static func generate(_ algorithm: SigningAlgorithm) -> PrivateSigningKey {
+    public static func generate(_ algorithm: SigningAlgorithm) throws -> PrivateSigningKey {
         switch algorithm {
         case .ES256: .es256(P256.Signing.PrivateKey())
         case .EdDSA: .eddsa(Curve25519.Signing.PrivateKey())
+        case .RS256: .rs256(try _RSA.Signing.PrivateKey(keySize: .bits2048))
         }
     }
 
@@ -23,6 +28,7 @@ public enum PrivateSigningKey: Sendable {
         switch self {
         case .es256: .ES256
         case .eddsa: .EdDSA
+        case .rs256: .RS256
         }
     }
 
@@ -31,6 +37,7 @@ public enum PrivateSigningKey: Sendable {
         switch self {
         case .es256(let k): Array(k.derRepresentation)
         case .eddsa(let k): Array(k.rawRepresentation)
+        case .rs256(let k): Array(k.derRepresentation)
         }
     }
 
@@ -38,6 +45,7 @@ public enum PrivateSigningKey: Sendable {
         switch algorithm {
         case .ES256: self = .es256(try P256.Signing.PrivateKey(derRepresentation: exportedBytes))
         case .EdDSA: self = .eddsa(try Curve25519.Signing.PrivateKey(rawRepresentation: exportedBytes))
+        case .RS256: self = .rs256(try _RSA.Signing.PrivateKey(derRepresentation: exportedBytes))
         }
     }
 
@@ -45,6 +53,7 @@ public enum PrivateSigningKey: Sendable {
         switch self {
         case .es256(let k): Array(try k.signature(for: input).rawRepresentation)
         case .eddsa(let k): Array(try k.signature(for: input))
+        case .rs256(let k): Array(try k.signature(for: SHA256.hash(data: input), padding: .insecurePKCS1v1_5).rawRepresentation)
         }
     }
 
@@ -52,6 +61,7 @@ public enum PrivateSigningKey: Sendable {
         switch self {
         case .es256(let k): .es256(k.publicKey)
         case .eddsa(let k): .eddsa(k.publicKey)
+        case .rs256(let k): .rs256(k.publicKey)
         }
     }
 }
@@ -59,11 +69,13 @@ public enum PrivateSigningKey: Sendable {
 public enum PublicVerificationKey: Sendable {
     case es256(P256.Signing.PublicKey)
     case eddsa(Curve25519.Signing.PublicKey)
+    case rs256(_RSA.Signing.PublicKey)
 
     public var algorithm: SigningAlgorithm {
         switch self {
         case .es256: .ES256
         case .eddsa: .EdDSA
+        case .rs256: .RS256
         }
     }
 
@@ -75,6 +87,9 @@ public enum PublicVerificationKey: Sendable {
             return k.isValidSignature(sig, for: input)
         case .eddsa(let k):
             return signature.count == 64 && k.isValidSignature(signature, for: input)
+        case .rs256(let k):
+            return k.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: input), padding: .insecurePKCS1v1_5)
         }
     }
 
@@ -92,7 +107,20 @@ public enum PublicVerificationKey: Sendable {
                 "kty": "OKP", "crv": "Ed25519", "x": Base64URL.encode(k.rawRepresentation), "kid": kid, "alg": "EdDSA",
                 "use": "sig",
             ]
+        case .rs256(let k):
+            // RFC 7518 §6.3.1: n and e as unsigned big-endian integers, base64url; a primitive that cannot be
+            // read leaves the JWK without it, which no verifier accepts.
+            let primitives = try? k.getKeyPrimitives()
+            return [
+                "kty": "RSA", "n": Base64URL.encode(Self.unsigned(primitives?.modulus ?? Data())),
+                "e": Base64URL.encode(Self.unsigned(primitives?.publicExponent ?? Data())), "kid": kid, "alg": "RS256", "use": "sig",
+            ]
         }
+    }
+
+    /// An integer's bytes without leading zero bytes (RFC 7518 §2 Base64urlUInt).
+    static func unsigned(_ bytes: Data) -> [UInt8] {
+        Array(bytes.drop(while: { $0 == 0 }))
     }
 
     public init(jwk: [String: String]) throws {
@@ -107,6 +135,10 @@ public enum PublicVerificationKey: Sendable {
                 throw GatehouseError(.internalError, "stored JWK is malformed")
             }
             self = .eddsa(try Curve25519.Signing.PublicKey(rawRepresentation: x))
+        case ("RSA", _):
+            guard let n = jwk["n"].flatMap(Base64URL.decode), let e = jwk["e"].flatMap(Base64URL.decode), !n.isEmpty, !e.isEmpty
+            else { throw GatehouseError(.internalError, "stored JWK is malformed") }
+            self = .rs256(try _RSA.Signing.PublicKey(n: n, e: e))
         default:
             throw GatehouseError(.internalError, "stored JWK has an unsupported key type")
         }
