@@ -15,8 +15,12 @@ public struct StepUp: Sendable {
         self.clock = clock
     }
 
-    /// Throws `STEP_UP_REQUIRED` (401) unless the session signed in within `maxAge`.
+    /// Throws `STEP_UP_REQUIRED` (401) unless the session signed in within `maxAge`; 403 for a code-flow token.
     public func require(_ principal: Principal) throws {
+        // A token an OAuth client holds for the user never mints a credential (CONTRACT §2.4).
+        guard principal.claims.client_id == nil else {
+            throw GatehouseError(.forbidden, "an OAuth client's access token cannot mint credentials")
+        }
         guard clock.now.timeIntervalSince(principal.state.authTime) <= maxAge else { throw GatehouseError.stepUpRequired }
     }
 

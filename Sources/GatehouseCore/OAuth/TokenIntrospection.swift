@@ -83,7 +83,7 @@ public struct TokenIntrospection: Sendable {
         }
         let principal: Principal
         do {
-            principal = try await auth.authenticate(tenantId: tenantId, bearer: token)
+            principal = try await auth.authenticate(tenantId: tenantId, bearer: token, clientAudience: true)
         } catch let error as GatehouseError where error.code == .unavailable || error.code == .internalError {
             throw error  // the database, not the token: say so rather than call a good token inactive
         } catch {
@@ -93,6 +93,7 @@ public struct TokenIntrospection: Sendable {
         var i = Introspection(active: true)
         (i.aud, i.exp, i.iat, i.iss, i.jti, i.nbf) = (claims.aud, claims.exp, claims.iat, claims.iss, claims.jti, claims.nbf)
         (i.scope, i.sub, i.tokenType, i.username) = (claims.scope, claims.sub, "Bearer", principal.state.userEmail)
+        i.clientId = claims.client_id
         return i
     }
 

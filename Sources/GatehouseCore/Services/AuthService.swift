@@ -193,8 +193,9 @@ public struct AuthService: Sendable {
     // MARK: verification
 
     /// Signature and claims, then one indexed read: the session (revocation) joined with its user.
-    public func authenticate(tenantId: String, bearer token: String) async throws -> Principal {
-        let (claims, payload) = try await tokens.verifyReturningPayload(token, tenantId: tenantId)
+    /// `clientAudience`: see `TokenService.verifyReturningPayload`; only introspection and userinfo set it.
+    public func authenticate(tenantId: String, bearer token: String, clientAudience: Bool = false) async throws -> Principal {
+        let (claims, payload) = try await tokens.verifyReturningPayload(token, tenantId: tenantId, clientAudience: clientAudience)
         guard let state = try await store.sessionState(tenantId: tenantId, id: claims.sid) else {
             throw GatehouseError.invalidToken("session not found")
         }

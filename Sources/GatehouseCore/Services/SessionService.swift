@@ -56,6 +56,9 @@ public struct SessionService: Sendable {
         public var event: EventDraft? = nil
         /// Must hold, in the same transaction, for the session to exist.
         public var preconditions: [SessionPrecondition] = []
+        /// A code-flow session: the OAuth client it is issued to, and its tokens' audience.
+        public var clientId: String? = nil
+        public var audience: String? = nil
 
         public init(tenantId: String, user: User?, subject: String, level: AuthLevel, amr: [String]) {
             self.tenantId = tenantId
@@ -83,12 +86,12 @@ public struct SessionService: Sendable {
         let session = Session(
             id: random.uuidString(), tenantId: s.tenantId, userId: s.user?.id, subject: s.subject, level: s.level,
             businessId: s.businessId, role: s.role, amr: s.amr, scope: s.scope, createdAt: now,
-            authTime: s.authTime.map { min($0, now) } ?? now, expiresAt: now.addingTimeInterval(lifetime)
+            authTime: s.authTime.map { min($0, now) } ?? now, expiresAt: now.addingTimeInterval(lifetime), clientId: s.clientId
         )
         let refresh = newRefreshToken()
         let refreshTTL = s.refreshTTL ?? (s.rememberMe ? Self.rememberMeRefreshTTL : config.refreshTokenTTL)
         let refreshExpiry = min(now.addingTimeInterval(refreshTTL), session.expiresAt)
-        let access = try await tokens.issue(session: session, ttl: s.accessTTL ?? config.accessTokenTTL)
+        let access = try await tokens.issue(session: session, ttl: s.accessTTL ?? config.accessTokenTTL, audience: s.audience)
         let record = RefreshTokenRecord(
             hash: Digest.sha256Hex(refresh), tenantId: s.tenantId, sessionId: session.id, createdAt: now,
             expiresAt: refreshExpiry, accessHash: Digest.sha256Hex(access.token))
@@ -109,8 +112,10 @@ public struct SessionService: Sendable {
     }
 
     /// As `refresh`, also giving the session the pair belongs to (read on the way anyway).
-    public func refreshSession(tenantId: String, refreshToken: String, client: RefreshClient) async throws
-        -> (Session, TokenPair)
+    /// `oauthClient`: the OAuth client presenting a code-flow session's token (RFC 6749 §6: a refresh token
+    /// works for the client it was issued to only); nil for the dialects, which refuse those sessions' tokens.
+    public func refreshSession(tenantId: String, refreshToken: String, client: RefreshClient, oauthClient: OAuthClient? = nil)
+        async throws -> (Session, TokenPair)
     {
         guard !refreshToken.isEmpty, refreshToken.utf8.count <= 512 else { throw Self.invalidRefresh }
         let hash = Digest.sha256Hex(refreshToken)
@@ -119,7 +124,7 @@ public struct SessionService: Sendable {
         }
         let now = clock.now
         guard let session = try await store.session(tenantId: tenantId, id: record.sessionId),
-            session.isActive(at: now)
+            session.isActive(at: now), session.clientId == oauthClient?.id
         else { throw Self.invalidRefresh }
         if let usedAt = record.usedAt {
             return (session, try await replayed(record, usedAt: usedAt, session: session, client: client))
@@ -130,7 +135,9 @@ public struct SessionService: Sendable {
         // A successor lives as long as the token it replaces was given (a "remember me" login keeps its life).
         let ttl = max(config.refreshTokenTTL, record.expiresAt.timeIntervalSince(record.createdAt))
         let nextExpiry = min(now.addingTimeInterval(ttl), session.expiresAt)
-        let access = try await tokens.issue(session: session, ttl: config.accessTokenTTL)
+        let access = try await tokens.issue(
+            session: session, ttl: oauthClient?.accessTokenTTL.map(TimeInterval.init) ?? config.accessTokenTTL,
+            audience: oauthClient.map { $0.firstParty ? tenantId : $0.id })
         let pair = TokenPair(
             accessToken: access.token, refreshToken: next, accessTokenExpiresAt: access.expiresAt,
             refreshTokenExpiresAt: nextExpiry)

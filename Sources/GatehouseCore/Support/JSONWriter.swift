@@ -105,6 +105,8 @@ extension AccessTokenClaims {
         w.field("role", role)
         w.field("scope", scope)
         w.field("amr", amr)
+        w.field("client_id", client_id)
+        if let auth_time { w.field("auth_time", auth_time) }
         return w.finished()
     }
 }

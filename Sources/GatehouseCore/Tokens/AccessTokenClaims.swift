@@ -19,10 +19,15 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     public var role: String?
     public var scope: String?
     public var amr: [String]
+    /// The OAuth client a code-flow session was issued to (RFC 9068 §2.2); absent on the dialects' tokens.
+    public var client_id: String?
+    /// When the user last signed in (RFC 9068 §2.2.1), on code-flow tokens.
+    public var auth_time: Int64?
 
     public init(
         iss: String, sub: String, aud: String, exp: Int64, iat: Int64, nbf: Int64, jti: String, tid: String,
-        lvl: AuthLevel, sid: String, bid: String? = nil, role: String? = nil, scope: String? = nil, amr: [String]
+        lvl: AuthLevel, sid: String, bid: String? = nil, role: String? = nil, scope: String? = nil, amr: [String],
+        client_id: String? = nil, auth_time: Int64? = nil
     ) {
         self.iss = iss
         self.sub = sub
@@ -38,5 +43,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         self.role = role
         self.scope = scope
         self.amr = amr
+        self.client_id = client_id
+        self.auth_time = auth_time
     }
 }

@@ -13,4 +13,6 @@ public struct ClientTokenClaims: Codable, Sendable, Equatable {
     public var exp: Int64
     /// Tenant id, as in every token of ours.
     public var tid: String
+    /// Present only on a user's code-flow token (which is not a client's own): read to tell them apart.
+    public var sid: String?
 }

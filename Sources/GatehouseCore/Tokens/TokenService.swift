@@ -29,17 +29,21 @@ public struct TokenService: Sendable {
 
     public func issuer(tenantId: String) -> String { "\(publicURL)/t/\(tenantId)" }
 
-    public func issue(session: Session, ttl: TimeInterval) async throws -> IssuedAccessToken {
+    /// An access token for a session. A code-flow session's (one issued to an OAuth client) follows RFC 9068:
+    /// `typ: at+jwt`, `client_id`, `auth_time`, and `audience` (the tenant for a first-party client, so the
+    /// dialects accept it; else the client, so they refuse it).
+    public func issue(session: Session, ttl: TimeInterval, audience: String? = nil) async throws -> IssuedAccessToken {
         let ring = try await keys.ring(tenantId: session.tenantId)
         let now = clock.nowSeconds
         let exp = now + Int64(ttl)
         let claims = AccessTokenClaims(
-            iss: issuer(tenantId: session.tenantId), sub: session.subject, aud: session.tenantId, exp: exp, iat: now,
+            iss: issuer(tenantId: session.tenantId), sub: session.subject, aud: audience ?? session.tenantId, exp: exp, iat: now,
             nbf: now, jti: random.token(bytes: 16), tid: session.tenantId, lvl: session.level, sid: session.id,
-            bid: session.businessId, role: session.role, scope: session.scope, amr: session.amr
+            bid: session.businessId, role: session.role, scope: session.scope, amr: session.amr, client_id: session.clientId,
+            auth_time: session.clientId == nil ? nil : Int64(session.authTime.timeIntervalSince1970)
         )
         let token = try CompactJWS.serialize(
-            header: ["alg": ring.currentKey.algorithm.rawValue, "typ": "JWT", "kid": ring.currentKid],
+            header: ["alg": ring.currentKey.algorithm.rawValue, "typ": session.clientId == nil ? "JWT" : "at+jwt", "kid": ring.currentKid],
             payloadJSON: Data(claims.jsonBytes),
             sign: { try ring.currentKey.sign($0) }
         )
@@ -70,27 +74,23 @@ public struct TokenService: Sendable {
     }
 
     /// As `verify`, also giving the payload bytes exactly as signed.
-    public func verifyReturningPayload(_ token: String, tenantId: String) async throws
+    /// `clientAudience`: also accept a third-party client's code-flow token, whose audience is that client
+    /// (introspection and userinfo serve them; the dialects never do).
+    public func verifyReturningPayload(_ token: String, tenantId: String, clientAudience: Bool = false) async throws
         -> (claims: AccessTokenClaims, payload: [UInt8])
     {
         // A resource server verifies the same token on every call for its whole life: remember tokens
         // whose signature held. The time, tenant and issuer checks still run on every call.
         if let hit = verified.lookup(token) {
-            try check(hit.claims, tenantId: tenantId)
+            try check(hit.claims, tenantId: tenantId, clientAudience: clientAudience)
             return hit
         }
-        let result = try await verifySignatureAndClaims(token, tenantId: tenantId)
-        verified.remember(token, result)
-        return result
-    }
-
-    private func verifySignatureAndClaims(_ token: String, tenantId: String) async throws
-        -> (claims: AccessTokenClaims, payload: [UInt8])
-    {
         let jws = try await verifiedJWS(token, tenantId: tenantId)
         let claims = try jws.decodePayload(AccessTokenClaims.self)
-        try check(claims, tenantId: tenantId)
-        return (claims, jws.payload)
+        try check(claims, tenantId: tenantId, clientAudience: clientAudience)
+        let result = (claims, jws.payload)
+        verified.remember(token, result)
+        return result
     }
 
     /// A token signed by one of the tenant's keys with the algorithm that key is for; nothing else checked.
@@ -119,9 +119,11 @@ public struct TokenService: Sendable {
         if let hit = verifiedClientTokens.lookup(token) {
             claims = hit
         } else {
-            guard Self.isClientToken(token) else { return nil }
+            // A user's code-flow token says at+jwt too; it has a session (sid), a client's own has none.
+            guard verified.lookup(token) == nil, Self.isClientToken(token) else { return nil }
             let jws = try await verifiedJWS(token, tenantId: tenantId)
             claims = try jws.decodePayload(ClientTokenClaims.self)
+            guard claims.sid == nil else { return nil }
             verifiedClientTokens.remember(token, claims)
         }
         let now = clock.nowSeconds
@@ -137,11 +139,13 @@ public struct TokenService: Sendable {
         (try? CompactJWS(token))?.header.typ == "at+jwt"
     }
 
-    func check(_ claims: AccessTokenClaims, tenantId: String) throws {
+    func check(_ claims: AccessTokenClaims, tenantId: String, clientAudience: Bool = false) throws {
         let now = clock.nowSeconds
         guard claims.tid == tenantId else { throw GatehouseError.invalidToken("token belongs to another tenant") }
         guard claims.iss == issuer(tenantId: tenantId) else { throw GatehouseError.invalidToken("wrong issuer") }
-        guard claims.aud == tenantId else { throw GatehouseError.invalidToken("wrong audience") }
+        guard claims.aud == tenantId || (clientAudience && claims.client_id != nil && claims.aud == claims.client_id) else {
+            throw GatehouseError.invalidToken("wrong audience")
+        }
         guard claims.exp > now else { throw GatehouseError.invalidToken("token expired") }
         guard claims.nbf <= now + leeway else { throw GatehouseError.invalidToken("token not yet valid") }
         guard claims.iat <= now + leeway else { throw GatehouseError.invalidToken("token issued in the future") }
