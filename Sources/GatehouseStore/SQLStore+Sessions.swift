@@ -45,7 +45,7 @@ extension SQLStore: SessionStore {
     ) async throws {
         try await retryingAuditChainRaces {
             try await transaction("insertSession") { db in
-                for precondition in preconditions { try await check(precondition, on: db) }
+                for precondition in preconditions { try await check(precondition, sessionId: s.id, on: db) }
                 try await db.raw(
                     """
                     INSERT INTO sessions (id, tenant_id, user_id, subject, level, business_id, role, amr, scope, created_at, auth_time,
@@ -61,7 +61,7 @@ extension SQLStore: SessionStore {
         }
     }
 
-    private func check(_ precondition: SessionPrecondition, on db: any SQLDatabase) async throws {
+    private func check(_ precondition: SessionPrecondition, sessionId: String, on db: any SQLDatabase) async throws {
         switch precondition {
         case .passkeyCounter(let tenantId, let passkeyId, let from, let to, let backedUp, let at):
             let moved = try await db.raw(
@@ -82,7 +82,7 @@ extension SQLStore: SessionStore {
                 """
             ).first()
             if spent == nil { throw SessionPreconditionFailed() }
-        case .spendAuthorizationCode(let tenantId, let hash, let at, let sessionId):
+        case .spendAuthorizationCode(let tenantId, let hash, let at):
             let spent = try await db.raw(
                 """
                 UPDATE oauth_codes SET used_at = \(bind: at.millis), issued_session_id = \(bind: sessionId)

@@ -112,7 +112,8 @@ import Testing
             Self.expectOAuthError(try await Self.token(h, path, "grant_type=client_credentials&client_id=\(c.id)"), 401, "invalid_client")
             // No client at all.
             Self.expectOAuthError(try await Self.token(h, path, "grant_type=client_credentials"), 401, "invalid_client")
-            // Two methods at once, a parameter twice, no grant, an unknown grant, the code flow's grants (part 2).
+            // Two methods at once, a parameter twice, no grant, an unknown grant (RFC 9700: no password grant), a
+            // grant the client is not registered for.
             Self.expectOAuthError(
                 try await Self.token(h, path, "grant_type=client_credentials&client_secret=x", headers: c.basic), 400, "invalid_request")
             Self.expectOAuthError(
@@ -121,7 +122,8 @@ import Testing
             Self.expectOAuthError(try await Self.token(h, path, "scope=read", headers: c.basic), 400, "invalid_request")
             Self.expectOAuthError(try await Self.token(h, path, "grant_type=password", headers: c.basic), 400, "unsupported_grant_type")
             Self.expectOAuthError(
-                try await Self.token(h, path, "grant_type=authorization_code&code=x", headers: c.basic), 400, "unsupported_grant_type")
+                try await Self.token(h, path, "grant_type=authorization_code&code=x", headers: c.basic), 400, "unauthorized_client")
+            Self.expectOAuthError(try await Self.token(h, path, "grant_type=implicit", headers: c.basic), 400, "unsupported_grant_type")
             Self.expectOAuthError(try await Self.token(h, path, "grant_type=%ZZ", headers: c.basic), 400, "invalid_request")
             // A public client sending a secret-based method.
             let spa = try await h.post(

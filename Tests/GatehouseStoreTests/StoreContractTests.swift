@@ -301,12 +301,10 @@ import Testing
                     id: id, tenantId: t.id, userId: nil, subject: "u1", level: .user, amr: ["pwd"], createdAt: now,
                     expiresAt: now.addingTimeInterval(3600), clientId: "ghc_a")
             }
-            let spend = { (id: String) in
-                SessionPrecondition.spendAuthorizationCode(tenantId: t.id, hash: "h1", at: now, sessionId: id)
-            }
-            try await store.insertSession(session("s1"), firstRefreshToken: nil, event: nil, preconditions: [spend("s1")])
+            let spend = SessionPrecondition.spendAuthorizationCode(tenantId: t.id, hash: "h1", at: now)
+            try await store.insertSession(session("s1"), firstRefreshToken: nil, event: nil, preconditions: [spend])
             await #expect(throws: SessionPreconditionFailed.self) {
-                try await store.insertSession(session("s2"), firstRefreshToken: nil, event: nil, preconditions: [spend("s2")])
+                try await store.insertSession(session("s2"), firstRefreshToken: nil, event: nil, preconditions: [spend])
             }
             #expect(try await store.session(tenantId: t.id, id: "s2") == nil)
             #expect(try await store.session(tenantId: t.id, id: "s1")?.clientId == "ghc_a")

@@ -8,6 +8,9 @@ public struct TokenRequest: Sendable {
     public var redirectURI: String?
     public var codeVerifier: String?
     public var refreshToken: String?
+    /// Who sent it (the refresh grant's retry window recognises the same client by them).
+    public var address: String?
+    public var userAgent: String?
     public init() {}
 }
 

@@ -114,7 +114,11 @@ public final class Engine: Sendable {
             handlers: [
                 ClientCredentialsGrant(
                     tokens: tokens, defaultTTL: config.accessTokenTTL,
-                    audit: IssueAudit(events: events, clock: clock, observer: observer))
+                    audit: IssueAudit(events: events, clock: clock, observer: observer)),
+                AuthorizationCodeGrant(
+                    store: store, sessions: sessions, idTokens: IDTokens(keys: keys, tokens: tokens, clock: clock), events: events,
+                    clock: clock, observer: observer, defaultTTL: config.accessTokenTTL),
+                RefreshTokenGrant(sessions: sessions, observer: observer, defaultTTL: config.accessTokenTTL),
             ])
         oauthMetadata = ServerMetadata(tokens: tokens)
         authorizationCodes = AuthorizationCodes(store: store, clock: clock, random: random, events: events)

@@ -114,9 +114,11 @@ public struct SessionService: Sendable {
     /// As `refresh`, also giving the session the pair belongs to (read on the way anyway).
     /// `oauthClient`: the OAuth client presenting a code-flow session's token (RFC 6749 §6: a refresh token
     /// works for the client it was issued to only); nil for the dialects, which refuse those sessions' tokens.
-    public func refreshSession(tenantId: String, refreshToken: String, client: RefreshClient, oauthClient: OAuthClient? = nil)
-        async throws -> (Session, TokenPair)
-    {
+    /// `narrowedScopes`: RFC 6749 §6, the new access token's scopes, within the session's (else `invalid_scope`).
+    public func refreshSession(
+        tenantId: String, refreshToken: String, client: RefreshClient, oauthClient: OAuthClient? = nil,
+        narrowedScopes: [String]? = nil
+    ) async throws -> (Session, TokenPair) {
         guard !refreshToken.isEmpty, refreshToken.utf8.count <= 512 else { throw Self.invalidRefresh }
         let hash = Digest.sha256Hex(refreshToken)
         guard let record = try await store.refreshToken(hash: hash), record.tenantId == tenantId else {
@@ -130,13 +132,21 @@ public struct SessionService: Sendable {
             return (session, try await replayed(record, usedAt: usedAt, session: session, client: client))
         }
         guard record.expiresAt > now else { throw Self.invalidRefresh }
+        var scoped = session
+        if let narrowed = narrowedScopes {
+            let granted = (session.scope ?? "").split(separator: " ").map(String.init)
+            guard narrowed.allSatisfy(granted.contains) else {
+                throw GatehouseError.oauth(.invalidScope, "a refresh may narrow the scope, never widen it")
+            }
+            scoped.scope = narrowed.isEmpty ? nil : narrowed.joined(separator: " ")
+        }
 
         let next = newRefreshToken()
         // A successor lives as long as the token it replaces was given (a "remember me" login keeps its life).
         let ttl = max(config.refreshTokenTTL, record.expiresAt.timeIntervalSince(record.createdAt))
         let nextExpiry = min(now.addingTimeInterval(ttl), session.expiresAt)
         let access = try await tokens.issue(
-            session: session, ttl: oauthClient?.accessTokenTTL.map(TimeInterval.init) ?? config.accessTokenTTL,
+            session: scoped, ttl: oauthClient?.accessTokenTTL.map(TimeInterval.init) ?? config.accessTokenTTL,
             audience: oauthClient.map { $0.firstParty ? tenantId : $0.id })
         let pair = TokenPair(
             accessToken: access.token, refreshToken: next, accessTokenExpiresAt: access.expiresAt,

@@ -218,7 +218,7 @@ public enum SessionPrecondition: Sendable, Equatable {
     /// A sealed challenge is spent: its key enters the spent set (kept until it expires) unless already there.
     case spendChallenge(key: String, expiresAt: Date)
     /// An authorization code is used, by the session being inserted, unless it was used already.
-    case spendAuthorizationCode(tenantId: String, hash: String, at: Date, sessionId: String)
+    case spendAuthorizationCode(tenantId: String, hash: String, at: Date)
 }
 
 /// Thrown by `insertSession` when its precondition no longer holds; nothing was written.

@@ -11,6 +11,7 @@ struct OAuthController {
     let tokens: TokenIntrospection
     let serverMetadata: ServerMetadata
     let tenants: TenantResolver
+    let clientAddress: ClientAddressResolver
 
     var routes: [Route] {
         ["", "/t/{tenantId}"].flatMap { prefix in
@@ -175,6 +176,8 @@ struct OAuthController {
         asked.redirectURI = form["redirect_uri"]
         asked.codeVerifier = form["code_verifier"]
         asked.refreshToken = form["refresh_token"]
+        let sender = clientAddress.refreshClient(request, context: context)
+        (asked.address, asked.userAgent) = (sender.address, sender.userAgent)
         let answer = try await token.token(tenantId: tenant.id, client: try Self.presentedClient(request, form: form), asked)
         var response = JSONBody.raw(Self.tokenJSON(answer), contentType: JSONBody.contentType)
         response.headers[Self.pragma] = "no-cache"

@@ -57,7 +57,9 @@ struct RouteTable: Sendable {
         routes += WebAuthnController(passkeys: engine.passkeys, tokens: enterpriseTokens, clientAddress: clientAddress).routes
         routes += OAuthClientsController(clients: engine.oauthClients).routes
         routes += OAuthController(
-            token: engine.oauthToken, tokens: engine.oauthTokens, serverMetadata: engine.oauthMetadata, tenants: tenants).routes
+            token: engine.oauthToken, tokens: engine.oauthTokens, serverMetadata: engine.oauthMetadata, tenants: tenants,
+            clientAddress: clientAddress
+        ).routes
         self.routes = routes
         var schemas = SharedSchemas.all + OperationsController.schemas + ProjectAuthController.schemas
         schemas += TenantController.schemas + AdminController.schemas + UsersController.schemas
