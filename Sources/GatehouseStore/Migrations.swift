@@ -318,6 +318,17 @@ public struct Migrator: Sendable {
                 "CREATE INDEX sessions_client ON sessions (tenant_id, client_id)",
             ]
         ),
+        Migration(
+            // OpenID Connect Core §3.1.2.4: what a user consented to give a third-party client.
+            version: 15, name: "oauth_consents",
+            statements: [
+                """
+                CREATE TABLE oauth_consents (
+                    tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT NOT NULL, scopes TEXT NOT NULL,
+                    created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, user_id, client_id))
+                """
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -42,3 +42,28 @@ extension SQLStore: AuthorizationCodeStore {
         }
     }
 }
+
+extension SQLStore: ConsentStore {
+    public func consentedScopes(tenantId: String, userId: String, clientId: String) async throws -> [String]? {
+        try await read("consentedScopes") { db in
+            try await db.raw(
+                """
+                SELECT scopes FROM oauth_consents
+                WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: userId) AND client_id = \(bind: clientId)
+                """
+            ).first().map { Self.list(try $0.string("scopes")) }
+        }
+    }
+
+    public func saveConsent(tenantId: String, userId: String, clientId: String, scopes: [String], at: Date) async throws {
+        try await write("saveConsent") { db in
+            try await db.raw(
+                """
+                INSERT INTO oauth_consents (tenant_id, user_id, client_id, scopes, created_at)
+                VALUES (\(bind: tenantId), \(bind: userId), \(bind: clientId), \(bind: Self.jsonList(scopes)), \(bind: at.millis))
+                ON CONFLICT (tenant_id, user_id, client_id) DO UPDATE SET scopes = excluded.scopes, created_at = excluded.created_at
+                """
+            ).run()
+        }
+    }
+}

@@ -121,7 +121,9 @@ import Testing
                         let body: JSONValue? = method == .get || method == .delete ? nil : .object(["x": .string(g)])
                         let r = try await h.call(method, "/" + path + "?limit=\(g)&cursor=\(g)", headers: headers, json: body)
                         #expect(r.status < 500, "\(route.method) /\(path): \(r.status) \(r.text)")
-                        if r.status >= 400 {
+                        if r.status >= 400, dialect == .html {
+                            #expect(r.headers[.contentType]?.hasPrefix("text/html") == true, "\(route.method) /\(path) page")
+                        } else if r.status >= 400 {
                             // The Classic dialect answers the seed's {"error": "..."} and OAuth RFC 6749 §5.2's
                             // {"error", "error_description"}; the others add a code.
                             let codeless = dialect == .classic || dialect == .oauth

@@ -112,6 +112,9 @@ import Testing
                     #expect(r.status == status || r.status == 401 || r.status == 403, "\(route.method) \(route.path): \(r.status)")
                     if route.dialect == .classic {
                         #expect(r.string("error") != nil && r["code"] == nil || r.string("code") == "STEP_UP_REQUIRED", "\(route.path)")
+                    } else if route.dialect == .html {
+                        // The hosted pages answer a person: an HTML page, never JSON.
+                        #expect(r.headers[.contentType]?.hasPrefix("text/html") == true, "\(route.path)")
                     } else if route.dialect == .oauth {
                         // RFC 6749 §5.2.
                         #expect(r.string("error") != nil && r.string("error_description") != nil && r["code"] == nil, "\(route.path)")

@@ -39,6 +39,9 @@ public final class Engine: Sendable {
     public let oauthMetadata: ServerMetadata
     /// Codes of the authorization code flow (the hosted login page issues them).
     public let authorizationCodes: AuthorizationCodes
+    /// `GET /oauth2/authorize` and the hosted page's steps.
+    public let authorization: AuthorizationFlow
+    public let browserSessions: BrowserSessions
     public let readiness: Readiness
     public let logger: Logger
 
@@ -122,6 +125,9 @@ public final class Engine: Sendable {
             ])
         oauthMetadata = ServerMetadata(tokens: tokens)
         authorizationCodes = AuthorizationCodes(store: store, clock: clock, random: random, events: events)
+        authorization = AuthorizationFlow(
+            clients: oauthClients, codes: authorizationCodes, store: store, events: events, tokens: tokens, box: box, clock: clock)
+        browserSessions = BrowserSessions(store: store, box: box, clock: clock)
         oauthTokens = TokenIntrospection(
             store: store, auth: auth, tokens: tokens, clients: oauthClients,
             revocations: RevocationList(

@@ -17,6 +17,39 @@ public struct PasswordLogin: Sendable {
 
         public static let classic = EntryPoint(dialect: "classic", offersSecondFactor: false)
         public static let enterprise = EntryPoint(dialect: "enterprise", offersSecondFactor: true)
+        /// The OAuth authorization server's hosted login page.
+        public static let hosted = EntryPoint(dialect: "oauth", offersSecondFactor: true)
+    }
+
+    /// What the hosted login page gets: the browser's new session, or the second step to show.
+    public enum BrowserOutcome: Sendable {
+        case signedIn(User, Session)
+        case secondFactorRequired(User, pendingToken: String, registerOtp: Bool)
+    }
+
+    /// The same rules as `login`, for the hosted page, which keeps the session (not tokens) in a cookie.
+    public func browserLogin(tenant: Tenant, login: String, password: String, clientAddress: String?) async throws -> BrowserOutcome {
+        let user = try await users.checkPassword(
+            tenantId: tenant.id, login: login, password: password, clientAddress: clientAddress)
+        guard LoginPolicy.needsSecondFactor(user, tenant: tenant) else {
+            let (session, _) = try await sessions.startLoginSession(user, tenantId: tenant.id, amr: ["pwd"], dialect: EntryPoint.hosted.dialect)
+            return .signedIn(user, session)
+        }
+        try await events.record(
+            "auth.mfa_required", tenantId: tenant.id, subject: user.id,
+            data: ["dialect": .string(EntryPoint.hosted.dialect), "offered": .bool(true)])
+        let (pending, registerOtp) = try await mfa.beginPending(tenantId: tenant.id, user: user)
+        return .secondFactorRequired(user, pendingToken: pending, registerOtp: registerOtp)
+    }
+
+    /// The hosted page's TOTP step: as `completeWithOTP`, giving the session.
+    public func browserCompleteWithOTP(pending: String, otp: String, tenantId: String, clientAddress: String?) async throws
+        -> (User, Session)
+    {
+        let (user, passwordAt) = try await mfa.verifyPending(token: pending, otp: otp, tenantId: tenantId, clientAddress: clientAddress)
+        let (session, _) = try await sessions.startLoginSession(
+            user, tenantId: tenantId, amr: ["pwd", "otp"], dialect: EntryPoint.hosted.dialect, authTime: passwordAt)
+        return (user, session)
     }
 
     public enum Outcome: Sendable {

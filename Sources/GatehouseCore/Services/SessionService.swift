@@ -73,11 +73,18 @@ public struct SessionService: Sendable {
     public func startLogin(_ user: User, tenantId: String, amr: [String], dialect: String, authTime: Date? = nil)
         async throws -> TokenPair
     {
+        try await startLoginSession(user, tenantId: tenantId, amr: amr, dialect: dialect, authTime: authTime).1
+    }
+
+    /// As `startLogin`, also giving the session (the hosted login page keeps it in its cookie).
+    public func startLoginSession(_ user: User, tenantId: String, amr: [String], dialect: String, authTime: Date? = nil)
+        async throws -> (Session, TokenPair)
+    {
         var start = Start(tenantId: tenantId, user: user, subject: user.id, level: .user, amr: amr)
         start.authTime = authTime
         start.event = events.draft(
             "auth.login", subject: user.id, data: ["method": .string(amr.joined(separator: "+")), "dialect": .string(dialect)])
-        return try await self.start(start).1
+        return try await self.start(start)
     }
 
     public func start(_ s: Start) async throws -> (Session, TokenPair) {

@@ -381,4 +381,4 @@ public protocol UnitOfWorkStore: Sendable {
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
     & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore & OAuthClientStore
-    & RevokedTokenStore & AuthorizationCodeStore & UnitOfWorkStore
+    & RevokedTokenStore & AuthorizationCodeStore & ConsentStore & UnitOfWorkStore

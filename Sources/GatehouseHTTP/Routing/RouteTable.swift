@@ -60,12 +60,16 @@ struct RouteTable: Sendable {
             token: engine.oauthToken, tokens: engine.oauthTokens, serverMetadata: engine.oauthMetadata, tenants: tenants,
             clientAddress: clientAddress
         ).routes
+        routes += HostedLoginController(
+            flow: engine.authorization, login: engine.login, browserSessions: engine.browserSessions, tenants: tenants,
+            clientAddress: clientAddress, random: engine.random, secure: engine.config.publicURL.hasPrefix("https://")
+        ).routes
         self.routes = routes
         var schemas = SharedSchemas.all + OperationsController.schemas + ProjectAuthController.schemas
         schemas += TenantController.schemas + AdminController.schemas + UsersController.schemas
         schemas += ClassicAuthController.schemas + EnterpriseAuthController.schemas + ProfileController.schemas
         schemas += OTPController.schemas + BiometricController.schemas
-        schemas += ConfirmationsController.schemas + WebAuthnController.schemas
+        schemas += ConfirmationsController.schemas + WebAuthnController.schemas + HostedLoginController.schemas
         schemas += OAuthClientsController.schemas + OAuthController.schemas
         self.schemas = schemas
         document.set(OpenAPIBuilder(routes: routes, schemas: schemas).yaml())

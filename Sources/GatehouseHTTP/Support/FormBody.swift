@@ -25,7 +25,16 @@ enum FormBody {
     }
 
     static func parse<Bytes: RandomAccessCollection<UInt8>>(bytes: Bytes) throws -> [String: String] {
+        let (fields, repeated) = try fieldsAndRepeat(bytes: bytes)
+        if let repeated { throw GatehouseError.oauth(.invalidRequest, "\(repeated.prefix(64)) is given more than once") }
+        return fields
+    }
+
+    /// The fields (the first of each name) and the first name given twice, for callers that answer a
+    /// repeat in their own way (the authorization endpoint redirects it, RFC 6749 §4.1.2.1).
+    static func fieldsAndRepeat<Bytes: RandomAccessCollection<UInt8>>(bytes: Bytes) throws -> ([String: String], repeated: String?) {
         var fields: [String: String] = [:]
+        var repeated: String?
         for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let equals = pair.firstIndex(of: UInt8(ascii: "=")) ?? pair.endIndex
             let rawValue = equals == pair.endIndex ? pair[equals...] : pair[pair.index(after: equals)...]
@@ -34,12 +43,13 @@ enum FormBody {
             }
             guard !name.isEmpty else { continue }
             guard !name.utf8.contains(0), !value.utf8.contains(0) else { throw JSONBody.nulRefused }
-            guard fields[name] == nil else {
-                throw GatehouseError.oauth(.invalidRequest, "\(name.prefix(64)) is given more than once")
+            if fields[name] != nil {
+                if repeated == nil { repeated = name }
+                continue
             }
             fields[name] = value
         }
-        return fields
+        return (fields, repeated)
     }
 
     /// `+` is a space; `%XX` a byte; the result must be UTF-8 (nil otherwise, or for a broken escape).

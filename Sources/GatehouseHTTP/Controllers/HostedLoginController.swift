@@ -1,0 +1,338 @@
+import Foundation
+import GatehouseCore
+import HTTPTypes
+import Hummingbird
+
+/// The authorization endpoint (RFC 6749 §3.1) and the hosted pages behind it: sign-in (password, then the
+/// TOTP step when the login policy asks for one), consent for third-party clients, and the redirect back
+/// with a code. Every decision is the engine's (`AuthorizationFlow`, `PasswordLogin`); this renders pages,
+/// keeps the browser's session and CSRF cookies, and checks the CSRF token of every form (double submit:
+/// the form's hidden field must equal the cookie, which another site can neither read nor set).
+struct HostedLoginController {
+    let flow: AuthorizationFlow
+    let login: PasswordLogin
+    let browserSessions: BrowserSessions
+    let tenants: TenantResolver
+    let clientAddress: ClientAddressResolver
+    let random: any RandomSource
+    /// https public URL: cookies get `Secure` and the `__Host-` prefix.
+    let secure: Bool
+
+    var routes: [Route] {
+        ["", "/t/{tenantId}"].flatMap { prefix in
+            [
+                Route.open(
+                    .get, prefix + "/oauth2/authorize",
+                    .init(
+                        "OAuth 2.0 authorization endpoint (RFC 6749 §4.1.1, PKCE S256, OpenID Connect): the hosted sign-in",
+                        description: "Redirects back with code, state and iss (RFC 9207), or with an error; an unknown client or an unregistered redirect URI is shown, never redirected.",
+                        query: Self.authorizeQuery,
+                        Reply(status: 200, schema: .string("the sign-in or consent page"), description: "a page to fill in", contentType: "text/html"),
+                        Reply(status: 302, schema: nil, description: "back to the client's redirect URI with code or error"),
+                        Reply(status: 400, schema: .string("the error page"), description: "the request cannot be trusted", contentType: "text/html")),
+                    use: authorize),
+                Route.open(
+                    .post, prefix + "/oauth2/login",
+                    .init(
+                        "The hosted sign-in form: password", body: .ref("HostedLoginForm"), bodyContentType: OAuthController.form,
+                        Reply(status: 200, schema: .string("the two-step or consent page"), description: "next page", contentType: "text/html"),
+                        Reply(status: 303, schema: nil, description: "back to the client"),
+                        Reply(status: 400, schema: .string("the error page"), description: "an expired page or a bad CSRF token", contentType: "text/html"),
+                        Reply(status: 401, schema: .string("the sign-in page"), description: "wrong credentials", contentType: "text/html"),
+                        Reply(status: 429, schema: .string("the sign-in page"), description: "too many attempts", contentType: "text/html")),
+                    use: signIn),
+                Route.open(
+                    .post, prefix + "/oauth2/login/otp",
+                    .init(
+                        "The hosted sign-in form: the TOTP code", body: .ref("HostedOTPForm"), bodyContentType: OAuthController.form,
+                        Reply(status: 200, schema: .string("the consent page"), description: "next page", contentType: "text/html"),
+                        Reply(status: 303, schema: nil, description: "back to the client"),
+                        Reply(status: 400, schema: .string("the error page"), description: "an expired page or a bad CSRF token", contentType: "text/html"),
+                        Reply(status: 401, schema: .string("the two-step page"), description: "wrong code", contentType: "text/html"),
+                        Reply(status: 429, schema: .string("the two-step page"), description: "too many attempts", contentType: "text/html")),
+                    use: secondFactor),
+                Route.open(
+                    .post, prefix + "/oauth2/consent",
+                    .init(
+                        "The consent form (OpenID Connect Core §3.1.2.4)", body: .ref("HostedConsentForm"), bodyContentType: OAuthController.form,
+                        Reply(status: 200, schema: .string("the sign-in page"), description: "the session ended meanwhile", contentType: "text/html"),
+                        Reply(status: 303, schema: nil, description: "back to the client with a code or access_denied"),
+                        Reply(status: 400, schema: .string("the error page"), description: "an expired page or a bad CSRF token", contentType: "text/html")),
+                    use: consent),
+            ].map { $0.inDialect(.html) }
+        }
+    }
+
+    static let authorizeQuery: [QueryParameter] = [
+        ("response_type", "code"), ("client_id", "the client"), ("redirect_uri", "exactly as registered"), ("scope", "space-separated"),
+        ("state", "returned as is"), ("code_challenge", "BASE64URL(SHA-256(code_verifier))"), ("code_challenge_method", "S256"),
+        ("nonce", "returned in the ID token"), ("prompt", "none, login, consent or select_account"), ("max_age", "seconds"),
+        ("login_hint", "prefills the sign-in form"),
+    ].map { QueryParameter(name: $0.0, schema: .text(maxLength: 2048), description: $0.1) }
+
+    static let schemas: [(String, Schema)] = [
+        (
+            "HostedLoginForm",
+            .object(
+                ["csrf": .text(maxLength: 256), "request": .text(maxLength: 8192), "login": .text(maxLength: 320), "password": .text(maxLength: 1024)],
+                required: ["csrf", "request", "login", "password"])
+        ),
+        (
+            "HostedOTPForm",
+            .object(
+                ["csrf": .text(maxLength: 256), "request": .text(maxLength: 8192), "pending": .text(maxLength: 2048), "code": .text(maxLength: 16)],
+                required: ["csrf", "request", "pending", "code"])
+        ),
+        (
+            "HostedConsentForm",
+            .object(
+                ["csrf": .text(maxLength: 256), "request": .text(maxLength: 8192), "decision": .text(values: ["allow", "deny"])],
+                required: ["csrf", "request", "decision"])
+        ),
+    ]
+
+    // MARK: handlers
+
+    @Sendable func authorize(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        let query = request.uri.query ?? ""
+        let (fields, repeated): ([String: String], String?)
+        do {
+            (fields, repeated) = try FormBody.fieldsAndRepeat(bytes: Array(query.utf8))
+        } catch {
+            return errorPage(tenant, "The request is malformed.", status: .badRequest)
+        }
+        var p = AuthorizationParameters()
+        p.responseType = fields["response_type"]
+        p.clientId = fields["client_id"]
+        p.redirectURI = fields["redirect_uri"]
+        p.scope = fields["scope"]
+        p.state = fields["state"]
+        p.codeChallenge = fields["code_challenge"]
+        p.codeChallengeMethod = fields["code_challenge_method"]
+        p.nonce = fields["nonce"]
+        p.prompt = fields["prompt"]
+        p.maxAge = fields["max_age"]
+        p.loginHint = fields["login_hint"]
+        p.responseMode = fields["response_mode"]
+        p.request = fields["request"]
+        p.requestURI = fields["request_uri"]
+        p.repeated = repeated
+        let browser = try await browserSessions.current(cookie: cookie(request, ssoCookie(tenant)), tenantId: tenant.id)
+        let step = try await flow.start(tenantId: tenant.id, p, browser: browser)
+        return try await render(step, tenant: tenant, request: request, browser: browser, redirectStatus: .found, loginHint: p.loginHint)
+    }
+
+    @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        let (form, authorization) = try await page(request, tenant: tenant)
+        guard let form, let authorization else { return expired(tenant) }
+        let name = form["login"] ?? ""
+        let password = form["password"] ?? ""
+        guard !name.isEmpty, !password.isEmpty, name.utf8.count <= 320, password.utf8.count <= 1024 else {
+            return try await loginPage(tenant, authorization, request: request, error: "Enter your email or username and your password.", login: name, status: .badRequest)
+        }
+        do {
+            switch try await login.browserLogin(
+                tenant: tenant, login: name, password: password, clientAddress: clientAddress.address(request, context: context))
+            {
+            case .signedIn(let user, let session):
+                return try await signedIn(tenant, authorization, request: request, session: session, user: user)
+            case .secondFactorRequired(_, let pending, let registerOtp):
+                guard !registerOtp else {
+                    return errorPage(
+                        tenant, "This account must set up an authenticator app before it can sign in here; set it up in the account's own application first.",
+                        status: .forbidden)
+                }
+                return try await otpPage(tenant, authorization, request: request, pending: pending, error: nil, status: .ok)
+            }
+        } catch let error as GatehouseError where error.code == .unauthorized || error.code == .throttled || error.code == .forbidden {
+            var response = try await loginPage(
+                tenant, authorization, request: request, error: message(error, default: "The email, username or password is not right."),
+                login: name, status: ErrorMiddleware<AppRequestContext>.status(for: error.code))
+            if let retry = error.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
+            return response
+        }
+    }
+
+    @Sendable func secondFactor(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        let (form, authorization) = try await page(request, tenant: tenant)
+        guard let form, let authorization, let pending = form["pending"], !pending.isEmpty, pending.utf8.count <= 2048 else {
+            return expired(tenant)
+        }
+        let code = form["code"] ?? ""
+        do {
+            let (user, session) = try await login.browserCompleteWithOTP(
+                pending: pending, otp: code, tenantId: tenant.id, clientAddress: clientAddress.address(request, context: context))
+            return try await signedIn(tenant, authorization, request: request, session: session, user: user)
+        } catch let error as GatehouseError
+            where [.unauthorized, .throttled, .invalidToken, .invalidField, .invalidRequest].contains(error.code)
+        {
+            if error.code == .invalidToken { return expired(tenant) }
+            var response = try await otpPage(
+                tenant, authorization, request: request, pending: pending, error: message(error, default: "That code is not right."),
+                status: ErrorMiddleware<AppRequestContext>.status(for: error.code))
+            if let retry = error.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
+            return response
+        }
+    }
+
+    @Sendable func consent(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        let (form, authorization) = try await page(request, tenant: tenant)
+        guard let form, let authorization, let decision = form["decision"], decision == "allow" || decision == "deny" else {
+            return expired(tenant)
+        }
+        let browser = try await browserSessions.current(cookie: cookie(request, ssoCookie(tenant)), tenantId: tenant.id)
+        let step = try await flow.consent(tenantId: tenant.id, authorization, browser: browser, approved: decision == "allow")
+        return try await render(step, tenant: tenant, request: request, browser: browser, redirectStatus: .seeOther, loginHint: nil)
+    }
+
+    // MARK: steps and pages
+
+    /// The browser signed in on this page: its session cookie is set and the flow goes on.
+    private func signedIn(_ tenant: Tenant, _ authorization: AuthorizationGrantRequest, request: Request, session: Session, user: User)
+        async throws -> Response
+    {
+        let step = try await flow.resume(tenantId: tenant.id, authorization, browser: (session, user), signedInNow: true)
+        var response = try await render(step, tenant: tenant, request: request, browser: (session, user), redirectStatus: .seeOther, loginHint: nil)
+        response.headers.append(HTTPField(name: .setCookie, value: setCookie(ssoCookie(tenant), try browserSessions.cookieValue(for: session))))
+        return response
+    }
+
+    private func render(
+        _ step: AuthorizationFlow.Step, tenant: Tenant, request: Request, browser: (Session, User)?, redirectStatus: HTTPResponse.Status,
+        loginHint: String?
+    ) async throws -> Response {
+        switch step {
+        case .redirect(let location):
+            return HostedPages.redirect(location, status: redirectStatus)
+        case .error(let message):
+            return errorPage(tenant, message, status: .badRequest)
+        case .login(let authorization):
+            return try await loginPage(tenant, authorization, request: request, error: nil, login: loginHint ?? "", status: .ok)
+        case .consent(let authorization, let clientName, let scopes):
+            let (csrf, setCSRF) = csrfToken(request)
+            var response = HostedPages.page(
+                "consent",
+                base(tenant, title: "Allow access") + [
+                    "clientName": clientName, "userName": browser?.1.email ?? browser?.1.username ?? "",
+                    "scopes": scopes.map(HostedPages.describe), "csrf": csrf, "request": try flow.seal(authorization, tenantId: tenant.id),
+                    "action": action(tenant, "consent"),
+                ], formTargets: HostedPages.origin(of: authorization.redirectURI).map { [$0] } ?? [], nonce: nonce())
+            if let setCSRF { response.headers.append(HTTPField(name: .setCookie, value: setCSRF)) }
+            return response
+        }
+    }
+
+    private func loginPage(
+        _ tenant: Tenant, _ authorization: AuthorizationGrantRequest, request: Request, error: String?, login: String,
+        status: HTTPResponse.Status
+    ) async throws -> Response {
+        let clientName = try await flow.clientName(tenantId: tenant.id, id: authorization.clientId)
+        let (csrf, setCSRF) = csrfToken(request)
+        var values = base(tenant, title: "Sign in") + [
+            "clientName": clientName, "csrf": csrf, "request": try flow.seal(authorization, tenantId: tenant.id),
+            "action": action(tenant, "login"), "login": login,
+        ]
+        if let error { values["error"] = error }
+        var response = HostedPages.page(
+            "login", values, status: status, formTargets: HostedPages.origin(of: authorization.redirectURI).map { [$0] } ?? [],
+            nonce: nonce())
+        if let setCSRF { response.headers.append(HTTPField(name: .setCookie, value: setCSRF)) }
+        return response
+    }
+
+    private func otpPage(
+        _ tenant: Tenant, _ authorization: AuthorizationGrantRequest, request: Request, pending: String, error: String?,
+        status: HTTPResponse.Status
+    ) async throws -> Response {
+        let clientName = try await flow.clientName(tenantId: tenant.id, id: authorization.clientId)
+        let (csrf, setCSRF) = csrfToken(request)
+        var values = base(tenant, title: "Two-step verification") + [
+            "clientName": clientName, "csrf": csrf, "request": try flow.seal(authorization, tenantId: tenant.id),
+            "pending": pending, "action": action(tenant, "login/otp"),
+        ]
+        if let error { values["error"] = error }
+        var response = HostedPages.page(
+            "otp", values, status: status, formTargets: HostedPages.origin(of: authorization.redirectURI).map { [$0] } ?? [],
+            nonce: nonce())
+        if let setCSRF { response.headers.append(HTTPField(name: .setCookie, value: setCSRF)) }
+        return response
+    }
+
+    private func errorPage(_ tenant: Tenant, _ message: String, status: HTTPResponse.Status) -> Response {
+        HostedPages.page("error", base(tenant, title: "This sign-in cannot go on") + ["message": message], status: status, nonce: nonce())
+    }
+
+    private func expired(_ tenant: Tenant) -> Response {
+        errorPage(tenant, "This page has expired or was not sent from this site; start again from the application.", status: .badRequest)
+    }
+
+    /// A posted page's form, once its CSRF token matched the cookie and its sealed request opened; nils
+    /// when either fails (the caller shows the expired page).
+    private func page(_ request: Request, tenant: Tenant) async throws -> ([String: String]?, AuthorizationGrantRequest?) {
+        let form = try await FormBody.decode(request)
+        guard let sent = form["csrf"], let expected = cookie(request, csrfCookie), !expected.isEmpty,
+            Digest.constantTimeEquals(Array(sent.utf8), Array(expected.utf8)),
+            let sealed = form["request"], let authorization = try? flow.open(sealed, tenantId: tenant.id)
+        else { return (nil, nil) }
+        return (form, authorization)
+    }
+
+    private func base(_ tenant: Tenant, title: String) -> [String: Any] {
+        ["title": title, "tenantName": tenant.projectName]
+    }
+
+
+    private func action(_ tenant: Tenant, _ step: String) -> String {
+        tenant.isDefault ? "/oauth2/\(step)" : "/t/\(tenant.id)/oauth2/\(step)"
+    }
+
+    private func message(_ error: GatehouseError, default text: String) -> String {
+        switch error.code {
+        case .throttled: "Too many attempts. Wait a little and try again."
+        case .forbidden: "This account cannot sign in."
+        default: text
+        }
+    }
+
+    private func nonce() -> String { random.token(bytes: 16) }
+
+    // MARK: cookies
+
+    private func ssoCookie(_ tenant: Tenant) -> String {
+        (secure ? "__Host-" : "") + "gh-sso-" + tenant.id.replacingOccurrences(of: "-", with: "")
+    }
+
+    private var csrfCookie: String { (secure ? "__Host-" : "") + "gh-csrf" }
+
+    private func cookie(_ request: Request, _ name: String) -> String? {
+        request.cookies[name]?.value
+    }
+
+    /// The browser's CSRF token: the cookie's when it has one, else a new one and the header that sets it.
+    private func csrfToken(_ request: Request) -> (String, String?) {
+        if let existing = cookie(request, csrfCookie), existing.utf8.count == 43 { return (existing, nil) }
+        let token = random.token(bytes: 32)
+        return (token, setCookie(csrfCookie, token))
+    }
+
+    /// HttpOnly, SameSite=Lax (the redirect back from a client is a top-level GET that must carry it),
+    /// `Secure` on https; host-only, path `/` (what the `__Host-` prefix demands).
+    private func setCookie(_ name: String, _ value: String) -> String {
+        "\(name)=\(value); Path=/; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")
+    }
+
+    private func tenant(_ context: AppRequestContext) async throws -> Tenant {
+        if let id = context.parameters.get("tenantId") { return try await tenants.tenant(id: try Validate.uuid(id, "tenantId")) }
+        return try await tenants.defaultTenant()
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    fileprivate static func + (lhs: [String: Any], rhs: [String: Any]) -> [String: Any] {
+        lhs.merging(rhs) { $1 }
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import GatehouseCore
+import GatehouseServer
+import HTTPTypes
+import Testing
+
+@testable import GatehouseHTTP
+
+/// Issue 14, items 1 and 2: `GET /oauth2/authorize` and the hosted pages, driven over HTTP as a browser
+/// would (cookies and hidden fields carried by hand; the headless-browser run is in e2e).
+@Suite struct HostedLoginTests {
+    typealias Flow = OAuthCodeGrantTests.Flow
+    static let redirect = OAuthCodeGrantTests.redirect
+
+    /// A browser: the cookies it holds, sent back on every request.
+    final class Browser: @unchecked Sendable {
+        var cookies: [String: String] = [:]
+        let h: Harness
+        init(_ h: Harness) { self.h = h }
+
+        func go(_ method: HTTPRequest.Method, _ path: String, form: [String: String]? = nil) async throws -> Reply {
+            var headers: [String: String] = [:]
+            if !cookies.isEmpty { headers["cookie"] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+            let body = form.map { $0.map { "\($0.key)=\(AuthorizationFlowTestSupport.encode($0.value))" }.joined(separator: "&") }
+            let r = try await h.call(method, path, headers: headers, body: body, contentType: form == nil ? nil : OAuthTokenTests.form)
+            for field in r.headers where field.name == .setCookie {
+                let pair = field.value.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+                if pair.count == 2 { cookies[String(pair[0])] = String(pair[1]) }
+            }
+            return r
+        }
+    }
+
+    static func hidden(_ html: String, _ name: String) -> String? {
+        guard let range = html.range(of: #"name="\#(name)" value=""#) else { return nil }
+        let rest = html[range.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+
+    static func authorizePath(_ f: Flow, _ extra: [String: String] = [:]) -> String {
+        var q = [
+            "response_type": "code", "client_id": f.client.id, "redirect_uri": redirect, "scope": "openid email", "state": "af0ifjsldkj",
+            "code_challenge": OAuthCodeGrantTests.challenge, "code_challenge_method": "S256", "nonce": "n-0S6",
+        ]
+        for (k, v) in extra { q[k] = v }
+        return "/t/\(f.tenant.id)/oauth2/authorize?" + q.map { "\($0.key)=\(AuthorizationFlowTestSupport.encode($0.value))" }.joined(separator: "&")
+    }
+
+    static func query(_ location: String) -> [String: String] {
+        guard let q = location.split(separator: "?", maxSplits: 1).last else { return [:] }
+        return (try? FormBody.parse(String(q))) ?? [:]
+    }
+
+    static func expectPageHeaders(_ r: Reply, sourceLocation: SourceLocation = #_sourceLocation) {
+        let csp = r.headers[.contentSecurityPolicy] ?? ""
+        #expect(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), sourceLocation: sourceLocation)
+        #expect(r.headers[HTTPField.Name("x-frame-options")!] == "DENY", sourceLocation: sourceLocation)
+        #expect(r.headers[HTTPField.Name("referrer-policy")!] == "no-referrer", sourceLocation: sourceLocation)
+        #expect(r.headers[.cacheControl] == "no-store", sourceLocation: sourceLocation)
+        #expect(r.headers[.accessControlAllowOrigin] == nil, sourceLocation: sourceLocation)
+    }
+
+    /// Signs in on the page: the login form, then (third party) the consent form; returns the redirect.
+    static func signIn(_ b: Browser, _ f: Flow, password: String = "correct horse battery", consent: Bool = true) async throws -> Reply {
+        let page = try await b.go(.get, authorizePath(f))
+        #expect(page.status == 200, "\(page.text)")
+        expectPageHeaders(page)
+        #expect(page.text.contains("Sign in to Acme Loyalty") && page.text.contains("Web app"))
+        let csrf = try #require(hidden(page.text, "csrf"))
+        let sealed = try #require(hidden(page.text, "request"))
+        let posted = try await b.go(
+            .post, "/t/\(f.tenant.id)/oauth2/login", form: ["csrf": csrf, "request": sealed, "login": "jane.doe", "password": password])
+        guard consent, posted.status == 200, posted.text.contains("Allow") else { return posted }
+        #expect(posted.text.contains("See your email address"))
+        let consentCSRF = try #require(hidden(posted.text, "csrf"))
+        let consentRequest = try #require(hidden(posted.text, "request"))
+        return try await b.go(
+            .post, "/t/\(f.tenant.id)/oauth2/consent", form: ["csrf": consentCSRF, "request": consentRequest, "decision": "allow"])
+    }
+
+    @Test func passwordConsentCodeThenSingleSignOn() async throws {
+        try await withHarness { h in
+            let f = try await OAuthCodeGrantTests.flow(h)
+            let b = Browser(h)
+            let done = try await Self.signIn(b, f)
+            #expect(done.status == 303, "\(done.text)")
+            let location = try #require(done.headers[.location])
+            #expect(location.hasPrefix(Self.redirect + "?"))
+            let q = Self.query(location)
+            #expect(q["state"] == "af0ifjsldkj" && q["iss"] == "\(h.engine.config.publicURL)/t/\(f.tenant.id)")
+            let tokens = try await OAuthCodeGrantTests.exchange(h, f, try #require(q["code"]))
+            #expect(tokens.status == 200, "\(tokens.text)")
+            let id = try OAuthCodeGrantTests.claims(try #require(tokens.string("id_token")))
+            #expect(id["nonce"] == .string("n-0S6") && id["sub"] == .string(f.userId) && id["amr"] == .array(["pwd"]))
+            // The browser's session is a session like any other, and the cookie signs it in again: straight
+            // back with a new code, the consent remembered.
+            let sso = try #require(b.cookies.first { $0.key.hasPrefix("gh-sso-") })
+            #expect(!sso.value.isEmpty)
+            let again = try await b.go(.get, Self.authorizePath(f, ["state": "second"]))
+            #expect(again.status == 302, "\(again.text)")
+            let second = Self.query(try #require(again.headers[.location]))
+            #expect(second["state"] == "second" && second["code"] != nil && second["code"] != q["code"])
+            // prompt=consent asks again; prompt=login asks for the password again.
+            #expect(try await b.go(.get, Self.authorizePath(f, ["prompt": "consent"])).text.contains("Allow"))
+            #expect(try await b.go(.get, Self.authorizePath(f, ["prompt": "login"])).text.contains("Sign in to"))
+            let events = try await h.engine.store.events(tenantId: f.tenant.id, afterSequence: 0, limit: 200).map(\.type)
+            #expect(events.contains("oauth.consent_given") && events.contains("auth.login"))
+        }
+    }
+
+    @Test func aFirstPartyClientSkipsConsent() async throws {
+        try await withHarness { h in
+            let f = try await OAuthCodeGrantTests.flow(h, ["firstParty": true])
+            let done = try await Self.signIn(Browser(h), f, consent: false)
+            #expect(done.status == 303, "\(done.text)")
+            #expect(Self.query(try #require(done.headers[.location]))["code"] != nil)
+        }
+    }
+
+    /// Never redirected: an unknown client or an unregistered redirect URI is shown on the page.
+    @Test func untrustedRequestsAreShownAndOthersRedirectedWithIss() async throws {
+        try await withHarness { h in
+            let f = try await OAuthCodeGrantTests.flow(h)
+            let b = Browser(h)
+            for extra in [["client_id": "ghc_unknown"], ["redirect_uri": "https://evil.example/callback"], ["redirect_uri": Self.redirect + "/"]] {
+                let r = try await b.go(.get, Self.authorizePath(f, extra))
+                #expect(r.status == 400 && r.headers[.location] == nil, "\(extra)")
+                #expect(r.headers[.contentType]?.hasPrefix("text/html") == true)
+                Self.expectPageHeaders(r)
+            }
+            for (extra, error) in [
+                (["response_type": "token"], "unsupported_response_type"), (["code_challenge_method": "plain"], "invalid_request"),
+                (["prompt": "none"], "login_required"), (["scope": "openid admin"], "invalid_scope"),
+            ] {
+                let r = try await b.go(.get, Self.authorizePath(f, extra))
+                #expect(r.status == 302, "\(extra): \(r.text)")
+                let q = Self.query(try #require(r.headers[.location]))
+                #expect(q["error"] == error && q["state"] == "af0ifjsldkj" && q["iss"] != nil, "\(extra)")
+            }
+            // A repeated parameter is an invalid request, redirected.
+            let repeated = try await b.go(.get, Self.authorizePath(f) + "&scope=email")
+            #expect(Self.query(try #require(repeated.headers[.location]))["error"] == "invalid_request")
+            // Signed in but not consented, prompt=none: consent_required.
+            _ = try await Self.signIn(b, OAuthCodeGrantTests.Flow(tenant: f.tenant, client: f.client, userId: f.userId, browser: f.browser), consent: false)
+            let none = try await b.go(.get, Self.authorizePath(f, ["prompt": "none"]))
+            #expect(Self.query(try #require(none.headers[.location]))["error"] == "consent_required")
+        }
+    }
+
+    @Test func formsNeedTheirCSRFTokenAndTheirSealedRequest() async throws {
+        try await withHarness { h in
+            let f = try await OAuthCodeGrantTests.flow(h)
+            let b = Browser(h)
+            let page = try await b.go(.get, Self.authorizePath(f))
+            let csrf = try #require(Self.hidden(page.text, "csrf"))
+            let sealed = try #require(Self.hidden(page.text, "request"))
+            let path = "/t/\(f.tenant.id)/oauth2/login"
+            let good = ["csrf": csrf, "request": sealed, "login": "jane.doe", "password": "correct horse battery"]
+            for broken in [
+                good.merging(["csrf": "x"]) { $1 }, good.filter { $0.key != "csrf" }, good.merging(["request": "garbage"]) { $1 },
+                good.filter { $0.key != "request" },
+            ] {
+                let r = try await b.go(.post, path, form: broken)
+                #expect(r.status == 400 && r.text.contains("expired"), "\(broken.keys.sorted())")
+                #expect(!b.cookies.keys.contains { $0.hasPrefix("gh-sso-") }, "not signed in")
+            }
+            // Without the cookie (another site's form), the right token is refused too.
+            let stranger = Browser(h)
+            #expect(try await stranger.go(.post, path, form: good).status == 400)
+            // A page of another tenant's does not open here.
+            let other = try await OAuthCodeGrantTests.flow(h)
+            #expect(try await b.go(.post, "/t/\(other.tenant.id)/oauth2/login", form: good).status == 400)
+            // The consent form likewise.
+            #expect(try await b.go(.post, "/t/\(f.tenant.id)/oauth2/consent", form: ["csrf": "x", "request": sealed, "decision": "allow"]).status == 400)
+            // A page expires.
+            h.clock.advance(by: 601)
+            #expect(try await b.go(.post, path, form: good).status == 400)
+        }
+    }
+
+    @Test func wrongPasswordsShowAClearMessageAndCountTowardTheLock() async throws {
+        try await withHarness { h in
+            let f = try await OAuthCodeGrantTests.flow(h)
+            let b = Browser(h)
+            let wrong = try await Self.signIn(b, f, password: "not the password")
+            #expect(wrong.status == 401)
+            #expect(wrong.text.contains("role=\"alert\"") && wrong.text.contains("not right") && wrong.text.contains("value=\"jane.doe\""))
+            #expect(!wrong.text.contains("Error") || !wrong.text.contains("Stack"))
+            Self.expectPageHeaders(wrong)
+            var last = wrong
+            for _ in 0..<12 { last = try await Self.signIn(b, f, password: "not the password") }
+            #expect(last.status == 429 && last.headers[.retryAfter] != nil && last.text.contains("Too many attempts"))
+            // The API logins share the lock.
+            #expect(try await ClassicAPITests.login(h, headers: f.tenant.headers).status == 429)
+        }
+    }
+
+    @Test func aUserWithTOTPPassesTheSecondStep() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            _ = try await ClassicAPITests.user(h, tenant: t)
+            #expect(try await h.call(.put, "/v2/tenants", headers: t.admin, json: .object(["requireMfa": true])).status == 200)
+            let (pending, secret) = try await TOTPTests.enrolledLogin(h, t)
+            #expect(try await TOTPTests.verify(h, t, pending: pending, otp: Authenticator.code(base32: secret, at: h.clock.now)).status == 200)
+            h.clock.advance(by: 31)
+            let f = try await OAuthCodeGrantTests.flow(h, ["firstParty": true], tenant: t, browser: false)
+            let b = Browser(h)
+            let step = try await Self.signIn(b, f, consent: false)
+            #expect(step.status == 200 && step.text.contains("Two-step verification"), "\(step.text)")
+            let form = { (code: String) in
+                ["csrf": Self.hidden(step.text, "csrf") ?? "", "request": Self.hidden(step.text, "request") ?? "",
+                 "pending": Self.hidden(step.text, "pending") ?? "", "code": code]
+            }
+            let bad = try await b.go(.post, "/t/\(t.id)/oauth2/login/otp", form: form("000000"))
+            #expect(bad.status == 401 && bad.text.contains("not right"))
+            let good = try await b.go(.post, "/t/\(t.id)/oauth2/login/otp", form: form(Authenticator.code(base32: secret, at: h.clock.now)))
+            #expect(good.status == 303, "\(good.text)")
+            let location = try #require(good.headers[.location])
+            let code = try #require(Self.query(location)["code"])
+            let tokens = try await OAuthCodeGrantTests.exchange(h, f, code)
+            #expect(try OAuthCodeGrantTests.claims(try #require(tokens.string("id_token")))["amr"] == .array(["pwd", "otp"]))
+        }
+    }
+}
+
+/// Small helpers the hosted-page tests share with nothing else.
+enum AuthorizationFlowTestSupport {
+    static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
+}
