@@ -232,3 +232,39 @@ import Testing
         }
     }
 }
+
+/// Issue 14, item 4: OpenID Connect UserInfo (Core §5.3).
+@Suite struct UserInfoTests {
+    @Test func claimsFollowTheTokensScopes() async throws {
+        try await withHarness { h in
+            let f = try await OAuthCodeGrantTests.flow(h)
+            func userinfo(_ token: String, _ method: HTTPRequest.Method = .get) async throws -> Reply {
+                try await h.call(method, "/t/\(f.tenant.id)/oauth2/userinfo", headers: ["authorization": "Bearer \(token)"])
+            }
+            let all = try await OAuthCodeGrantTests.exchange(h, f, try await OAuthCodeGrantTests.code(h, f))
+            let access = try #require(all.string("access_token"))
+            for method in [HTTPRequest.Method.get, .post] {
+                let r = try await userinfo(access, method)
+                #expect(r.status == 200, "\(r.text)")
+                #expect(r.string("sub") == f.userId && r.string("email") == "jane.doe@example.com" && r.string("preferred_username") == "jane.doe")
+                #expect(r["email_verified"] == .bool(false) && r["updated_at"] != nil)
+            }
+            // openid alone: sub only.
+            let narrow = try await OAuthCodeGrantTests.exchange(h, f, try await OAuthCodeGrantTests.code(h, f, scopes: ["openid"]))
+            #expect(try await userinfo(try #require(narrow.string("access_token"))).json == .object(["sub": .string(f.userId)]))
+            // No openid scope, or a dialect's token: 403 insufficient_scope. Garbage or none: 401.
+            let plain = try await OAuthCodeGrantTests.exchange(h, f, try await OAuthCodeGrantTests.code(h, f, scopes: ["email"]))
+            let refused = try await userinfo(try #require(plain.string("access_token")))
+            #expect(refused.status == 403 && refused.string("error") == "insufficient_scope")
+            let classic = try #require(try await ClassicAPITests.login(h, headers: f.tenant.headers).string("token"))
+            #expect(try await userinfo(classic).status == 403)
+            let garbage = try await userinfo("nope")
+            #expect(garbage.status == 401 && garbage.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            #expect(try await h.call(.get, "/t/\(f.tenant.id)/oauth2/userinfo").status == 401)
+            // A revoked session's token: 401.
+            #expect(try await OAuthIntrospectionTests.revoke(
+                h, f.tenant, try #require(all.string("refresh_token")), headers: ["authorization": "Bearer \(f.tenant.apiPrivateKey)"]).status == 200)
+            #expect(try await userinfo(access).status == 401)
+        }
+    }
+}

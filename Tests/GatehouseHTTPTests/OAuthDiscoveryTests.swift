@@ -14,7 +14,9 @@ import Testing
             #expect(r.status == 200, "\(r.text)")
             let issuer = "\(Self.origin)/t/\(t.id)"
             #expect(r.string("issuer") == issuer)
-            #expect(r["grant_types_supported"] == .array(["client_credentials"]))
+            #expect(r["grant_types_supported"] == .array(["authorization_code", "refresh_token", "client_credentials"]))
+            #expect(r["response_types_supported"] == .array(["code"]) && r["code_challenge_methods_supported"] == .array(["S256"]))
+            #expect(r["authorization_response_iss_parameter_supported"] == .bool(true))
             #expect(r["token_endpoint_auth_methods_supported"] == .array(["client_secret_basic", "client_secret_post", "none"]))
             // RFC 8414 §3.1's form for an issuer with a path answers the same document.
             #expect(try await h.call(.get, "/.well-known/oauth-authorization-server/t/\(t.id)").text == r.text)
@@ -45,6 +47,22 @@ import Testing
             #expect(try await OAuthTokenTests.token(h, try path("revocation_endpoint"), "token=\(access)&client_id=\(spaId)").status == 200)
             #expect(try await OAuthTokenTests.token(h, try path("revocation_endpoint"), "token=\(access)", headers: basic.basic).status == 200)
             #expect(try await OAuthTokenTests.token(h, try path("introspection_endpoint"), "token=\(access)", headers: basic.basic).text == #"{"active":false}"#)
+            // The code flow's endpoints: the authorization endpoint shows its sign-in page, the token endpoint
+            // redeems a code for the ID token algorithms advertised, userinfo answers the code-flow token.
+            let f = try await OAuthCodeGrantTests.flow(h, tenant: t)
+            let authorize = try path("authorization_endpoint")
+            #expect(authorize == "/t/\(t.id)/oauth2/authorize")
+            let page = try await h.call(.get, HostedLoginTests.authorizePath(f))
+            #expect(page.status == 200 && page.text.contains("<form"))
+            let openID = try await h.call(.get, "/t/\(t.id)/.well-known/openid-configuration")
+            for alg in try #require(openID["id_token_signing_alg_values_supported"]?.arrayValue).compactMap(\.stringValue) {
+                let client = try await OAuthCodeGrantTests.flow(h, ["name": .string("App \(alg)"), "idTokenSignedResponseAlg": .string(alg)], tenant: t)
+                let tokens = try await OAuthCodeGrantTests.exchange(h, client, try await OAuthCodeGrantTests.code(h, client))
+                #expect(try CompactJWS(try #require(tokens.string("id_token"))).header.alg == alg)
+                let access = try #require(tokens.string("access_token"))
+                let info = try await h.call(.get, try path("userinfo_endpoint"), headers: ["authorization": "Bearer \(access)"])
+                #expect(info.status == 200 && info.string("sub") == f.userId, "\(info.text)")
+            }
         }
     }
 

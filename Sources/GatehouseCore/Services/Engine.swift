@@ -42,6 +42,8 @@ public final class Engine: Sendable {
     /// `GET /oauth2/authorize` and the hosted page's steps.
     public let authorization: AuthorizationFlow
     public let browserSessions: BrowserSessions
+    /// `GET|POST /oauth2/userinfo`.
+    public let userInfo: UserInfo
     public let readiness: Readiness
     public let logger: Logger
 
@@ -128,6 +130,7 @@ public final class Engine: Sendable {
         authorization = AuthorizationFlow(
             clients: oauthClients, codes: authorizationCodes, store: store, events: events, tokens: tokens, box: box, clock: clock)
         browserSessions = BrowserSessions(store: store, box: box, clock: clock)
+        userInfo = UserInfo(auth: auth, store: store)
         oauthTokens = TokenIntrospection(
             store: store, auth: auth, tokens: tokens, clients: oauthClients,
             revocations: RevocationList(

@@ -42,6 +42,8 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case consentRequired = "consent_required"
         case requestNotSupported = "request_not_supported"
         case requestURINotSupported = "request_uri_not_supported"
+        // RFC 6750 §3.1.
+        case insufficientScope = "insufficient_scope"
     }
 
     public var code: Code

@@ -10,11 +10,15 @@ struct OAuthController {
     let token: OAuthTokenEndpoint
     let tokens: TokenIntrospection
     let serverMetadata: ServerMetadata
+    let userInfo: UserInfo
     let tenants: TenantResolver
     let clientAddress: ClientAddressResolver
 
     var routes: [Route] {
-        ["", "/t/{tenantId}"].flatMap { prefix in
+        ["", "/t/{tenantId}"].flatMap { prefix in endpoints(prefix) + userinfoRoutes(prefix) } + discovery
+    }
+
+    func endpoints(_ prefix: String) -> [Route] {
             [
                 Route.open(
                     .post, prefix + "/oauth2/token",
@@ -42,7 +46,24 @@ struct OAuthController {
                         .error(401, "invalid_client: client authentication failed")),
                     use: revoke),
             ].map { $0.inDialect(.oauth) }
-        } + discovery
+    }
+
+    func userinfoRoutes(_ prefix: String) -> [Route] {
+            [
+                Route.open(
+                    .get, prefix + "/oauth2/userinfo",
+                    .init(
+                        "OpenID Connect UserInfo (Core §5.3): the claims the token's scopes release",
+                        description: "Authorization: Bearer <an access token of the code flow with the openid scope>.",
+                        .ok(.ref("UserInfo")), .error(401, "invalid_token"), .error(403, "insufficient_scope: no openid scope")),
+                    use: userinfo),
+                Route.open(
+                    .post, prefix + "/oauth2/userinfo",
+                    .init(
+                        "OpenID Connect UserInfo (Core §5.3), by POST", description: "As GET; the token in the Authorization header.",
+                        .ok(.ref("UserInfo")), .error(401, "invalid_token"), .error(403, "insufficient_scope: no openid scope")),
+                    use: userinfo),
+            ].map { $0.inDialect(.oauth) }
     }
 
     /// RFC 8414 at `/.well-known/oauth-authorization-server` (and, for an issuer with a path, with the path
@@ -83,7 +104,11 @@ struct OAuthController {
             "ServerMetadata",
             .object(
                 [
-                    "issuer": .string(), "token_endpoint": .string(), "introspection_endpoint": .string(),
+                    "issuer": .string(), "authorization_endpoint": .string(), "token_endpoint": .string(),
+                    "introspection_endpoint": .string(), "userinfo_endpoint": .string(), "response_modes_supported": .array(.string()),
+                    "code_challenge_methods_supported": .array(.string()), "authorization_response_iss_parameter_supported": .boolean,
+                    "scopes_supported": .array(.string()), "prompt_values_supported": .array(.string()),
+                    "claims_supported": .array(.string()),
                     "revocation_endpoint": .string(), "jwks_uri": .string(), "grant_types_supported": .array(.string()),
                     "response_types_supported": .array(.string()), "token_endpoint_auth_methods_supported": .array(.string()),
                     "introspection_endpoint_auth_methods_supported": .array(.string()),
@@ -112,6 +137,14 @@ struct OAuthController {
                     "jti": .string(), "nbf": .integer, "scope": .string(), "sub": .string(),
                     "token_type": .text(values: ["Bearer", "refresh_token"]), "username": .string(),
                 ], required: ["active"])
+        ),
+        (
+            "UserInfo",
+            .object(
+                [
+                    "sub": .string(), "name": .string(), "preferred_username": .string(), "updated_at": .integer, "email": .string(),
+                    "email_verified": .boolean,
+                ], required: ["sub"])
         ),
         (
             "TokenResponse",
@@ -207,6 +240,21 @@ struct OAuthController {
         let (token, hint) = try tokenParameter(form)
         let answer = try await tokens.introspect(tenantId: tenant.id, token: token, hint: hint)
         return JSONBody.raw(Self.introspectionJSON(answer), contentType: JSONBody.contentType)
+    }
+
+    @Sendable func userinfo(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        guard let bearer = request.bearerToken else { throw GatehouseError.invalidToken("a bearer access token is required") }
+        var w = JSONWriter()
+        for (name, value) in try await userInfo.claims(tenantId: tenant.id, bearer: bearer) {
+            switch value {
+            case .string(let text): w.field(name, text)
+            case .bool(let flag): w.field(name, flag)
+            case .number(let number): w.field(name, Int64(number))
+            default: continue
+            }
+        }
+        return JSONBody.raw(w.finished(), contentType: JSONBody.contentType)
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -150,7 +150,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func oauthErrorURI(_ error: String) -> String {
         switch error {
-        case "invalid_token": "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"
+        case "invalid_token", "insufficient_scope": "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"
         case "login_required", "consent_required", "request_not_supported", "request_uri_not_supported":
             "https://openid.net/specs/openid-connect-core-1_0.html#AuthError"
         case "access_denied", "temporarily_unavailable", "server_error", "unsupported_response_type":
@@ -163,7 +163,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func oauthErrorNamed(_ reason: GatehouseError.Reason) -> String? {
         switch reason {
         case .invalidClient, .invalidGrant, .unauthorizedClient, .unsupportedGrantType, .invalidScope, .invalidRequest,
-            .unsupportedResponseType, .accessDenied, .loginRequired, .consentRequired, .requestNotSupported, .requestURINotSupported:
+            .unsupportedResponseType, .accessDenied, .loginRequired, .consentRequired, .requestNotSupported, .requestURINotSupported,
+            .insufficientScope:
             reason.rawValue
         case .invalidCredentials, .invalidRefreshToken, .authenticationRequired: nil
         }

@@ -57,7 +57,8 @@ struct RouteTable: Sendable {
         routes += WebAuthnController(passkeys: engine.passkeys, tokens: enterpriseTokens, clientAddress: clientAddress).routes
         routes += OAuthClientsController(clients: engine.oauthClients).routes
         routes += OAuthController(
-            token: engine.oauthToken, tokens: engine.oauthTokens, serverMetadata: engine.oauthMetadata, tenants: tenants,
+            token: engine.oauthToken, tokens: engine.oauthTokens, serverMetadata: engine.oauthMetadata, userInfo: engine.userInfo,
+            tenants: tenants,
             clientAddress: clientAddress
         ).routes
         routes += HostedLoginController(
