@@ -1,10 +1,14 @@
-"""Starts the real gatehouse binary (built by `swift build`) on a free port with a fresh SQLite data folder."""
+"""Starts the real gatehouse binary (built by `swift build`) on a free port with a fresh SQLite data folder;
+also a headless Chromium (Debian's chromium and chromium-driver, installed by scripts/debian-tools.sh when
+missing; Selenium from PyPI) and a loopback page server for the browser tests."""
+import http.server
 import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -95,3 +99,50 @@ def server():
         proc.wait(timeout=15)
         log.close()
         shutil.rmtree(data, ignore_errors=True)
+
+
+BROWSER_TIMEOUT = float(os.environ.get("GATEHOUSE_BROWSER_TIMEOUT", "30"))
+
+
+class Page(http.server.BaseHTTPRequestHandler):
+    """A page of an app on another loopback origin (an OAuth client's redirect target, a SPA)."""
+
+    def do_GET(self):
+        body = b"<!doctype html><title>app</title><p>a page of an app on another origin"
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def page_port():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    subprocess.run([os.path.join(ROOT, "scripts", "debian-tools.sh"), "chromium=chromium", "chromedriver=chromium-driver"],
+                   check=True)
+    os.environ["SE_OFFLINE"] = "true"  # Selenium must not look for drivers on the network: the local ones are used.
+    options = Options()
+    options.binary_location = shutil.which("chromium")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
+                     "--window-size=800,900"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.set_script_timeout(BROWSER_TIMEOUT)
+    driver.set_page_load_timeout(BROWSER_TIMEOUT)
+    yield driver
+    driver.quit()

@@ -1,21 +1,8 @@
 """CORS as a browser enforces it (issue 12, item 8): headless Chromium (Debian's chromium and
 chromium-driver, installed by scripts/debian-tools.sh when missing; Selenium from PyPI) opens a page
 served from a second loopback origin, and the page calls /v2/auth/verify with fetch(). It reads the
-answer when the tenant allows the page's origin, and the browser blocks it when not."""
-import http.server
-import os
-import shutil
-import subprocess
-import threading
-
-import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
-
-from conftest import ROOT
-
-TIMEOUT = float(os.environ.get("GATEHOUSE_BROWSER_TIMEOUT", "30"))
+answer when the tenant allows the page's origin, and the browser blocks it when not. The browser and the
+page server are fixtures of conftest.py."""
 
 FETCH_VERIFY = """
 const [url, projectKey, token, done] = arguments;
@@ -24,43 +11,6 @@ fetch(url, {method: "POST", headers: {"content-type": "application/json", "x-pro
   .then(r => r.json().then(body => done({status: r.status, body: body})))
   .catch(e => done({error: String(e)}));
 """
-
-
-class Page(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"<!doctype html><title>app</title><p>a single-page app on another origin"
-        self.send_response(200)
-        self.send_header("content-type", "text/html")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def page_port():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd.server_address[1]
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    subprocess.run([os.path.join(ROOT, "scripts", "debian-tools.sh"), "chromium=chromium", "chromedriver=chromium-driver"],
-                   check=True)
-    os.environ["SE_OFFLINE"] = "true"  # Selenium must not look for drivers on the network: the local ones are used.
-    options = Options()
-    options.binary_location = shutil.which("chromium")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    driver.set_script_timeout(TIMEOUT)
-    driver.set_page_load_timeout(TIMEOUT)
-    yield driver
-    driver.quit()
 
 
 def test_a_page_reads_verify_only_from_an_origin_its_tenant_allows(server, browser, page_port):

@@ -1,0 +1,120 @@
+"""The hosted sign-in pages in a real browser (issue 14): headless Chromium follows /oauth2/authorize, types
+into the sign-in, two-step and consent pages, and lands on the client's redirect URI (a page server on
+another loopback origin) with a code the test exchanges; a second client then signs in without a password
+(single sign-on). Screenshots of the pages go to $GATEHOUSE_E2E_OUTPUT (default .e2e-output/)."""
+import base64
+import hashlib
+import os
+import secrets
+import time
+import urllib.parse
+
+import pyotp
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import BROWSER_TIMEOUT, ROOT
+
+OUTPUT = os.environ.get("GATEHOUSE_E2E_OUTPUT", os.path.join(ROOT, ".e2e-output"))
+
+
+def pkce():
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+def shot(browser, name):
+    os.makedirs(OUTPUT, exist_ok=True)
+    browser.save_screenshot(os.path.join(OUTPUT, name + ".png"))
+
+
+def client(server, tenant, name, redirect, first_party):
+    status, c = server.call("POST", "/v2/oauth-clients", {
+        "name": name, "redirectUris": [redirect], "grantTypes": ["authorization_code", "refresh_token"],
+        "scopes": ["openid", "profile", "email"], "firstParty": first_party},
+        {"authorization": "Bearer " + tenant["jwt"]})
+    assert status == 201, c
+    return c
+
+
+def authorize(browser, issuer, c, redirect):
+    verifier, challenge = pkce()
+    query = urllib.parse.urlencode({
+        "response_type": "code", "client_id": c["clientId"], "redirect_uri": redirect, "scope": "openid email",
+        "state": "s-" + secrets.token_hex(4), "nonce": secrets.token_hex(8), "code_challenge": challenge,
+        "code_challenge_method": "S256"})
+    browser.get(f"{issuer}/oauth2/authorize?{query}")
+    return verifier
+
+
+def landed(browser, redirect):
+    """Waits for the browser to reach the client's redirect URI; returns its query."""
+    WebDriverWait(browser, BROWSER_TIMEOUT).until(lambda b: b.current_url.startswith(redirect))
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query)
+
+
+def exchange(issuer, c, code, verifier, redirect):
+    r = requests.post(f"{issuer}/oauth2/token", auth=(c["clientId"], c["clientSecret"]), timeout=10, data={
+        "grant_type": "authorization_code", "code": code, "code_verifier": verifier, "redirect_uri": redirect})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_browser_signs_in_with_password_totp_and_consent_then_single_sign_on(server, browser, page_port):
+    tenant = server.tenant("Browser Sign-in Co")
+    admin = {"authorization": "Bearer " + tenant["jwt"], "x-project-key": tenant["projectApiKey"]}
+    key = {"x-project-key": tenant["projectApiKey"]}
+    status, _ = server.call("POST", "/v2/users", {"username": "dana", "email": "dana@example.com",
+                                                   "password": "correct horse battery"}, admin)
+    assert status == 201
+    # Dana enrols TOTP through the Enterprise API (the tenant requires a second factor).
+    assert server.call("PUT", "/v2/tenants", {"requireMfa": True}, admin)[0] == 200
+    status, login = server.call("POST", "/auth/login", {"email": "dana@example.com", "password": "correct horse battery"}, key)
+    assert status == 200 and login["registerOtp"] is True, login
+    pending = {"authorization": "Bearer " + login["token"], **key}
+    status, setup = server.call("POST", "/auth/otp/setup", None, pending)
+    assert status == 200, setup
+    totp = pyotp.TOTP(setup["secret"])
+    assert server.call("POST", "/auth/otp/verify", {"otp": totp.now()}, pending)[0] == 200
+
+    issuer = server.origin + "/t/" + tenant["id"]  # the public URL's origin: the pages' cookies live there
+    redirect = f"http://127.0.0.1:{page_port}/callback"
+    planner = client(server, tenant, "Planner", redirect, first_party=False)
+    portal = client(server, tenant, "Staff portal", redirect, first_party=True)
+
+    verifier = authorize(browser, issuer, planner, redirect)
+    assert "Sign in to Browser Sign-in Co" in browser.page_source
+    shot(browser, "login")
+    browser.find_element(By.ID, "login").send_keys("dana")
+    browser.find_element(By.ID, "password").send_keys("not the password")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    error = browser.find_element(By.ID, "form-error")
+    assert "not right" in error.text and browser.find_element(By.ID, "login").get_attribute("aria-invalid") == "true"
+    shot(browser, "login-error")
+    browser.find_element(By.ID, "password").send_keys("correct horse battery")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    WebDriverWait(browser, BROWSER_TIMEOUT).until(lambda b: "Two-step verification" in b.page_source)
+    shot(browser, "totp")
+    # The enrolment's code is spent: the next step's code (the server accepts one step of drift).
+    browser.find_element(By.ID, "code").send_keys(totp.at(time.time() + 30))
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    WebDriverWait(browser, BROWSER_TIMEOUT).until(lambda b: "Allow Planner?" in b.page_source)
+    assert "See your email address" in browser.page_source
+    shot(browser, "consent")
+    browser.find_element(By.CSS_SELECTOR, "button[value=allow]").click()
+    query = landed(browser, redirect)
+    assert query["iss"] == [issuer]
+    tokens = exchange(issuer, planner, query["code"][0], verifier, redirect)
+    assert tokens["id_token"] and tokens["access_token"]
+
+    # Single sign-on: the staff portal (first party, no consent) gets its code without a password.
+    verifier = authorize(browser, issuer, portal, redirect)
+    query = landed(browser, redirect)
+    tokens = exchange(issuer, portal, query["code"][0], verifier, redirect)
+    claims = tokens["id_token"].split(".")[1]
+    claims = base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4))
+    assert b'"amr":["pwd","otp"]' in claims
