@@ -128,6 +128,17 @@ extension SQLStore: SessionStore {
         }
     }
 
+    public func revokeClientSessions(tenantId: String, clientId: String, at: Date, reason: String) async throws -> Int {
+        try await write("revokeClientSessions") { db in
+            try await db.raw(
+                """
+                UPDATE sessions SET revoked_at = \(bind: at.millis), revoked_reason = \(bind: reason)
+                WHERE tenant_id = \(bind: tenantId) AND client_id = \(bind: clientId) AND revoked_at IS NULL RETURNING id
+                """
+            ).all().count
+        }
+    }
+
     public func revokeSessions(tenantId: String, userId: String, _ filter: SessionFilter, at: Date, reason: String) async throws -> Int {
         let condition: SQLQueryString
         switch filter {

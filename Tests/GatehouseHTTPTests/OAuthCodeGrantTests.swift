@@ -268,3 +268,30 @@ import Testing
         }
     }
 }
+
+/// Issue 14, item 2: deleting a client ends every session the code flow issued to it, at once.
+@Suite struct ClientDeletionTests {
+    @Test func deletingAClientRevokesItsUsersTokens() async throws {
+        try await withHarness { h in
+            let f = try await OAuthCodeGrantTests.flow(h)
+            let other = try await OAuthCodeGrantTests.flow(h, ["name": "Other app"], tenant: f.tenant)
+            let mine = try await OAuthCodeGrantTests.exchange(h, f, try await OAuthCodeGrantTests.code(h, f))
+            let theirs = try await OAuthCodeGrantTests.exchange(h, other, try await OAuthCodeGrantTests.code(h, other))
+            let backOffice = ["authorization": "Bearer \(f.tenant.apiPrivateKey)"]
+            func active(_ r: Reply) async throws -> Bool {
+                try await OAuthIntrospectionTests.introspect(h, f.tenant, try #require(r.string("access_token")), headers: backOffice)["active"]
+                    == .bool(true)
+            }
+            let mineBefore = try await active(mine)
+            let theirsBefore = try await active(theirs)
+            #expect(mineBefore && theirsBefore)
+            #expect(try await h.call(.delete, "/v2/oauth-clients/\(f.client.id)", headers: f.tenant.admin).status == 204)
+            #expect(try await !active(mine), "the deleted client's tokens are inactive at once")
+            #expect(try await active(theirs), "another client's are not touched")
+            #expect(try await OAuthIntrospectionTests.introspect(
+                h, f.tenant, try #require(mine.string("refresh_token")), headers: backOffice).text == #"{"active":false}"#)
+            // The browser session (no client) lives on.
+            #expect(try await h.engine.store.session(tenantId: f.tenant.id, id: f.browser.id)?.revokedAt == nil)
+        }
+    }
+}

@@ -77,10 +77,13 @@ public struct OAuthClientService: Sendable {
         return (updated, secret)
     }
 
+    /// The client and, with it, every session (and so every token) the code flow issued to it.
     public func delete(tenantId: String, id: String) async throws {
+        let now = clock.now
         try await store.unitOfWork { [events] tx in
             guard try await tx.deleteOAuthClient(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("client") }
-            try await events.append("oauth_client.deleted", tenantId: tenantId, subject: id, in: tx)
+            let ended = try await tx.revokeClientSessions(tenantId: tenantId, clientId: id, at: now, reason: "client_deleted")
+            try await events.append("oauth_client.deleted", tenantId: tenantId, subject: id, data: ["sessionsEnded": .number(Double(ended))], in: tx)
         }
         forget(tenantId: tenantId, id: id)
     }
