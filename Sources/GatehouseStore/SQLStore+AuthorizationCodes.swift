@@ -66,4 +66,28 @@ extension SQLStore: ConsentStore {
             ).run()
         }
     }
+
+    public func consents(tenantId: String, userId: String) async throws -> [Consent] {
+        try await read("consents") { db in
+            try await db.raw(
+                """
+                SELECT client_id, scopes, created_at FROM oauth_consents
+                WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: userId) ORDER BY created_at, client_id
+                """
+            ).all().map {
+                Consent(clientId: try $0.string("client_id"), scopes: Self.list(try $0.string("scopes")), createdAt: try $0.date("created_at"))
+            }
+        }
+    }
+
+    public func deleteConsent(tenantId: String, userId: String, clientId: String) async throws -> Bool {
+        try await write("deleteConsent") { db in
+            try await db.raw(
+                """
+                DELETE FROM oauth_consents WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: userId) AND client_id = \(bind: clientId)
+                RETURNING client_id
+                """
+            ).first() != nil
+        }
+    }
 }

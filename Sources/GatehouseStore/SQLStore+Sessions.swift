@@ -128,12 +128,13 @@ extension SQLStore: SessionStore {
         }
     }
 
-    public func revokeClientSessions(tenantId: String, clientId: String, at: Date, reason: String) async throws -> Int {
-        try await write("revokeClientSessions") { db in
+    public func revokeClientSessions(tenantId: String, clientId: String, userId: String?, at: Date, reason: String) async throws -> Int {
+        let forUser: SQLQueryString = userId.map { " AND user_id = \(bind: $0)" } ?? ""
+        return try await write("revokeClientSessions") { db in
             try await db.raw(
                 """
                 UPDATE sessions SET revoked_at = \(bind: at.millis), revoked_reason = \(bind: reason)
-                WHERE tenant_id = \(bind: tenantId) AND client_id = \(bind: clientId) AND revoked_at IS NULL RETURNING id
+                WHERE tenant_id = \(bind: tenantId) AND client_id = \(bind: clientId) AND revoked_at IS NULL\(forUser) RETURNING id
                 """
             ).all().count
         }

@@ -223,6 +223,39 @@ import Testing
     }
 }
 
+/// Issue 14, item 2: the user sees and withdraws consents (`/auth/consents`, Enterprise dialect); withdrawing
+/// ends the client's sessions for them and brings the consent screen back.
+@Suite struct ConsentsTests {
+    @Test func aWithdrawnConsentEndsTheClientsTokensAndAsksAgain() async throws {
+        try await withHarness { h in
+            let f = try await OAuthCodeGrantTests.flow(h)
+            let b = HostedLoginTests.Browser(h)
+            let done = try await HostedLoginTests.signIn(b, f)
+            let location = try #require(done.headers[.location])
+            let code = try #require(HostedLoginTests.query(location)["code"])
+            let tokens = try await OAuthCodeGrantTests.exchange(h, f, code)
+            let access = try #require(tokens.string("access_token"))
+            let jane = try #require(try await ClassicAPITests.login(h, headers: f.tenant.headers).string("token"))
+            let me = f.tenant.headers.merging(["authorization": "Bearer \(jane)"]) { $1 }
+            let listed = try await h.call(.get, "/auth/consents", headers: me)
+            #expect(listed.status == 200, "\(listed.text)")
+            let first = try #require(listed.json?.arrayValue?.first?.objectValue)
+            #expect(first["clientId"] == .string(f.client.id) && first["clientName"] == .string("Web app"))
+            #expect(first["scopes"] == .array(["openid", "email"]))
+            // An unknown client is 404.
+            #expect(try await h.call(.delete, "/auth/consents/ghc_nobody", headers: me).status == 404)
+            #expect(try await h.call(.delete, "/auth/consents/\(f.client.id)", headers: me).status == 204)
+            let backOffice = ["authorization": "Bearer \(f.tenant.apiPrivateKey)"]
+            #expect(try await OAuthIntrospectionTests.introspect(h, f.tenant, access, headers: backOffice).text == #"{"active":false}"#)
+            #expect(try await h.call(.get, "/auth/consents", headers: me).json == .array([]))
+            // The browser is still signed in, but the consent screen is back.
+            #expect(try await b.go(.get, HostedLoginTests.authorizePath(f)).text.contains("Allow"))
+            let events = try await h.engine.store.events(tenantId: f.tenant.id, afterSequence: 0, limit: 200).map(\.type)
+            #expect(events.contains("oauth.consent_revoked"))
+        }
+    }
+}
+
 /// Small helpers the hosted-page tests share with nothing else.
 enum AuthorizationFlowTestSupport {
     static func encode(_ text: String) -> String {

@@ -38,4 +38,19 @@ public struct BrowserSessions: Sendable {
 public protocol ConsentStore: Sendable {
     func consentedScopes(tenantId: String, userId: String, clientId: String) async throws -> [String]?
     func saveConsent(tenantId: String, userId: String, clientId: String, scopes: [String], at: Date) async throws
+    func consents(tenantId: String, userId: String) async throws -> [Consent]
+    /// False when there was none.
+    func deleteConsent(tenantId: String, userId: String, clientId: String) async throws -> Bool
+}
+
+/// What a user granted a client.
+public struct Consent: Sendable, Equatable {
+    public var clientId: String
+    public var scopes: [String]
+    public var createdAt: Date
+    public init(clientId: String, scopes: [String], createdAt: Date) {
+        self.clientId = clientId
+        self.scopes = scopes
+        self.createdAt = createdAt
+    }
 }

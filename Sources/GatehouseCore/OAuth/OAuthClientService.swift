@@ -82,7 +82,7 @@ public struct OAuthClientService: Sendable {
         let now = clock.now
         try await store.unitOfWork { [events] tx in
             guard try await tx.deleteOAuthClient(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("client") }
-            let ended = try await tx.revokeClientSessions(tenantId: tenantId, clientId: id, at: now, reason: "client_deleted")
+            let ended = try await tx.revokeClientSessions(tenantId: tenantId, clientId: id, userId: nil, at: now, reason: "client_deleted")
             try await events.append("oauth_client.deleted", tenantId: tenantId, subject: id, data: ["sessionsEnded": .number(Double(ended))], in: tx)
         }
         forget(tenantId: tenantId, id: id)

@@ -44,6 +44,8 @@ public final class Engine: Sendable {
     public let browserSessions: BrowserSessions
     /// `GET|POST /oauth2/userinfo`.
     public let userInfo: UserInfo
+    /// A user's consents to third-party clients (`/auth/consents`).
+    public let consents: Consents
     public let readiness: Readiness
     public let logger: Logger
 
@@ -131,6 +133,7 @@ public final class Engine: Sendable {
             clients: oauthClients, codes: authorizationCodes, store: store, events: events, tokens: tokens, box: box, clock: clock)
         browserSessions = BrowserSessions(store: store, box: box, clock: clock)
         userInfo = UserInfo(auth: auth, store: store)
+        consents = Consents(store: store, clients: oauthClients, events: events, clock: clock)
         oauthTokens = TokenIntrospection(
             store: store, auth: auth, tokens: tokens, clients: oauthClients,
             revocations: RevocationList(

@@ -238,8 +238,9 @@ public protocol SessionStore: Sendable {
     func revokeSession(tenantId: String, id: String, at: Date, reason: String) async throws -> Bool
     /// Revokes the user's live sessions that `filter` names; returns how many.
     func revokeSessions(tenantId: String, userId: String, _ filter: SessionFilter, at: Date, reason: String) async throws -> Int
-    /// Ends every live session issued to an OAuth client (the client is gone); returns how many.
-    func revokeClientSessions(tenantId: String, clientId: String, at: Date, reason: String) async throws -> Int
+    /// Ends every live session issued to an OAuth client (the client is gone) or, with `userId`, to that
+    /// client for one user (a consent withdrawn); returns how many.
+    func revokeClientSessions(tenantId: String, clientId: String, userId: String?, at: Date, reason: String) async throws -> Int
     /// A user's sessions that are neither revoked nor expired at `now`, newest first.
     func activeSessions(tenantId: String, userId: String, now: Date) async throws -> [Session]
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?

@@ -56,6 +56,7 @@ struct RouteTable: Sendable {
         routes += ConfirmationsController(confirmations: engine.confirmations, clock: engine.clock, clientAddress: clientAddress).routes
         routes += WebAuthnController(passkeys: engine.passkeys, tokens: enterpriseTokens, clientAddress: clientAddress).routes
         routes += OAuthClientsController(clients: engine.oauthClients).routes
+        routes += ConsentsController(consents: engine.consents).routes
         routes += OAuthController(
             token: engine.oauthToken, tokens: engine.oauthTokens, serverMetadata: engine.oauthMetadata, userInfo: engine.userInfo,
             tenants: tenants,
@@ -71,7 +72,7 @@ struct RouteTable: Sendable {
         schemas += ClassicAuthController.schemas + EnterpriseAuthController.schemas + ProfileController.schemas
         schemas += OTPController.schemas + BiometricController.schemas
         schemas += ConfirmationsController.schemas + WebAuthnController.schemas + HostedLoginController.schemas
-        schemas += OAuthClientsController.schemas + OAuthController.schemas
+        schemas += OAuthClientsController.schemas + OAuthController.schemas + ConsentsController.schemas
         self.schemas = schemas
         document.set(OpenAPIBuilder(routes: routes, schemas: schemas).yaml())
     }
