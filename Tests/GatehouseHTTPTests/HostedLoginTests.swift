@@ -256,6 +256,78 @@ import Testing
     }
 }
 
+/// Issue 14, item 4: OpenID Connect RP-initiated logout.
+@Suite struct RPLogoutTests {
+    static let bye = "https://app.example/bye"
+
+    static func signedIn(_ h: Harness) async throws -> (OAuthCodeGrantTests.Flow, HostedLoginTests.Browser, idToken: String) {
+        let f = try await OAuthCodeGrantTests.flow(h, ["firstParty": true, "postLogoutRedirectUris": [.string(bye)]])
+        let b = HostedLoginTests.Browser(h)
+        let done = try await HostedLoginTests.signIn(b, f, consent: false)
+        let location = try #require(done.headers[.location])
+        let tokens = try await OAuthCodeGrantTests.exchange(h, f, try #require(HostedLoginTests.query(location)["code"]))
+        return (f, b, try #require(tokens.string("id_token")))
+    }
+
+    static func signedInStill(_ b: HostedLoginTests.Browser, _ f: OAuthCodeGrantTests.Flow) async throws -> Bool {
+        try await b.go(.get, HostedLoginTests.authorizePath(f)).status == 302
+    }
+
+    @Test func aValidHintSignsOutAtOnceAndReturnsToTheRegisteredAddress() async throws {
+        try await withHarness { h in
+            let (f, b, idToken) = try await Self.signedIn(h)
+            #expect(try await Self.signedInStill(b, f))
+            h.clock.advance(by: 3600)  // an expired ID token is still a good hint
+            let r = try await b.go(
+                .get, "/t/\(f.tenant.id)/oauth2/logout?id_token_hint=\(idToken)&post_logout_redirect_uri=\(AuthorizationFlowTestSupport.encode(Self.bye))&state=s1")
+            #expect(r.status == 303, "\(r.text)")
+            #expect(r.headers[.location] == Self.bye + "?state=s1")
+            #expect(r.headers[values: .setCookie].contains { $0.contains("Max-Age=0") })
+            let page = try await b.go(.get, HostedLoginTests.authorizePath(f))
+            #expect(page.status == 200 && page.text.contains("Sign in to"), "signed out")
+            let events = try await h.engine.store.events(tenantId: f.tenant.id, afterSequence: 0, limit: 200).map(\.type)
+            #expect(events.contains("oauth.logout"))
+        }
+    }
+
+    /// Without a hint another site could sign users out with a link: the user confirms with a POST.
+    @Test func withoutAHintTheUserConfirms() async throws {
+        try await withHarness { h in
+            let (f, b, _) = try await Self.signedIn(h)
+            let ask = try await b.go(.get, "/t/\(f.tenant.id)/oauth2/logout?client_id=\(f.client.id)&post_logout_redirect_uri=\(AuthorizationFlowTestSupport.encode(Self.bye))")
+            #expect(ask.status == 200 && ask.text.contains("Sign out of"), "\(ask.text)")
+            #expect(try await Self.signedInStill(b, f), "asking signs nobody out")
+            let path = "/t/\(f.tenant.id)/oauth2/logout"
+            let sealed = try #require(HostedLoginTests.hidden(ask.text, "request"))
+            #expect(try await b.go(.post, path, form: ["csrf": "wrong", "request": sealed]).status == 400)
+            #expect(try await Self.signedInStill(b, f))
+            let csrf = try #require(HostedLoginTests.hidden(ask.text, "csrf"))
+            let done = try await b.go(.post, path, form: ["csrf": csrf, "request": sealed])
+            #expect(done.status == 303 && done.headers[.location] == Self.bye)
+            #expect(try await !Self.signedInStill(b, f))
+        }
+    }
+
+    @Test func unregisteredAddressesAndForeignHintsAreShownNotFollowed() async throws {
+        try await withHarness { h in
+            let (f, b, idToken) = try await Self.signedIn(h)
+            let base = "/t/\(f.tenant.id)/oauth2/logout?"
+            for query in [
+                "id_token_hint=\(idToken)&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F",
+                "post_logout_redirect_uri=\(AuthorizationFlowTestSupport.encode(Self.bye))",  // no client named
+                "id_token_hint=garbage", "id_token_hint=\(idToken)&client_id=ghc_other",
+            ] {
+                let r = try await b.go(.get, base + query)
+                #expect(r.status == 400 && r.headers[.location] == nil, "\(query)")
+            }
+            // Another tenant's ID token is no hint here.
+            let other = try await Self.signedIn(h)
+            #expect(try await b.go(.get, base + "id_token_hint=\(other.idToken)").status == 400)
+            #expect(try await Self.signedInStill(b, f))
+        }
+    }
+}
+
 /// Small helpers the hosted-page tests share with nothing else.
 enum AuthorizationFlowTestSupport {
     static func encode(_ text: String) -> String {

@@ -35,6 +35,7 @@ public struct ServerMetadata: Sendable {
         ]
         if openID {
             m["subject_types_supported"] = strings(["public"])
+            m["end_session_endpoint"] = .string(issuer + "/oauth2/logout")
             m["id_token_signing_alg_values_supported"] = strings(OAuthClient.IDTokenAlgorithm.allCases.map(\.rawValue))
             m["prompt_values_supported"] = strings(AuthorizationGrantRequest.Prompt.allCases.map(\.rawValue))
             m["claims_supported"] = strings([

@@ -46,6 +46,8 @@ public final class Engine: Sendable {
     public let userInfo: UserInfo
     /// A user's consents to third-party clients (`/auth/consents`).
     public let consents: Consents
+    /// `/oauth2/logout` (OpenID Connect RP-Initiated Logout).
+    public let logout: RPLogout
     public let readiness: Readiness
     public let logger: Logger
 
@@ -134,6 +136,7 @@ public final class Engine: Sendable {
         browserSessions = BrowserSessions(store: store, box: box, clock: clock)
         userInfo = UserInfo(auth: auth, store: store)
         consents = Consents(store: store, clients: oauthClients, events: events, clock: clock)
+        logout = RPLogout(clients: oauthClients, tokens: tokens, store: store, events: events, box: box, clock: clock)
         oauthTokens = TokenIntrospection(
             store: store, auth: auth, tokens: tokens, clients: oauthClients,
             revocations: RevocationList(

@@ -134,6 +134,21 @@ public struct TokenService: Sendable {
         return claims
     }
 
+    /// An ID token of ours presented back (OpenID Connect RP-Initiated Logout §2 `id_token_hint`): its
+    /// signature and issuer must hold; its expiry does not matter (a logout often comes after it).
+    public func idTokenHint(_ token: String, tenantId: String) async throws -> (audience: String, subject: String, sessionId: String?) {
+        struct Hint: Decodable {
+            var iss: String
+            var aud: String
+            var sub: String
+            var sid: String?
+        }
+        let jws = try await verifiedJWS(token, tenantId: tenantId)
+        let hint = try jws.decodePayload(Hint.self)
+        guard hint.iss == issuer(tenantId: tenantId) else { throw GatehouseError.invalidToken("wrong issuer") }
+        return (hint.aud, hint.sub, hint.sid)
+    }
+
     /// Whether a token says it is a client's own (RFC 9068 `typ`), read without verifying anything.
     static func isClientToken(_ token: String) -> Bool {
         (try? CompactJWS(token))?.header.typ == "at+jwt"

@@ -10,6 +10,7 @@ import Hummingbird
 /// the form's hidden field must equal the cookie, which another site can neither read nor set).
 struct HostedLoginController {
     let flow: AuthorizationFlow
+    let logout: RPLogout
     let login: PasswordLogin
     let browserSessions: BrowserSessions
     let tenants: TenantResolver
@@ -19,7 +20,10 @@ struct HostedLoginController {
     let secure: Bool
 
     var routes: [Route] {
-        ["", "/t/{tenantId}"].flatMap { prefix in
+        ["", "/t/{tenantId}"].flatMap { prefix in signInRoutes(prefix) + logoutRoutes(prefix) }
+    }
+
+    func signInRoutes(_ prefix: String) -> [Route] {
             [
                 Route.open(
                     .get, prefix + "/oauth2/authorize",
@@ -60,7 +64,27 @@ struct HostedLoginController {
                         Reply(status: 400, schema: .string("the error page"), description: "an expired page or a bad CSRF token", contentType: "text/html")),
                     use: consent),
             ].map { $0.inDialect(.html) }
-        }
+    }
+
+    func logoutRoutes(_ prefix: String) -> [Route] {
+            [
+                Route.open(
+                    .get, prefix + "/oauth2/logout",
+                    .init(
+                        "OpenID Connect RP-initiated logout: ends the browser's sign-in", query: Self.logoutQuery,
+                        Reply(status: 200, schema: .string("a page asking to confirm, or saying it is done"), description: "a page", contentType: "text/html"),
+                        Reply(status: 303, schema: nil, description: "to the registered post_logout_redirect_uri"),
+                        Reply(status: 400, schema: .string("the error page"), description: "an unknown hint or an unregistered redirect", contentType: "text/html")),
+                    use: logoutRequest),
+                Route.open(
+                    .post, prefix + "/oauth2/logout",
+                    .init(
+                        "The sign-out confirmation form", body: .ref("HostedLogoutForm"), bodyContentType: OAuthController.form,
+                        Reply(status: 200, schema: .string("signed out"), description: "a page", contentType: "text/html"),
+                        Reply(status: 303, schema: nil, description: "to the registered post_logout_redirect_uri"),
+                        Reply(status: 400, schema: .string("the error page"), description: "an expired page or a bad CSRF token", contentType: "text/html")),
+                    use: logoutConfirmed),
+            ].map { $0.inDialect(.html) }
     }
 
     static let authorizeQuery: [QueryParameter] = [
@@ -70,7 +94,16 @@ struct HostedLoginController {
         ("login_hint", "prefills the sign-in form"),
     ].map { QueryParameter(name: $0.0, schema: .text(maxLength: 2048), description: $0.1) }
 
+    static let logoutQuery: [QueryParameter] = [
+        ("id_token_hint", "an ID token this server issued (expired ones too)"), ("client_id", "the client"),
+        ("post_logout_redirect_uri", "exactly as registered"), ("state", "returned as is"),
+    ].map { QueryParameter(name: $0.0, schema: .text(maxLength: 8192), description: $0.1) }
+
     static let schemas: [(String, Schema)] = [
+        (
+            "HostedLogoutForm",
+            .object(["csrf": .text(maxLength: 256), "request": .text(maxLength: 8192)], required: ["csrf", "request"])
+        ),
         (
             "HostedLoginForm",
             .object(
@@ -187,6 +220,58 @@ struct HostedLoginController {
         let browser = try await browserSessions.current(cookie: cookie(request, ssoCookie(tenant)), tenantId: tenant.id)
         let step = try await flow.consent(tenantId: tenant.id, authorization, browser: browser, approved: decision == "allow")
         return try await render(step, tenant: tenant, request: request, browser: browser, redirectStatus: .seeOther, loginHint: nil)
+    }
+
+    @Sendable func logoutRequest(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        guard let (fields, repeated) = try? FormBody.fieldsAndRepeat(bytes: Array((request.uri.query ?? "").utf8)), repeated == nil else {
+            return errorPage(tenant, "The sign-out request is malformed.", status: .badRequest)
+        }
+        var p = RPLogout.Parameters()
+        p.idTokenHint = fields["id_token_hint"]
+        p.clientId = fields["client_id"]
+        p.postLogoutRedirectURI = fields["post_logout_redirect_uri"]
+        p.state = fields["state"]
+        let browser = try await browserSessions.current(cookie: cookie(request, ssoCookie(tenant)), tenantId: tenant.id)
+        return try await loggedOut(try await logout.start(tenantId: tenant.id, p, browser: browser), tenant: tenant, request: request, browser: browser)
+    }
+
+    @Sendable func logoutConfirmed(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        let form = try await FormBody.decode(request)
+        guard let sent = form["csrf"], let expected = cookie(request, csrfCookie), !expected.isEmpty,
+            Digest.constantTimeEquals(Array(sent.utf8), Array(expected.utf8)), let sealed = form["request"]
+        else { return expired(tenant) }
+        let browser = try await browserSessions.current(cookie: cookie(request, ssoCookie(tenant)), tenantId: tenant.id)
+        return try await loggedOut(
+            try await logout.confirm(tenantId: tenant.id, sealed: sealed, browser: browser), tenant: tenant, request: request, browser: browser)
+    }
+
+    private func loggedOut(_ step: RPLogout.Step, tenant: Tenant, request: Request, browser: (Session, User)?) async throws -> Response {
+        var response: Response
+        switch step {
+        case .error(let message):
+            return errorPage(tenant, message, status: .badRequest)
+        case .confirm(let sealed):
+            let (csrf, setCSRF) = csrfToken(request)
+            response = HostedPages.page(
+                "logout",
+                base(tenant, title: "Sign out") + [
+                    "userName": browser?.1.email ?? browser?.1.username ?? "", "csrf": csrf, "request": sealed,
+                    "action": action(tenant, "logout"),
+                ], nonce: nonce())
+            if let setCSRF { response.headers.append(HTTPField(name: .setCookie, value: setCSRF)) }
+            return response
+        case .done(let redirect):
+            if let redirect {
+                response = HostedPages.redirect(redirect)
+            } else {
+                response = HostedPages.page(
+                    "error", base(tenant, title: "Signed out") + ["message": "You are signed out of \(tenant.projectName)."], nonce: nonce())
+            }
+        }
+        response.headers.append(HTTPField(name: .setCookie, value: clearCookie(ssoCookie(tenant))))
+        return response
     }
 
     // MARK: steps and pages
@@ -317,6 +402,10 @@ struct HostedLoginController {
         if let existing = cookie(request, csrfCookie), existing.utf8.count == 43 { return (existing, nil) }
         let token = random.token(bytes: 32)
         return (token, setCookie(csrfCookie, token))
+    }
+
+    private func clearCookie(_ name: String) -> String {
+        "\(name)=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")
     }
 
     /// HttpOnly, SameSite=Lax (the redirect back from a client is a top-level GET that must carry it),

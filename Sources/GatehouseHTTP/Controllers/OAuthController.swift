@@ -108,7 +108,7 @@ struct OAuthController {
                     "introspection_endpoint": .string(), "userinfo_endpoint": .string(), "response_modes_supported": .array(.string()),
                     "code_challenge_methods_supported": .array(.string()), "authorization_response_iss_parameter_supported": .boolean,
                     "scopes_supported": .array(.string()), "prompt_values_supported": .array(.string()),
-                    "claims_supported": .array(.string()),
+                    "claims_supported": .array(.string()), "end_session_endpoint": .string(),
                     "revocation_endpoint": .string(), "jwks_uri": .string(), "grant_types_supported": .array(.string()),
                     "response_types_supported": .array(.string()), "token_endpoint_auth_methods_supported": .array(.string()),
                     "introspection_endpoint_auth_methods_supported": .array(.string()),
