@@ -94,10 +94,11 @@ struct HostedLoginController {
         ("login_hint", "prefills the sign-in form"),
     ].map { QueryParameter(name: $0.0, schema: .text(maxLength: 2048), description: $0.1) }
 
+    /// Bounds that keep the whole query, percent-encoded, under the HTTP parser's header limit.
     static let logoutQuery: [QueryParameter] = [
-        ("id_token_hint", "an ID token this server issued (expired ones too)"), ("client_id", "the client"),
-        ("post_logout_redirect_uri", "exactly as registered"), ("state", "returned as is"),
-    ].map { QueryParameter(name: $0.0, schema: .text(maxLength: 8192), description: $0.1) }
+        ("id_token_hint", "an ID token this server issued (expired ones too)", 4096), ("client_id", "the client", 128),
+        ("post_logout_redirect_uri", "exactly as registered", 2048), ("state", "returned as is", 1024),
+    ].map { QueryParameter(name: $0.0, schema: .text(maxLength: $0.2), description: $0.1) }
 
     static let schemas: [(String, Schema)] = [
         (
