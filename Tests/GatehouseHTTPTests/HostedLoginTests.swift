@@ -100,6 +100,10 @@ import Testing
             #expect(again.status == 302, "\(again.text)")
             let second = Self.query(try #require(again.headers[.location]))
             #expect(second["state"] == "second" && second["code"] != nil && second["code"] != q["code"])
+            // max_age: a sign-in older than it asks for the password again (OpenID Connect Core §3.1.2.1).
+            #expect(try await b.go(.get, Self.authorizePath(f, ["max_age": "3600"])).status == 302)
+            h.clock.advance(by: 120)
+            #expect(try await b.go(.get, Self.authorizePath(f, ["max_age": "60"])).text.contains("Sign in to"))
             // prompt=consent asks again; prompt=login asks for the password again.
             #expect(try await b.go(.get, Self.authorizePath(f, ["prompt": "consent"])).text.contains("Allow"))
             #expect(try await b.go(.get, Self.authorizePath(f, ["prompt": "login"])).text.contains("Sign in to"))
@@ -211,6 +215,10 @@ import Testing
                 ["csrf": Self.hidden(step.text, "csrf") ?? "", "request": Self.hidden(step.text, "request") ?? "",
                  "pending": Self.hidden(step.text, "pending") ?? "", "code": code]
             }
+            // The two-step form needs its CSRF token like the others.
+            var forged = form(Authenticator.code(base32: secret, at: h.clock.now))
+            forged["csrf"] = "forged"
+            #expect(try await b.go(.post, "/t/\(t.id)/oauth2/login/otp", form: forged).status == 400)
             let bad = try await b.go(.post, "/t/\(t.id)/oauth2/login/otp", form: form("000000"))
             #expect(bad.status == 401 && bad.text.contains("not right"))
             let good = try await b.go(.post, "/t/\(t.id)/oauth2/login/otp", form: form(Authenticator.code(base32: secret, at: h.clock.now)))
