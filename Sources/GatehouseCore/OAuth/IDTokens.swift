@@ -48,14 +48,7 @@ public struct IDTokens: Sendable {
         w.field("amr", amr)
         w.field("at_hash", Self.accessTokenHash(accessToken))
         w.field("sid", sessionId)
-        for (name, value) in Self.claims(of: user, scopes: scopes) {
-            switch value {
-            case .string(let s): w.field(name, s)
-            case .bool(let b): w.field(name, b)
-            case .number(let n): w.field(name, Int64(n))
-            default: continue
-            }
-        }
+        for (name, value) in Self.claims(of: user, scopes: scopes) { w.field(name, claim: value) }
         return try CompactJWS.serialize(
             header: ["alg": algorithm.rawValue, "typ": "JWT", "kid": kid], payloadJSON: Data(w.finished()), sign: { try key.sign($0) })
     }

@@ -43,6 +43,16 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "]"))
     }
 
+    /// A string, boolean or whole-number claim (OpenID Connect's standard claims); other values are left out.
+    public mutating func field(_ k: String, claim v: JSONValue) {
+        switch v {
+        case .string(let text): field(k, text)
+        case .bool(let flag): field(k, flag)
+        case .number(let number): field(k, Int64(number))
+        default: break
+        }
+    }
+
     /// A member whose value is already JSON (a nested object written by another writer).
     public mutating func field(_ k: String, json: [UInt8]) {
         key(k)

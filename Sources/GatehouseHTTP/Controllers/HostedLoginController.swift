@@ -41,7 +41,7 @@ struct HostedLoginController {
                         "The hosted sign-in form: password", body: .ref("HostedLoginForm"), bodyContentType: OAuthController.form,
                         Reply(status: 200, schema: .string("the two-step or consent page"), description: "next page", contentType: "text/html"),
                         Reply(status: 303, schema: nil, description: "back to the client"),
-                        Reply(status: 400, schema: .string("the error page"), description: "an expired page or a bad CSRF token", contentType: "text/html"),
+                        Self.expiredPage,
                         Reply(status: 401, schema: .string("the sign-in page"), description: "wrong credentials", contentType: "text/html"),
                         Reply(status: 429, schema: .string("the sign-in page"), description: "too many attempts", contentType: "text/html")),
                     use: signIn),
@@ -51,7 +51,7 @@ struct HostedLoginController {
                         "The hosted sign-in form: the TOTP code", body: .ref("HostedOTPForm"), bodyContentType: OAuthController.form,
                         Reply(status: 200, schema: .string("the consent page"), description: "next page", contentType: "text/html"),
                         Reply(status: 303, schema: nil, description: "back to the client"),
-                        Reply(status: 400, schema: .string("the error page"), description: "an expired page or a bad CSRF token", contentType: "text/html"),
+                        Self.expiredPage,
                         Reply(status: 401, schema: .string("the two-step page"), description: "wrong code", contentType: "text/html"),
                         Reply(status: 429, schema: .string("the two-step page"), description: "too many attempts", contentType: "text/html")),
                     use: secondFactor),
@@ -61,7 +61,7 @@ struct HostedLoginController {
                         "The consent form (OpenID Connect Core §3.1.2.4)", body: .ref("HostedConsentForm"), bodyContentType: OAuthController.form,
                         Reply(status: 200, schema: .string("the sign-in page"), description: "the session ended meanwhile", contentType: "text/html"),
                         Reply(status: 303, schema: nil, description: "back to the client with a code or access_denied"),
-                        Reply(status: 400, schema: .string("the error page"), description: "an expired page or a bad CSRF token", contentType: "text/html")),
+                        Self.expiredPage),
                     use: consent),
             ].map { $0.inDialect(.html) }
     }
@@ -82,10 +82,13 @@ struct HostedLoginController {
                         "The sign-out confirmation form", body: .ref("HostedLogoutForm"), bodyContentType: OAuthController.form,
                         Reply(status: 200, schema: .string("signed out"), description: "a page", contentType: "text/html"),
                         Reply(status: 303, schema: nil, description: "to the registered post_logout_redirect_uri"),
-                        Reply(status: 400, schema: .string("the error page"), description: "an expired page or a bad CSRF token", contentType: "text/html")),
+                        Self.expiredPage),
                     use: logoutConfirmed),
             ].map { $0.inDialect(.html) }
     }
+
+    /// What every posted form answers when its CSRF token or its sealed request does not hold.
+    static let expiredPage = Reply(status: 400, schema: .string("the error page"), description: "an expired page or a bad CSRF token", contentType: "text/html")
 
     static let authorizeQuery: [QueryParameter] = [
         ("response_type", "code"), ("client_id", "the client"), ("redirect_uri", "exactly as registered"), ("scope", "space-separated"),
@@ -240,9 +243,7 @@ struct HostedLoginController {
     @Sendable func logoutConfirmed(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenant(context)
         let form = try await FormBody.decode(request)
-        guard let sent = form["csrf"], let expected = cookie(request, csrfCookie), !expected.isEmpty,
-            Digest.constantTimeEquals(Array(sent.utf8), Array(expected.utf8)), let sealed = form["request"]
-        else { return expired(tenant) }
+        guard csrfMatches(form, request), let sealed = form["request"] else { return expired(tenant) }
         let browser = try await browserSessions.current(cookie: cookie(request, ssoCookie(tenant)), tenantId: tenant.id)
         return try await loggedOut(
             try await logout.confirm(tenantId: tenant.id, sealed: sealed, browser: browser), tenant: tenant, request: request, browser: browser)
@@ -254,15 +255,11 @@ struct HostedLoginController {
         case .error(let message):
             return errorPage(tenant, message, status: .badRequest)
         case .confirm(let sealed):
-            let (csrf, setCSRF) = csrfToken(request)
-            response = HostedPages.page(
+            return formPage(
                 "logout",
                 base(tenant, title: "Sign out") + [
-                    "userName": browser?.1.email ?? browser?.1.username ?? "", "csrf": csrf, "request": sealed,
-                    "action": action(tenant, "logout"),
-                ], nonce: nonce())
-            if let setCSRF { response.headers.append(HTTPField(name: .setCookie, value: setCSRF)) }
-            return response
+                    "userName": browser?.1.email ?? browser?.1.username ?? "", "request": sealed, "action": action(tenant, "logout"),
+                ], request: request, redirectURI: nil)
         case .done(let redirect):
             if let redirect {
                 response = HostedPages.redirect(redirect)
@@ -299,16 +296,13 @@ struct HostedLoginController {
         case .login(let authorization):
             return try await loginPage(tenant, authorization, request: request, error: nil, login: loginHint ?? "", status: .ok)
         case .consent(let authorization, let clientName, let scopes):
-            let (csrf, setCSRF) = csrfToken(request)
-            var response = HostedPages.page(
+            return formPage(
                 "consent",
                 base(tenant, title: "Allow access") + [
                     "clientName": clientName, "userName": browser?.1.email ?? browser?.1.username ?? "",
-                    "scopes": scopes.map(HostedPages.describe), "csrf": csrf, "request": try flow.seal(authorization, tenantId: tenant.id),
+                    "scopes": scopes.map(HostedPages.describe), "request": try flow.seal(authorization, tenantId: tenant.id),
                     "action": action(tenant, "consent"),
-                ], formTargets: HostedPages.origin(of: authorization.redirectURI).map { [$0] } ?? [], nonce: nonce())
-            if let setCSRF { response.headers.append(HTTPField(name: .setCookie, value: setCSRF)) }
-            return response
+                ], request: request, redirectURI: authorization.redirectURI)
         }
     }
 
@@ -316,34 +310,41 @@ struct HostedLoginController {
         _ tenant: Tenant, _ authorization: AuthorizationGrantRequest, request: Request, error: String?, login: String,
         status: HTTPResponse.Status
     ) async throws -> Response {
-        let clientName = try await flow.clientName(tenantId: tenant.id, id: authorization.clientId)
-        let (csrf, setCSRF) = csrfToken(request)
-        var values = base(tenant, title: "Sign in") + [
-            "clientName": clientName, "csrf": csrf, "request": try flow.seal(authorization, tenantId: tenant.id),
-            "action": action(tenant, "login"), "login": login,
-        ]
-        if let error { values["error"] = error }
-        var response = HostedPages.page(
-            "login", values, status: status, formTargets: HostedPages.origin(of: authorization.redirectURI).map { [$0] } ?? [],
-            nonce: nonce())
-        if let setCSRF { response.headers.append(HTTPField(name: .setCookie, value: setCSRF)) }
-        return response
+        try await signInPage(
+            "login", title: "Sign in", step: "login", tenant, authorization, ["login": login], request: request, error: error, status: status)
     }
 
     private func otpPage(
         _ tenant: Tenant, _ authorization: AuthorizationGrantRequest, request: Request, pending: String, error: String?,
         status: HTTPResponse.Status
     ) async throws -> Response {
-        let clientName = try await flow.clientName(tenantId: tenant.id, id: authorization.clientId)
-        let (csrf, setCSRF) = csrfToken(request)
-        var values = base(tenant, title: "Two-step verification") + [
-            "clientName": clientName, "csrf": csrf, "request": try flow.seal(authorization, tenantId: tenant.id),
-            "pending": pending, "action": action(tenant, "login/otp"),
+        try await signInPage(
+            "otp", title: "Two-step verification", step: "login/otp", tenant, authorization, ["pending": pending], request: request,
+            error: error, status: status)
+    }
+
+    /// A sign-in step's page: the client's name, the sealed request, the form's action, the error if any.
+    private func signInPage(
+        _ template: String, title: String, step: String, _ tenant: Tenant, _ authorization: AuthorizationGrantRequest,
+        _ extra: [String: Any], request: Request, error: String?, status: HTTPResponse.Status
+    ) async throws -> Response {
+        var values = base(tenant, title: title) + extra + [
+            "clientName": try await flow.clientName(tenantId: tenant.id, id: authorization.clientId),
+            "request": try flow.seal(authorization, tenantId: tenant.id), "action": action(tenant, step),
         ]
         if let error { values["error"] = error }
+        return formPage(template, values, request: request, status: status, redirectURI: authorization.redirectURI)
+    }
+
+    /// A page with a form: the browser's CSRF token in the form (its cookie set when the browser has none),
+    /// and form posts allowed to the client's redirect origin, where the flow's last redirect goes.
+    private func formPage(
+        _ template: String, _ values: [String: Any], request: Request, status: HTTPResponse.Status = .ok, redirectURI: String?
+    ) -> Response {
+        let (csrf, setCSRF) = csrfToken(request)
         var response = HostedPages.page(
-            "otp", values, status: status, formTargets: HostedPages.origin(of: authorization.redirectURI).map { [$0] } ?? [],
-            nonce: nonce())
+            template, values + ["csrf": csrf], status: status,
+            formTargets: redirectURI.flatMap(HostedPages.origin(of:)).map { [$0] } ?? [], nonce: nonce())
         if let setCSRF { response.headers.append(HTTPField(name: .setCookie, value: setCSRF)) }
         return response
     }
@@ -360,11 +361,15 @@ struct HostedLoginController {
     /// when either fails (the caller shows the expired page).
     private func page(_ request: Request, tenant: Tenant) async throws -> ([String: String]?, AuthorizationGrantRequest?) {
         let form = try await FormBody.decode(request)
-        guard let sent = form["csrf"], let expected = cookie(request, csrfCookie), !expected.isEmpty,
-            Digest.constantTimeEquals(Array(sent.utf8), Array(expected.utf8)),
-            let sealed = form["request"], let authorization = try? flow.open(sealed, tenantId: tenant.id)
+        guard csrfMatches(form, request), let sealed = form["request"], let authorization = try? flow.open(sealed, tenantId: tenant.id)
         else { return (nil, nil) }
         return (form, authorization)
+    }
+
+    /// Double submit: the form's token is the browser's CSRF cookie (compared in constant time).
+    private func csrfMatches(_ form: [String: String], _ request: Request) -> Bool {
+        guard let sent = form["csrf"], let expected = cookie(request, csrfCookie), !expected.isEmpty else { return false }
+        return Digest.constantTimeEquals(Array(sent.utf8), Array(expected.utf8))
     }
 
     private func base(_ tenant: Tenant, title: String) -> [String: Any] {
@@ -416,8 +421,7 @@ struct HostedLoginController {
     }
 
     private func tenant(_ context: AppRequestContext) async throws -> Tenant {
-        if let id = context.parameters.get("tenantId") { return try await tenants.tenant(id: try Validate.uuid(id, "tenantId")) }
-        return try await tenants.defaultTenant()
+        try await tenants.issuerTenant(context)
     }
 }
 

@@ -187,16 +187,8 @@ struct OAuthController {
         return w.finished()
     }
 
-    /// The tenant of the path, or the default tenant; CORS then follows that tenant's origins.
     func tenant(_ context: AppRequestContext) async throws -> Tenant {
-        let tenant: Tenant
-        if let id = context.parameters.get("tenantId") {
-            tenant = try await tenants.tenant(id: try Validate.uuid(id, "tenantId"))
-        } else {
-            tenant = try await tenants.defaultTenant()
-        }
-        context.tenantSeen?.tenant = tenant
-        return tenant
+        try await tenants.issuerTenant(context)
     }
 
     @Sendable func issue(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -246,14 +238,7 @@ struct OAuthController {
         let tenant = try await tenant(context)
         guard let bearer = request.bearerToken else { throw GatehouseError.invalidToken("a bearer access token is required") }
         var w = JSONWriter()
-        for (name, value) in try await userInfo.claims(tenantId: tenant.id, bearer: bearer) {
-            switch value {
-            case .string(let text): w.field(name, text)
-            case .bool(let flag): w.field(name, flag)
-            case .number(let number): w.field(name, Int64(number))
-            default: continue
-            }
-        }
+        for (name, value) in try await userInfo.claims(tenantId: tenant.id, bearer: bearer) { w.field(name, claim: value) }
         return JSONBody.raw(w.finished(), contentType: JSONBody.contentType)
     }
 
@@ -269,11 +254,11 @@ struct OAuthController {
     /// RFC 6749 §2.3: HTTP Basic (id and secret form-encoded, §2.3.1), or `client_id` and `client_secret`
     /// in the form, or `client_id` alone for a public client; never two methods at once.
     static func presentedClient(_ request: Request, form: [String: String]) throws -> PresentedClient {
-        if let header = request.headers[.authorization], FormBody.isBasic(header) {
+        if let header = request.headers[.authorization], let encoded = FormBody.basicPayload(header) {
             guard form["client_secret"] == nil else {
                 throw GatehouseError.oauth(.invalidRequest, "use one client authentication method, not two")
             }
-            guard let (id, secret) = FormBody.basicCredentials(header) else {
+            guard let (id, secret) = FormBody.decodeBasic(encoded) else {
                 throw GatehouseError.oauth(.invalidClient, "malformed Basic credentials")
             }
             if let named = form["client_id"], named != id {

@@ -88,9 +88,10 @@ enum FormBody {
         }
     }
 
-    /// Whether an `Authorization` header uses the Basic scheme (RFC 7617).
-    static func isBasic(_ header: String) -> Bool {
-        HeaderText.credentials(header, scheme: basicScheme) != nil
+    /// The credentials of an `Authorization` header in the Basic scheme (RFC 7617), still encoded; nil for
+    /// another scheme or none.
+    static func basicPayload(_ header: String) -> Substring? {
+        HeaderText.credentials(header, scheme: basicScheme)
     }
 
     private static let basicScheme = Array("basic".utf8)
@@ -98,8 +99,12 @@ enum FormBody {
     /// RFC 6749 §2.3.1: HTTP Basic carries the client id and secret, each form-encoded; nil when the header
     /// is not Basic, not base64, has no colon, or holds a broken escape.
     static func basicCredentials(_ header: String) -> (id: String, secret: String)? {
-        guard let encoded = HeaderText.credentials(header, scheme: basicScheme),
-            let decoded = Base64URL.decode(bytes: ArraySlice(encoded.utf8)),
+        basicPayload(header).flatMap(decodeBasic)
+    }
+
+    /// `basicPayload`'s credentials decoded: base64, then the id and secret around the first colon.
+    static func decodeBasic(_ encoded: Substring) -> (id: String, secret: String)? {
+        guard let decoded = Base64URL.decode(bytes: ArraySlice(encoded.utf8)),
             let colon = decoded.firstIndex(of: UInt8(ascii: ":")),
             let id = unescape(decoded[..<colon]), let secret = unescape(decoded[(colon + 1)...])
         else { return nil }

@@ -80,6 +80,21 @@ public final class TenantResolver: Sendable {
     }
 }
 
+extension TenantResolver {
+    /// The OAuth paths' tenant: the one `/t/{tenantId}/…` names (its issuer), or the default tenant for the
+    /// unprefixed paths. CORS then follows that tenant's origins (the HTML pages have no CORS to follow).
+    func issuerTenant(_ context: AppRequestContext) async throws -> Tenant {
+        let tenant: Tenant
+        if let id = context.parameters.get("tenantId") {
+            tenant = try await self.tenant(id: try Validate.uuid(id, "tenantId"))
+        } else {
+            tenant = try await defaultTenant()
+        }
+        context.tenantSeen?.tenant = tenant
+        return tenant
+    }
+}
+
 extension Request {
     /// The bearer token of `Authorization`, if any.
     var bearerToken: String? {
