@@ -123,7 +123,7 @@ import Testing
                 configuration: configuration, clock: clock, jwksFetcher: NoNetworkFetcher(), logger: logs.logger)
             let router = buildRouter(engine: first.engine, metrics: first.metrics)
             let confirmationId = try await Application(router: router, logger: logs.logger).test(.router) { client in
-                let h = Harness(runtime: first, clock: clock, client: client, logs: logs, routes: [])
+                let h = Harness(runtime: first, clock: clock, client: client, logs: logs, routes: [], documented: DocumentedStatuses(first.engine, first.metrics))
                 let t = try await h.createTenant()
                 let user = try await DeviceUser.make(h, t)
                 try await Self.setToken(h, user, "tok-restart")
@@ -172,7 +172,7 @@ import Testing
                 configuration: configuration, jwksFetcher: NoNetworkFetcher(), logger: logs.logger)
             let app = buildApplication(runtime: runtime, configuration: configuration, logger: logs.logger)
             try await app.test(.live) { client in
-                let h = Harness(runtime: runtime, clock: ManualClock(), client: client, logs: logs, routes: [])
+                let h = Harness(runtime: runtime, clock: ManualClock(), client: client, logs: logs, routes: [], documented: DocumentedStatuses(runtime.engine, runtime.metrics))
                 let t = try await h.createTenant()
                 let user = try await DeviceUser.make(h, t)
                 try await Self.setToken(h, user, "tok-live")
@@ -196,7 +196,7 @@ import Testing
         #expect(runtime.push == nil)
         let app = buildApplication(runtime: runtime, configuration: configuration, logger: logs.logger)
         try await app.test(.live) { client in
-            let h = Harness(runtime: runtime, clock: ManualClock(), client: client, logs: logs, routes: [])
+            let h = Harness(runtime: runtime, clock: ManualClock(), client: client, logs: logs, routes: [], documented: DocumentedStatuses(runtime.engine, runtime.metrics))
             let t = try await h.createTenant()
             let user = try await DeviceUser.make(h, t)
             try await Self.setToken(h, user, "tok-nowhere")

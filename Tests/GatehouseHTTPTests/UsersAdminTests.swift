@@ -50,6 +50,21 @@ import Testing
         }
     }
 
+    /// Fuzzing found this reply undocumented: an admin deleting their own account, or their own admin role, is
+    /// refused, and stays able to work.
+    @Test func anAdminCannotDeleteThemselves() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            let me = try Harness.subject(of: t.adminJWT)
+            let r = try await h.call(.delete, "/v2/users/\(me)", headers: t.admin)
+            #expect(r.status == 409 && r.string("code") == "CONFLICT", "\(r.text)")
+            #expect(try await h.call(.get, "/v2/users/\(me)", headers: t.admin).status == 200)
+            let demote = try await h.call(.delete, "/v2/admins/\(me)", headers: t.admin)
+            #expect(demote.status == 409 && demote.string("code") == "CONFLICT", "\(demote.text)")
+            #expect(try await h.call(.get, "/v2/users", headers: t.admin).status == 200)
+        }
+    }
+
     @Test func passwordRules() async throws {
         try await withHarness { h in
             let t = try await h.createTenant()

@@ -96,7 +96,9 @@ import Testing
         while driver.checkpointer.completed == 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(driver.checkpointer.completed > 0)
         let wal = try FileManager.default.attributesOfItem(atPath: "\(dir)/t.sqlite-wal")[.size] as? Int ?? .max
-        #expect(wal < (Checkpointer.writerWALPages + 500) * (4096 + 24), "the WAL restarted instead of growing")
+        // Unchecked, the WAL would hold every frame: commits × 5 pages = 2.5 × writerWALPages. The bound leaves the
+        // checkpointer room to lag behind the writer on a loaded machine (seen at 1.3 × under a parallel test run).
+        #expect(wal < 2 * Checkpointer.writerWALPages * (4096 + 24), "the WAL restarted instead of growing")
         let count = try await db.read { try await $0.raw("SELECT COUNT(*) AS n FROM big").first()?.decode(column: "n", as: Int64.self) }
         #expect(count == Int64(commits))
         await db.shutdown()

@@ -34,7 +34,7 @@ struct AdminController {
                     "Make a user a tenant admin", body: .object(["userId": .uuid], required: ["userId"]), .created(.ref("TenantAdmin")),
                     .error(404, "no such user"), .error(409, "already an admin")),
                 use: addAdmin),
-            .admin(.delete, "/v2/admins/{userId}", .init("Remove a tenant admin (not oneself)", .noContent), use: deleteAdmin),
+            .admin(.delete, "/v2/admins/{userId}", .init("Remove a tenant admin (not oneself)", .noContent, .error(409, "an admin cannot remove themselves")), use: deleteAdmin),
             .admin(
                 .get, "/v2/identity-providers", .init("List identity providers", .ok(SharedSchemas.page("IdentityProvider"))),
                 use: listProviders),

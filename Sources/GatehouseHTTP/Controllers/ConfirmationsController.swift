@@ -31,7 +31,8 @@ struct ConfirmationsController {
                 .init(
                     "Approve with the challenge signed by one of the owner's active devices (once)",
                     body: .object(["deviceId": .uuid, "signedChallenge": .string()], required: ["deviceId", "signedChallenge"]), outcome,
-                    notPending, .error(429, "too many failed approvals; Retry-After says when to try again")),
+                    notPending, .error(403, "the device is not one of the owner's active devices"),
+                    .error(429, "too many failed approvals; Retry-After says when to try again")),
                 use: approve),
             .caller(
                 .post, "/auth/confirmations/{id}/reject", from: src,

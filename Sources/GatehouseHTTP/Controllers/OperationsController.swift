@@ -12,13 +12,13 @@ struct OperationsController {
 
     var routes: [Route] {
         [
-            .open(.get, "/health/live", .init("Liveness", .ok(.ref("Status"), "alive")), use: live),
+            .open(.get, "/health/live", RouteDoc("Liveness", .ok(.ref("Status"), "alive")).withoutStore(), use: live),
             .open(
                 .get, "/health/ready",
                 .init("Readiness: the database is reachable and migrated", .ok(.ref("Status"), "ready"), .error(503, "not ready")),
                 use: ready),
-            .open(.get, "/metrics", .init("Prometheus metrics", Self.text(.ok(.string(), "text exposition"), "text/plain")), use: metricsText),
-            .open(.get, "/openapi.yaml", .init("This document", Self.text(.ok(.string(), "OpenAPI 3.1"), "application/yaml")), use: openapi),
+            .open(.get, "/metrics", RouteDoc("Prometheus metrics", Self.text(.ok(.string(), "text exposition"), "text/plain")).withoutStore(), use: metricsText),
+            .open(.get, "/openapi.yaml", RouteDoc("This document", Self.text(.ok(.string(), "OpenAPI 3.1"), "application/yaml")).withoutStore(), use: openapi),
             .open(.get, "/.well-known/jwks.json", .init("JWKS of the default tenant", .ok(.ref("JWKS"))), use: defaultJWKS),
             .open(
                 .get, "/t/{tenantId}/.well-known/jwks.json", .init("JWKS of a tenant", .ok(.ref("JWKS"))), use: tenantJWKS),

@@ -31,7 +31,7 @@ struct UsersController {
                     "Update a user; null clears email, username, department or employee", body: .ref("UserChanges"), .ok(.ref("User")),
                     .error(409, "the email or username is taken")),
                 use: update),
-            .admin(.delete, "/v2/users/{id}", .init("Delete a user (not oneself); revokes their sessions", .noContent), use: delete),
+            .admin(.delete, "/v2/users/{id}", .init("Delete a user (not oneself); revokes their sessions", .noContent, .error(409, "an admin cannot delete themselves")), use: delete),
             .admin(
                 .post, "/v2/users/{id}/password",
                 .init("Set a user's password", body: .object(["password": .text(maxLength: PasswordHasher.maxBytes)], required: ["password"]), .noContent),

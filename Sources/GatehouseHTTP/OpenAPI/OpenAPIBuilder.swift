@@ -68,8 +68,14 @@ struct OpenAPIBuilder {
         }
     }
 
+    /// Every status the document promises for a route: the tests check each reply they receive against it, so
+    /// a status a route can answer but the document omits fails a Swift test, not a fuzzing run.
+    static func documentedStatuses(_ route: Route) -> Set<Int> {
+        Set(route.doc.replies.map(\.status) + impliedErrors(route).map(\.0))
+    }
+
     /// The error replies a route has by its shape, so they are declared in one place, not per route.
-    private func impliedErrors(_ route: Route) -> [(Int, String)] {
+    private static func impliedErrors(_ route: Route) -> [(Int, String)] {
         var out: [(Int, String)] = []
         if route.doc.body != nil || !route.doc.query.isEmpty || !route.pathParameters.isEmpty {
             out.append((400, "a field, parameter or body that is missing, of the wrong type, too long or malformed"))
@@ -87,6 +93,9 @@ struct OpenAPIBuilder {
         if route.doc.body != nil {
             out.append((413, "the body is larger than 64 KiB"))
             out.append((415, route.doc.bodyContentType == "application/json" ? "the body is not JSON" : "the body is not \(route.doc.bodyContentType)"))
+        }
+        if route.doc.usesStore {
+            out.append((503, "the database cannot be reached, or the act could not be committed with its audit event: nothing changed, try again"))
         }
         return out
     }
@@ -132,7 +141,7 @@ struct OpenAPIBuilder {
             }
             return (reply.status, .map(m))
         }
-        for (status, text) in impliedErrors(route) where !replies.contains(where: { $0.0 == status }) {
+        for (status, text) in Self.impliedErrors(route) where !replies.contains(where: { $0.0 == status }) {
             replies.append((status, .map([("description", .string(text)), ("content", errorContent)])))
         }
         replies.sort { $0.0 < $1.0 }

@@ -64,6 +64,13 @@ struct QueryParameter: Sendable {
 
 /// What the OpenAPI document says about a route beside its access: one place, next to the handler.
 struct RouteDoc: Sendable {
+    /// The same document for a route answered from memory alone.
+    func withoutStore() -> RouteDoc {
+        var d = self
+        d.usesStore = false
+        return d
+    }
+
     var summary: String
     var description: String?
     var body: Schema?
@@ -74,6 +81,9 @@ struct RouteDoc: Sendable {
     /// Path parameters that are not UUIDs (every other one is).
     var pathSchemas: [String: Schema] = [:]
     var replies: [Reply]
+    /// False only for answers made from memory (liveness, metrics, this document): every other route can find
+    /// the database gone, and answers 503 then.
+    var usesStore = true
 
     init(
         _ summary: String, description: String? = nil, body: Schema? = nil, bodyRequired: Bool = true,

@@ -1,6 +1,6 @@
 import Foundation
 import GatehouseCore
-import GatehouseHTTP
+@testable import GatehouseHTTP
 import GatehouseOutbound
 import GatehouseServer
 import GatehouseStore
@@ -55,6 +55,7 @@ struct Harness: Sendable {
     let logs: LogCollector
     /// Every registered route as (method, path template).
     let routes: [(method: String, path: String)]
+    let documented: DocumentedStatuses
 
     var engine: Engine { runtime.engine }
 
@@ -73,7 +74,11 @@ struct Harness: Sendable {
             fields[.contentType] = contentType ?? "application/json"
         }
         let r = try await client.execute(uri: path, method: method, headers: fields, body: buffer)
-        return Reply(status: Int(r.status.code), text: String(buffer: r.body), headers: r.headers)
+        let status = Int(r.status.code)
+        if let promised = documented.statuses(method, path), !promised.contains(status) {
+            Issue.record("\(method) \(path) answered \(status), which /openapi.yaml does not document (it lists \(promised.sorted()))")
+        }
+        return Reply(status: status, text: String(buffer: r.body), headers: r.headers)
     }
 
     func post(_ path: String, _ json: JSONValue, headers: [String: String] = [:]) async throws -> Reply {
@@ -180,7 +185,10 @@ func withHarness(
     let app = Application(router: router, logger: logs.logger)
     do {
         try await app.test(.router) { client in
-            try await body(Harness(runtime: runtime, clock: clock, client: client, logs: logs, routes: routes))
+            try await body(
+                Harness(
+                    runtime: runtime, clock: clock, client: client, logs: logs, routes: routes,
+                    documented: DocumentedStatuses(runtime.engine, runtime.metrics)))
         }
     } catch {
         await runtime.shutdown()
@@ -189,6 +197,36 @@ func withHarness(
     }
     await runtime.shutdown()
     try? FileManager.default.removeItem(atPath: dir)
+}
+
+/// The statuses /openapi.yaml documents for each route, so every reply any test receives is checked against the
+/// document (the check schemathesis calls ST103, made on every request of the Swift suites).
+struct DocumentedStatuses: Sendable {
+    private let routes: [(method: String, segments: [Substring], statuses: Set<Int>)]
+
+    init(_ engine: Engine, _ metrics: GatehouseMetrics) {
+        routes = RouteTable(engine: engine, metrics: metrics, trustedProxies: []).routes.map {
+            ($0.method.rawValue, $0.path.split(separator: "/"), OpenAPIBuilder.documentedStatuses($0))
+        }
+    }
+
+    /// The statuses of the route a request lands on (a literal segment beats a parameter), or nil when it lands
+    /// on none: an unknown path or method is answered by the router, not by a route.
+    func statuses(_ method: HTTPRequest.Method, _ uri: String) -> Set<Int>? {
+        let segments = (uri.split(separator: "?", maxSplits: 1).first ?? "").split(separator: "/")
+        var best: (literals: Int, statuses: Set<Int>)?
+        for route in routes where route.method == method.rawValue && route.segments.count == segments.count {
+            var literals = 0
+            var matches = true
+            for (t, s) in zip(route.segments, segments) {
+                if t.hasPrefix("{") { continue }
+                if t != s { matches = false; break }
+                literals += 1
+            }
+            if matches, literals > (best?.literals ?? -1) { best = (literals, route.statuses) }
+        }
+        return best?.statuses
+    }
 }
 
 /// Two Gatehouse nodes (separate engines, caches and pools) sharing one database, as behind a load balancer.
@@ -208,8 +246,8 @@ func withTwoNodes(kind: String, _ body: @Sendable (Harness, Harness) async throw
         try await appA.test(.router) { clientA in
             try await appB.test(.router) { clientB in
                 try await body(
-                    Harness(runtime: a, clock: clock, client: clientA, logs: logs, routes: routes),
-                    Harness(runtime: b, clock: clock, client: clientB, logs: logs, routes: routes))
+                    Harness(runtime: a, clock: clock, client: clientA, logs: logs, routes: routes, documented: DocumentedStatuses(a.engine, a.metrics)),
+                    Harness(runtime: b, clock: clock, client: clientB, logs: logs, routes: routes, documented: DocumentedStatuses(b.engine, b.metrics)))
             }
         }
     } catch {
