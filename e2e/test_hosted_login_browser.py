@@ -118,3 +118,56 @@ def test_a_browser_signs_in_with_password_totp_and_consent_then_single_sign_on(s
     claims = tokens["id_token"].split(".")[1]
     claims = base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4))
     assert b'"amr":["pwd","otp"]' in claims
+
+
+def test_a_user_who_must_enrol_scans_the_pages_qr_code_and_signs_in(server, browser, page_port):
+    """The tenant requires a second factor and Eli has none: the page offers a secret as a QR code and as a
+    key. A decoder we did not write (zxing-cpp) reads the QR code from the browser's screenshot; its otpauth
+    URI must carry the key the page shows, and a code from it signs Eli in."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    tenant = server.tenant("Enrol On The Page Ltd")
+    admin = {"authorization": "Bearer " + tenant["jwt"], "x-project-key": tenant["projectApiKey"]}
+    assert server.call("POST", "/v2/users", {"username": "eli", "email": "eli@example.com",
+                                              "password": "correct horse battery"}, admin)[0] == 201
+    assert server.call("PUT", "/v2/tenants", {"requireMfa": True}, admin)[0] == 200
+    issuer = server.origin + "/t/" + tenant["id"]
+    redirect = f"http://127.0.0.1:{page_port}/callback"
+    portal = client(server, tenant, "Staff portal", redirect, first_party=True)
+
+    browser.delete_all_cookies()
+    verifier = authorize(browser, issuer, portal, redirect)
+    browser.find_element(By.ID, "login").send_keys("eli")
+    browser.find_element(By.ID, "password").send_keys("correct horse battery")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, BROWSER_TIMEOUT).until(lambda b: "Set up two-step verification" in b.page_source)
+    shot(browser, "enrol")
+
+    png = browser.find_element(By.CSS_SELECTOR, ".qr").screenshot_as_png
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert len(found) == 1 and found[0].format == zxingcpp.BarcodeFormat.QRCode, found
+    uri = found[0].text
+    assert uri.startswith("otpauth://totp/"), uri
+    totp = pyotp.parse_uri(uri)
+    shown = browser.find_element(By.ID, "secret").text.replace(" ", "")
+    assert totp.secret == shown and totp.issuer == "Enrol On The Page Ltd"
+
+    browser.find_element(By.ID, "code").send_keys("000000")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, BROWSER_TIMEOUT).until(lambda b: b.find_elements(By.ID, "form-error"))
+    assert browser.find_element(By.ID, "secret").text.replace(" ", "") == shown, "a wrong code keeps the same secret"
+    assert browser.find_element(By.ID, "code").get_attribute("aria-invalid") == "true"
+    browser.find_element(By.ID, "code").send_keys(totp.now())
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    query = landed(browser, redirect)
+    tokens = exchange(issuer, portal, query["code"][0], verifier, redirect)
+    claims = tokens["id_token"].split(".")[1]
+    claims = base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4))
+    assert b'"amr":["pwd","otp"]' in claims
+    # Enrolled: the Enterprise login now asks for a code, not for enrolment.
+    status, login = server.call("POST", "/auth/login", {"email": "eli@example.com", "password": "correct horse battery"},
+                                {"x-project-key": tenant["projectApiKey"]})
+    assert status == 200 and login["registerOtp"] is False, login

@@ -229,6 +229,75 @@ import Testing
             #expect(try OAuthCodeGrantTests.claims(try #require(tokens.string("id_token")))["amr"] == .array(["pwd", "otp"]))
         }
     }
+
+    /// The key shown on the enrolment page, without its grouping spaces.
+    static func offeredSecret(_ html: String) -> String? {
+        guard let start = html.range(of: #"<code class="key" id="secret">"#), let end = html[start.upperBound...].range(of: "</code>")
+        else { return nil }
+        return html[start.upperBound..<end.lowerBound].replacingOccurrences(of: " ", with: "")
+    }
+
+    /// Issue 14, item 2: a tenant that requires MFA enrols a user on the page itself (QR code and key, then
+    /// the first code). The secret is sealed to this sign-in's pending token, so another sign-in with the same
+    /// password can neither swap it nor use it.
+    @Test func aUserWhoMustEnrolSetsUpTOTPOnThePage() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            _ = try await ClassicAPITests.user(h, tenant: t)
+            #expect(try await h.call(.put, "/v2/tenants", headers: t.admin, json: .object(["requireMfa": true])).status == 200)
+            let f = try await OAuthCodeGrantTests.flow(h, ["firstParty": true], tenant: t, browser: false)
+            let b = Browser(h)
+            let page = try await Self.signIn(b, f, consent: false)
+            #expect(page.status == 200 && page.text.contains("Set up two-step verification"), "\(page.text)")
+            Self.expectPageHeaders(page)
+            #expect(page.text.contains("<svg") && page.text.contains("aria-label=\"QR code"))
+            let secret = try #require(Self.offeredSecret(page.text))
+            #expect(secret.count >= 52 && secret.allSatisfy { ("A"..."Z").contains($0) || ("2"..."7").contains($0) }, "\(secret)")
+            let form = { (html: String, code: String) in
+                var fields = [
+                    "csrf": Self.hidden(html, "csrf") ?? "", "request": Self.hidden(html, "request") ?? "",
+                    "pending": Self.hidden(html, "pending") ?? "", "code": code,
+                ]
+                fields["enrolment"] = Self.hidden(html, "enrolment")
+                return fields
+            }
+            let otp = "/t/\(t.id)/oauth2/login/otp"
+            // A second sign-in with the same password (an attacker who has it) gets its own secret and token;
+            // neither opens the other's offer.
+            let attacker = Browser(h)
+            let other = try await Self.signIn(attacker, f, consent: false)
+            let otherSecret = try #require(Self.offeredSecret(other.text))
+            #expect(otherSecret != secret)
+            var crossed = form(page.text, Authenticator.code(base32: otherSecret, at: h.clock.now))
+            crossed["enrolment"] = Self.hidden(other.text, "enrolment")
+            #expect(try await b.go(.post, otp, form: crossed).status == 400)
+            var forged = form(page.text, Authenticator.code(base32: secret, at: h.clock.now))
+            forged["csrf"] = "forged"
+            #expect(try await b.go(.post, otp, form: forged).status == 400)
+            // A wrong code shows the same secret again, the field marked.
+            let wrong = try await b.go(.post, otp, form: form(page.text, "000000"))
+            #expect(wrong.status == 401 && wrong.text.contains("not right") && wrong.text.contains("aria-invalid"))
+            #expect(Self.offeredSecret(wrong.text) == secret)
+            let good = try await b.go(.post, otp, form: form(wrong.text, Authenticator.code(base32: secret, at: h.clock.now)))
+            #expect(good.status == 303, "\(good.text)")
+            let location = try #require(good.headers[.location])
+            let code = try #require(Self.query(location)["code"])
+            let tokens = try await OAuthCodeGrantTests.exchange(h, f, code)
+            #expect(try OAuthCodeGrantTests.claims(try #require(tokens.string("id_token")))["amr"] == .array(["pwd", "otp"]))
+            // Enrolled: the next sign-in asks for a code of this secret, and the code just used is spent.
+            let again = Browser(h)
+            let next = try await Self.signIn(again, f, consent: false)
+            #expect(next.text.contains("Two-step verification") && !next.text.contains("Set up"), "\(next.text)")
+            #expect(Self.hidden(next.text, "enrolment") == nil)
+            let replay = try await again.go(.post, otp, form: form(next.text, Authenticator.code(base32: secret, at: h.clock.now)))
+            #expect(replay.status == 401 && replay.text.contains("not right"), "\(replay.text)")
+            h.clock.advance(by: 30)
+            #expect(try await again.go(.post, otp, form: form(next.text, Authenticator.code(base32: secret, at: h.clock.now))).status == 303)
+            // The attacker's offer died with the enrolment.
+            let late = try await attacker.go(.post, otp, form: form(other.text, Authenticator.code(base32: otherSecret, at: h.clock.now)))
+            #expect(late.status == 409 && late.text.contains("set up meanwhile"), "\(late.text)")
+        }
+    }
 }
 
 /// Issue 14, item 2: the user sees and withdraws consents (`/auth/consents`, Enterprise dialect); withdrawing

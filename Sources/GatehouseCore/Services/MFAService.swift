@@ -60,7 +60,7 @@ public struct MFAService: Sendable {
             try await tx.setTOTPSecret(tenantId: tenantId, userId: user.id, sealed: sealed)
             try await events.append("mfa.totp_setup", tenantId: tenantId, subject: user.id, in: tx)
         }
-        return (secret.base32, secret.otpauthURL(account: user.email ?? user.username ?? user.id, issuer: issuer))
+        return (secret.base32, secret.otpauthURL(account: Self.account(user), issuer: issuer))
     }
 
     /// Checks a code for a user; a good code is claimed so it can never be used again.
@@ -79,26 +79,117 @@ public struct MFAService: Sendable {
     public func verifyPending(token: String, otp: String, tenantId: String, clientAddress: String?) async throws
         -> (user: User, passwordAt: Date)
     {
-        let (user, challenge) = try await pending(token, tenantId: tenantId)
-        let reservation = try await bruteForce.reserve(tenantId: tenantId, kind: "otp", account: user.id, address: clientAddress)
-        let hash = Digest.sha256Hex(token)
-        guard try await store.reserveMFAChallenge(hash: hash, limit: Self.maxFailures, at: clock.now) else {
-            throw Self.invalidPending
+        let (user, passwordAt) = try await spendPending(token, tenantId: tenantId, clientAddress: clientAddress) { user in
+            try await check(otp, tenantId: tenantId, user: user)
         }
-        guard try await check(otp, tenantId: tenantId, user: user) else {
-            try await events.record("auth.otp_failed", tenantId: tenantId, subject: user.id)
-            throw GatehouseError(.unauthorized, "invalid code")
-        }
-        guard try await store.consumeMFAChallenge(hash: hash, at: clock.now) else { throw Self.invalidPending }
-        try await bruteForce.settle(reservation)
         if try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == false {
             try await store.unitOfWork { [events] tx in
                 try await tx.confirmTOTP(tenantId: tenantId, userId: user.id)
                 try await events.append("mfa.totp_enrolled", tenantId: tenantId, subject: user.id, in: tx)
             }
         }
+        return (user, passwordAt)
+    }
+
+    /// The attempt is counted before the code is looked at — against the user's OTP budget and the pending
+    /// token's own five — so a burst of guesses at one token gets at most five looks; on a good code the
+    /// token is spent. Answers the user and when their password was checked.
+    private func spendPending(
+        _ token: String, tenantId: String, clientAddress: String?, codeIsGood: (User) async throws -> Bool
+    ) async throws -> (user: User, passwordAt: Date) {
+        let (user, challenge) = try await pending(token, tenantId: tenantId)
+        let reservation = try await bruteForce.reserve(tenantId: tenantId, kind: "otp", account: user.id, address: clientAddress)
+        let hash = Digest.sha256Hex(token)
+        guard try await store.reserveMFAChallenge(hash: hash, limit: Self.maxFailures, at: clock.now) else {
+            throw Self.invalidPending
+        }
+        guard try await codeIsGood(user) else {
+            try await events.record("auth.otp_failed", tenantId: tenantId, subject: user.id)
+            throw GatehouseError(.unauthorized, "invalid code")
+        }
+        guard try await store.consumeMFAChallenge(hash: hash, at: clock.now) else { throw Self.invalidPending }
+        try await bruteForce.settle(reservation)
         return (user, challenge.expiresAt.addingTimeInterval(-Self.pendingLifetime))
     }
+
+    // MARK: enrolment on the hosted page
+
+    /// A secret offered to a user who must enrol before signing in, sealed to the pending token of this very
+    /// sign-in: it becomes the user's only when its first good code comes back with that token. Nothing is
+    /// stored before, so a second sign-in with the same password (an attacker's) cannot swap the secret the
+    /// user is scanning for one it knows.
+    public struct Enrolment: Sendable {
+        public let secret: String
+        public let otpauthURL: String
+        /// Carried by the page's form; opens only with the same pending token.
+        public let sealed: String
+    }
+
+    public func beginEnrolment(pending token: String, tenantId: String, issuer: String) async throws -> Enrolment {
+        let user = try await unenrolled(token, tenantId: tenantId)
+        let secret = TOTPSecret.generate(random)
+        let sealed = try box.seal(secret.keyText, context: Self.enrolmentContext(tenantId, user.id, token))
+        try await events.record("mfa.totp_setup", tenantId: tenantId, subject: user.id, data: ["via": .string("hosted")])
+        return Enrolment(secret: secret.base32, otpauthURL: secret.otpauthURL(account: Self.account(user), issuer: issuer), sealed: sealed)
+    }
+
+    /// The same offer again (after a wrong code), from the form's sealed secret.
+    public func reopenEnrolment(pending token: String, sealed: String, tenantId: String, issuer: String) async throws -> Enrolment {
+        let user = try await unenrolled(token, tenantId: tenantId)
+        let secret = try openEnrolment(sealed, tenantId: tenantId, user: user, token: token)
+        return Enrolment(secret: secret.base32, otpauthURL: secret.otpauthURL(account: Self.account(user), issuer: issuer), sealed: sealed)
+    }
+
+    /// The first code of the offered secret: the secret becomes the user's, confirmed, with the code's time
+    /// step claimed, in one unit of work with its event; the pending token is spent as by `verifyPending`.
+    public func completeEnrolment(pending token: String, sealed: String, otp: String, tenantId: String, clientAddress: String?)
+        async throws -> (user: User, passwordAt: Date)
+    {
+        let user = try await unenrolled(token, tenantId: tenantId)
+        let secret = try openEnrolment(sealed, tenantId: tenantId, user: user, token: token)
+        let stored = try box.seal(secret.keyText, context: Self.sealContext(tenantId, user.id))
+        return try await spendPending(token, tenantId: tenantId, clientAddress: clientAddress) { user in
+            guard let step = secret.matchingStep(otp, now: clock.now) else { return false }
+            do {
+                try await store.unitOfWork { [events] tx in
+                    try await tx.setTOTPSecret(tenantId: tenantId, userId: user.id, sealed: stored)
+                    try await tx.confirmTOTP(tenantId: tenantId, userId: user.id)
+                    // A code already used by this user (under an earlier secret's clock step) is not taken twice.
+                    guard try await tx.claimTOTPStep(tenantId: tenantId, userId: user.id, step: step) else { throw StepTaken() }
+                    try await events.append("mfa.totp_enrolled", tenantId: tenantId, subject: user.id, in: tx)
+                }
+                return true
+            } catch is StepTaken {
+                return false
+            }
+        }
+    }
+
+    /// The pending token's user, who must not have enrolled meanwhile (through the API, say).
+    private func unenrolled(_ token: String, tenantId: String) async throws -> User {
+        let user = try await pending(token, tenantId: tenantId).user
+        if try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == true {
+            throw GatehouseError(.conflict, "TOTP is already enrolled; sign in again")
+        }
+        return user
+    }
+
+    private func openEnrolment(_ sealed: String, tenantId: String, user: User, token: String) throws -> TOTPSecret {
+        guard sealed.utf8.count <= Self.maxSealedEnrolment,
+            let key = try? box.openString(sealed, context: Self.enrolmentContext(tenantId, user.id, token))
+        else { throw Self.invalidPending }
+        return TOTPSecret(keyText: key)
+    }
+
+    public static let maxSealedEnrolment = 512
+
+    static func enrolmentContext(_ tenantId: String, _ userId: String, _ token: String) -> String {
+        "totp-enrol:\(tenantId):\(userId):\(Digest.sha256Hex(token))"
+    }
+
+    static func account(_ user: User) -> String { user.email ?? user.username ?? user.id }
+
+    private struct StepTaken: Error {}
 
     /// `/auth/otp/verify-service`: a service checks a user's current code (reserved like logins).
     public func verifyForService(tenantId: String, userNumber: Int64, otp: String, clientAddress: String?) async throws -> Bool {

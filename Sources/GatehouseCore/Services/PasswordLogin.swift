@@ -24,7 +24,9 @@ public struct PasswordLogin: Sendable {
     /// What the hosted login page gets: the browser's new session, or the second step to show.
     public enum BrowserOutcome: Sendable {
         case signedIn(User, Session)
-        case secondFactorRequired(User, pendingToken: String, registerOtp: Bool)
+        case secondFactorRequired(User, pendingToken: String)
+        /// The login policy asks for a second factor the user has not set up: the page offers a new secret.
+        case enrolmentRequired(User, pendingToken: String, MFAService.Enrolment)
     }
 
     /// The same rules as `login`, for the hosted page, which keeps the session (not tokens) in a cookie.
@@ -39,17 +41,30 @@ public struct PasswordLogin: Sendable {
             "auth.mfa_required", tenantId: tenant.id, subject: user.id,
             data: ["dialect": .string(EntryPoint.hosted.dialect), "offered": .bool(true)])
         let (pending, registerOtp) = try await mfa.beginPending(tenantId: tenant.id, user: user)
-        return .secondFactorRequired(user, pendingToken: pending, registerOtp: registerOtp)
+        guard registerOtp else { return .secondFactorRequired(user, pendingToken: pending) }
+        let enrolment = try await mfa.beginEnrolment(pending: pending, tenantId: tenant.id, issuer: tenant.projectName)
+        return .enrolmentRequired(user, pendingToken: pending, enrolment)
     }
 
-    /// The hosted page's TOTP step: as `completeWithOTP`, giving the session.
-    public func browserCompleteWithOTP(pending: String, otp: String, tenantId: String, clientAddress: String?) async throws
-        -> (User, Session)
+    /// The hosted page's TOTP step: as `completeWithOTP`, giving the session. With `enrolment` (the sealed
+    /// secret the page offered) the code also enrols that secret.
+    public func browserCompleteWithOTP(pending: String, otp: String, enrolment: String?, tenantId: String, clientAddress: String?)
+        async throws -> (User, Session)
     {
-        let (user, passwordAt) = try await mfa.verifyPending(token: pending, otp: otp, tenantId: tenantId, clientAddress: clientAddress)
+        let (user, passwordAt) =
+            if let enrolment {
+                try await mfa.completeEnrolment(pending: pending, sealed: enrolment, otp: otp, tenantId: tenantId, clientAddress: clientAddress)
+            } else {
+                try await mfa.verifyPending(token: pending, otp: otp, tenantId: tenantId, clientAddress: clientAddress)
+            }
         let (session, _) = try await sessions.startLoginSession(
             user, tenantId: tenantId, amr: ["pwd", "otp"], dialect: EntryPoint.hosted.dialect, authTime: passwordAt)
         return (user, session)
+    }
+
+    /// The offered secret again, for the page shown after a wrong code.
+    public func browserEnrolment(pending: String, sealed: String, tenant: Tenant) async throws -> MFAService.Enrolment {
+        try await mfa.reopenEnrolment(pending: pending, sealed: sealed, tenantId: tenant.id, issuer: tenant.projectName)
     }
 
     public enum Outcome: Sendable {

@@ -39,7 +39,7 @@ struct HostedLoginController {
                     .post, prefix + "/oauth2/login",
                     .init(
                         "The hosted sign-in form: password", body: .ref("HostedLoginForm"), bodyContentType: OAuthController.form,
-                        Reply(status: 200, schema: .string("the two-step or consent page"), description: "next page", contentType: "text/html"),
+                        Reply(status: 200, schema: .string("the two-step, enrolment or consent page"), description: "next page", contentType: "text/html"),
                         Reply(status: 303, schema: nil, description: "back to the client"),
                         Self.expiredPage,
                         Reply(status: 401, schema: .string("the sign-in page"), description: "wrong credentials", contentType: "text/html"),
@@ -48,11 +48,13 @@ struct HostedLoginController {
                 Route.open(
                     .post, prefix + "/oauth2/login/otp",
                     .init(
-                        "The hosted sign-in form: the TOTP code", body: .ref("HostedOTPForm"), bodyContentType: OAuthController.form,
+                        "The hosted sign-in form: the TOTP code (with enrolment, the first code of the offered secret)", body: .ref("HostedOTPForm"),
+                        bodyContentType: OAuthController.form,
                         Reply(status: 200, schema: .string("the consent page"), description: "next page", contentType: "text/html"),
                         Reply(status: 303, schema: nil, description: "back to the client"),
                         Self.expiredPage,
-                        Reply(status: 401, schema: .string("the two-step page"), description: "wrong code", contentType: "text/html"),
+                        Reply(status: 401, schema: .string("the two-step or enrolment page"), description: "wrong code", contentType: "text/html"),
+                        Reply(status: 409, schema: .string("the error page"), description: "the user enrolled elsewhere meanwhile", contentType: "text/html"),
                         Reply(status: 429, schema: .string("the two-step page"), description: "too many attempts", contentType: "text/html")),
                     use: secondFactor),
                 Route.open(
@@ -117,7 +119,10 @@ struct HostedLoginController {
         (
             "HostedOTPForm",
             .object(
-                ["csrf": .text(maxLength: 256), "request": .text(maxLength: 8192), "pending": .text(maxLength: 2048), "code": .text(maxLength: 16)],
+                [
+                    "csrf": .text(maxLength: 256), "request": .text(maxLength: 8192), "pending": .text(maxLength: 2048), "code": .text(maxLength: 16),
+                    "enrolment": .described(.text(maxLength: MFAService.maxSealedEnrolment), "the secret the enrolment page offered, sealed"),
+                ],
                 required: ["csrf", "request", "pending", "code"])
         ),
         (
@@ -175,13 +180,10 @@ struct HostedLoginController {
             {
             case .signedIn(let user, let session):
                 return try await signedIn(tenant, authorization, request: request, session: session, user: user)
-            case .secondFactorRequired(_, let pending, let registerOtp):
-                guard !registerOtp else {
-                    return errorPage(
-                        tenant, "This account must set up an authenticator app before it can sign in here; set it up in the account's own application first.",
-                        status: .forbidden)
-                }
+            case .secondFactorRequired(_, let pending):
                 return try await otpPage(tenant, authorization, request: request, pending: pending, error: nil, status: .ok)
+            case .enrolmentRequired(_, let pending, let enrolment):
+                return try await enrolPage(tenant, authorization, request: request, pending: pending, enrolment, error: nil, status: .ok)
             }
         } catch let error as GatehouseError where error.code == .unauthorized || error.code == .throttled || error.code == .forbidden {
             var response = try await loginPage(
@@ -199,17 +201,29 @@ struct HostedLoginController {
             return expired(tenant)
         }
         let code = form["code"] ?? ""
+        let enrolment = form["enrolment"]
         do {
             let (user, session) = try await login.browserCompleteWithOTP(
-                pending: pending, otp: code, tenantId: tenant.id, clientAddress: clientAddress.address(request, context: context))
+                pending: pending, otp: code, enrolment: enrolment, tenantId: tenant.id,
+                clientAddress: clientAddress.address(request, context: context))
             return try await signedIn(tenant, authorization, request: request, session: session, user: user)
         } catch let error as GatehouseError
-            where [.unauthorized, .throttled, .invalidToken, .invalidField, .invalidRequest].contains(error.code)
+            where [.unauthorized, .throttled, .invalidToken, .invalidField, .invalidRequest, .conflict].contains(error.code)
         {
             if error.code == .invalidToken { return expired(tenant) }
-            var response = try await otpPage(
-                tenant, authorization, request: request, pending: pending, error: message(error, default: "That code is not right."),
-                status: ErrorMiddleware<AppRequestContext>.status(for: error.code))
+            if error.code == .conflict {
+                return errorPage(tenant, "Two-step verification was set up meanwhile. Start again from the application.", status: .conflict)
+            }
+            let text = message(error, default: "That code is not right.")
+            let status = ErrorMiddleware<AppRequestContext>.status(for: error.code)
+            var response =
+                if let enrolment {
+                    try await enrolPage(
+                        tenant, authorization, request: request, pending: pending,
+                        try await login.browserEnrolment(pending: pending, sealed: enrolment, tenant: tenant), error: text, status: status)
+                } else {
+                    try await otpPage(tenant, authorization, request: request, pending: pending, error: text, status: status)
+                }
             if let retry = error.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
             return response
         }
@@ -321,6 +335,21 @@ struct HostedLoginController {
         try await signInPage(
             "otp", title: "Two-step verification", step: "login/otp", tenant, authorization, ["pending": pending], request: request,
             error: error, status: status)
+    }
+
+    private func enrolPage(
+        _ tenant: Tenant, _ authorization: AuthorizationGrantRequest, request: Request, pending: String, _ enrolment: MFAService.Enrolment,
+        error: String?, status: HTTPResponse.Status
+    ) async throws -> Response {
+        let grouped = stride(from: 0, to: enrolment.secret.count, by: 4).map { start in
+            String(enrolment.secret.dropFirst(start).prefix(4))
+        }.joined(separator: " ")
+        return try await signInPage(
+            "enrol", title: "Set up two-step verification", step: "login/otp", tenant, authorization,
+            [
+                "pending": pending, "enrolment": enrolment.sealed, "secret": grouped,
+                "qr": try QRCode(enrolment.otpauthURL).svg(),
+            ], request: request, error: error, status: status)
     }
 
     /// A sign-in step's page: the client's name, the sealed request, the form's action, the error if any.

@@ -10,7 +10,7 @@ import NIOCore
 /// security policy allowing nothing but the page's own style (by nonce) and form posts to this server and
 /// to the client's redirect origin, no framing, no referrer, no caching.
 enum HostedPages {
-    static let names = ["head", "foot", "login", "otp", "consent", "error", "logout"]
+    static let names = ["head", "foot", "login", "otp", "enrol", "consent", "error", "logout"]
 
     static let library: Result<MustacheLibrary, any Error> = Result {
         var templates: [String: MustacheTemplate] = [:]
