@@ -171,3 +171,55 @@ def test_a_user_who_must_enrol_scans_the_pages_qr_code_and_signs_in(server, brow
     status, login = server.call("POST", "/auth/login", {"email": "eli@example.com", "password": "correct horse battery"},
                                 {"x-project-key": tenant["projectApiKey"]})
     assert status == 200 and login["registerOtp"] is False, login
+
+
+def test_a_browser_signs_in_with_a_passkey_through_a_virtual_authenticator(server, browser, page_port):
+    """Chrome's virtual authenticator holds a passkey registered through the Enterprise API (by soft-webauthn,
+    whose key is then loaded into the authenticator): the page's button runs navigator.credentials.get and
+    posts the answer, and the browser lands on the client with a code the test exchanges."""
+    from cryptography.hazmat.primitives import serialization
+    from selenium.webdriver.common.virtual_authenticator import Credential, VirtualAuthenticatorOptions
+    from soft_webauthn import SoftWebauthnDevice
+
+    from conftest import load_script
+
+    passkey = load_script("demo-passkey.py")
+    tenant = server.tenant("Passkey Page Co")
+    project = {"x-project-key": tenant["projectApiKey"]}
+    bearer = dict(project, authorization="Bearer " + server.user_token(tenant, "fay@example.com"))
+    device = SoftWebauthnDevice()
+    status, start = server.call("POST", "/auth/webauthn/register/start", {"name": "laptop"}, bearer)
+    assert status == 200, start
+    credential = device.create(passkey.creation_options(start["publicKey"]), server.origin)
+    status, done = server.call("POST", "/auth/webauthn/register/finish",
+                               {"sessionId": start["sessionId"], "response": passkey.registration_json(credential)}, bearer)
+    assert status == 200, done
+
+    options = VirtualAuthenticatorOptions(protocol="ctap2", transport="internal", has_resident_key=True,
+                                          has_user_verification=True, is_user_verified=True)
+    browser.add_virtual_authenticator(options)
+    try:
+        pkcs8 = device.private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption())
+        browser.add_credential(Credential.create_resident_credential(
+            device.credential_id, "localhost", base64.urlsafe_b64decode(start["publicKey"]["user"]["id"] + "=="), pkcs8,
+            device.sign_count))
+
+        issuer = server.origin + "/t/" + tenant["id"]
+        redirect = f"http://127.0.0.1:{page_port}/callback"
+        portal = client(server, tenant, "Staff portal", redirect, first_party=True)
+        browser.delete_all_cookies()
+        verifier = authorize(browser, issuer, portal, redirect)
+        button = WebDriverWait(browser, BROWSER_TIMEOUT).until(lambda b: b.find_element(By.ID, "passkey-button"))
+        assert button.is_displayed(), "the page's script shows the button where WebAuthn is available"
+        shot(browser, "login-passkey")
+        button.click()
+        query = landed(browser, redirect)
+        tokens = exchange(issuer, portal, query["code"][0], verifier, redirect)
+        claims = tokens["id_token"].split(".")[1]
+        claims = base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4))
+        assert b'"amr":["webauthn"]' in claims
+        # The authenticator signed: its counter moved past the registration's.
+        assert browser.get_credentials()[0].sign_count > device.sign_count
+    finally:
+        browser.remove_virtual_authenticator()

@@ -411,3 +411,96 @@ enum AuthorizationFlowTestSupport {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
 }
+
+/// Issue 14, item 2: "Sign in with a passkey" on the hosted page — a discoverable-credential ceremony sealed
+/// into the page, answered by `navigator.credentials.get` (here a software authenticator), posted back with
+/// the page's CSRF token; the same checks, counters and locks as the Enterprise passkey login.
+@Suite struct HostedPasskeyTests {
+    typealias Browser = HostedLoginTests.Browser
+
+    /// The ceremony and options the sign-in page carries, or nil when it shows no passkey button.
+    static func passkeyButton(_ html: String) -> (ceremony: String, options: JSONValue)? {
+        guard let ceremony = HostedLoginTests.hidden(html, "ceremony"),
+            let start = html.range(of: #"data-options=""#), let end = html[start.upperBound...].firstIndex(of: "\"")
+        else { return nil }
+        let text = html[start.upperBound..<end].replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+        guard let options = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
+        return (ceremony, options)
+    }
+
+    static func post(_ b: Browser, _ t: Harness.TenantSetup, page: String, ceremony: String?, credential: String?) async throws -> Reply {
+        var form = ["csrf": HostedLoginTests.hidden(page, "csrf") ?? "", "request": HostedLoginTests.hidden(page, "request") ?? ""]
+        form["ceremony"] = ceremony
+        form["credential"] = credential
+        return try await b.go(.post, "/t/\(t.id)/oauth2/login/passkey", form: form)
+    }
+
+    static func text(_ value: JSONValue) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
+
+    @Test func aPasskeySignsInOnThePageOnceAndBadAnswersShowTheSignInPageAgain() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            let bearer = try await PasskeyTests.signedIn(h, t)
+            let key = try SoftAuthenticator()
+            _ = try await PasskeyTests.register(h, bearer, key)
+            let f = try await OAuthCodeGrantTests.flow(h, ["firstParty": true], tenant: t, browser: false)
+            let b = Browser(h)
+            let page = try await b.go(.get, HostedLoginTests.authorizePath(f))
+            #expect(page.status == 200 && page.text.contains("Sign in with a passkey"))
+            // The one script runs by the page's nonce, which the policy names.
+            let csp = page.headers[.contentSecurityPolicy] ?? ""
+            let nonce = try #require(csp.split(separator: "'").first { $0.hasPrefix("nonce-") }).dropFirst("nonce-".count)
+            #expect(csp.contains("script-src 'nonce-\(nonce)'") && page.text.contains("<script nonce=\"\(nonce)\">"))
+            let (ceremony, options) = try #require(Self.passkeyButton(page.text))
+            #expect(options.objectValue?["rpId"] == "gatehouse.test" && options.objectValue?["allowCredentials"] == .array([]))
+
+            // Unreadable answers, a missing ceremony, a forged CSRF token: the page again, never a 500.
+            let garbage = try await Self.post(b, t, page: page.text, ceremony: ceremony, credential: "{not json")
+            #expect(garbage.status == 400 && garbage.text.contains("could not be read") && garbage.text.contains("Sign in with a passkey"))
+            let assertion = try Self.text(try key.get(options))
+            #expect(try await Self.post(b, t, page: page.text, ceremony: nil, credential: assertion).status == 400)
+            var forged = ["csrf": "forged", "request": HostedLoginTests.hidden(page.text, "request") ?? ""]
+            forged["ceremony"] = ceremony
+            forged["credential"] = assertion
+            #expect(try await b.go(.post, "/t/\(t.id)/oauth2/login/passkey", form: forged).status == 400)
+            // A credential this tenant does not know.
+            let outsider = try SoftAuthenticator()
+            outsider.userHandle = Array("someone-else".utf8)
+            let stranger = try Self.text(try outsider.get(options))
+            let unknown = try await Self.post(b, t, page: page.text, ceremony: ceremony, credential: stranger)
+            #expect(unknown.status == 401 && unknown.text.contains("cannot sign you in"), "\(unknown.text)")
+
+            let done = try await Self.post(b, t, page: page.text, ceremony: ceremony, credential: assertion)
+            #expect(done.status == 303, "\(done.text)")
+            let location = try #require(done.headers[.location])
+            let code = try #require(HostedLoginTests.query(location)["code"])
+            let tokens = try await OAuthCodeGrantTests.exchange(h, f, code)
+            #expect(try OAuthCodeGrantTests.claims(try #require(tokens.string("id_token")))["amr"] == .array(["webauthn"]))
+            // The ceremony is spent: the same answer again signs no one in.
+            let replay = try await Self.post(b, t, page: page.text, ceremony: ceremony, credential: assertion)
+            #expect(replay.status == 400 && replay.text.contains("expired"), "\(replay.text)")
+        }
+    }
+
+    /// A browser on the page would refuse a ceremony for an rpId that does not cover the page's host, so the
+    /// button is not shown there.
+    @Test func theButtonIsShownOnlyWhereTheTenantsRelyingPartyCoversThePage() async throws {
+        try await withHarness { h in
+            let t = try await h.createTenant()
+            let f = try await OAuthCodeGrantTests.flow(h, ["firstParty": true], tenant: t, browser: false)
+            #expect(try await Browser(h).go(.get, HostedLoginTests.authorizePath(f)).text.contains("passkey-button"))
+            let elsewhere = try await h.call(
+                .put, "/v2/tenants", headers: t.admin,
+                json: .object(["webauthnRpId": "shop.example", "webauthnOrigins": ["https://shop.example"]]))
+            #expect(elsewhere.status == 200, "\(elsewhere.text)")
+            let page = try await Browser(h).go(.get, HostedLoginTests.authorizePath(f))
+            #expect(page.status == 200 && !page.text.contains("passkey-button") && !page.text.contains("<script"))
+            // An rpId that covers the page's host, but origins that leave the page out: not shown either.
+            let sibling = try await h.call(
+                .put, "/v2/tenants", headers: t.admin,
+                json: .object(["webauthnRpId": "gatehouse.test", "webauthnOrigins": ["https://app.gatehouse.test"]]))
+            #expect(sibling.status == 200, "\(sibling.text)")
+            #expect(!(try await Browser(h).go(.get, HostedLoginTests.authorizePath(f)).text.contains("passkey-button")))
+        }
+    }
+}

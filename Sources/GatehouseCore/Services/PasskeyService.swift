@@ -183,13 +183,41 @@ public struct PasskeyService: Sendable {
     public func finishLogin(
         tenant: Tenant, sessionId: String, response: AssertionResponse, rememberMe: Bool, clientAddress: String?
     ) async throws -> (User, TokenPair) {
+        let (user, _, pair) = try await finish(
+            tenant: tenant, sessionId: sessionId, response: response, rememberMe: rememberMe, clientAddress: clientAddress, dialect: "enterprise")
+        return (user, pair)
+    }
+
+    /// The hosted sign-in page's passkey button, or nil when a browser on the page would refuse the ceremony:
+    /// the page's origin (the public URL's) must be one of the tenant's WebAuthn origins, on its rpId
+    /// (WebAuthn §5.1.4.1 step 8 and §13.4.9). A discoverable-credential request, sealed, nothing stored.
+    public func hostedPageOptions(tenant: Tenant) async throws -> (sessionId: String, options: JSONValue)? {
+        let rp = relyingParty(tenant)
+        guard rp.origins.contains(defaults.origin), defaults.rpId == rp.id || defaults.rpId.hasSuffix("." + rp.id) else { return nil }
+        return try await beginLogin(tenant: tenant, email: nil)
+    }
+
+    /// The hosted page's passkey sign-in: the same checks, counters and locks as `finishLogin`, giving the
+    /// browser's session.
+    public func finishHostedLogin(tenant: Tenant, sessionId: String, response: AssertionResponse, clientAddress: String?)
+        async throws -> (User, Session)
+    {
+        let (user, session, _) = try await finish(
+            tenant: tenant, sessionId: sessionId, response: response, rememberMe: false, clientAddress: clientAddress, dialect: "oauth")
+        return (user, session)
+    }
+
+    private func finish(
+        tenant: Tenant, sessionId: String, response: AssertionResponse, rememberMe: Bool, clientAddress: String?, dialect: String
+    ) async throws -> (User, Session, TokenPair) {
         guard let c = sealer.open(sessionId, tenantId: tenant.id, purpose: Self.loginPurpose), c.expiresAt > clock.now else {
             throw Self.invalidCeremony
         }
         let credentialId = Base64URL.encode(response.rawId)
         try await bruteForce.check(tenantId: tenant.id, kind: "passkey", account: credentialId, address: clientAddress)
         do {
-            return try await assert(tenant: tenant, ceremony: c, credentialId: credentialId, response: response, rememberMe: rememberMe)
+            return try await assert(
+                tenant: tenant, ceremony: c, credentialId: credentialId, response: response, rememberMe: rememberMe, dialect: dialect)
         } catch let error as GatehouseError where error.code == .unauthorized {
             let locked = try await bruteForce.failed(tenantId: tenant.id, kind: "passkey", account: credentialId, address: clientAddress)
             try await events.record("auth.passkey_failed", tenantId: tenant.id, subject: nil, data: ["reason": .string(error.message)])
@@ -198,8 +226,9 @@ public struct PasskeyService: Sendable {
     }
 
     private func assert(
-        tenant: Tenant, ceremony c: ChallengeSealer.Opened, credentialId: String, response: AssertionResponse, rememberMe: Bool
-    ) async throws -> (User, TokenPair) {
+        tenant: Tenant, ceremony c: ChallengeSealer.Opened, credentialId: String, response: AssertionResponse, rememberMe: Bool,
+        dialect: String
+    ) async throws -> (User, Session, TokenPair) {
         let unknown = GatehouseError(.unauthorized, "unknown credential")
         let named: String? = c.subject == Self.anyUser ? nil : String(c.subject.dropFirst("user:".count))
         // §7.2 steps 5–7: the credential, allowed for the user named at the start, owned by the user the
@@ -244,7 +273,7 @@ public struct PasskeyService: Sendable {
         start.rememberMe = rememberMe
         start.event = events.draft(
             "auth.login", subject: user.id,
-            data: ["method": "webauthn", "dialect": "enterprise", "passkeyId": .string(passkey.id)])
+            data: ["method": "webauthn", "dialect": .string(dialect), "passkeyId": .string(passkey.id)])
         var stored = passkey.signCount
         for _ in 0..<Self.counterRetries {
             start.preconditions = [
@@ -254,7 +283,8 @@ public struct PasskeyService: Sendable {
                     backedUp: assertion.backedUp, at: clock.now),
             ]
             do {
-                return (user, try await sessions.start(start).1)
+                let (session, pair) = try await sessions.start(start)
+                return (user, session, pair)
             } catch is SessionPreconditionFailed {
                 if assertion.signCount == 0 { throw Self.invalidCeremony }
                 if try await store.challengeSpent(key: c.challenge) { throw Self.invalidCeremony }

@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 
 /// The authorization endpoint (RFC 6749 §3.1) and the hosted pages behind it: sign-in (password, then the
-/// TOTP step when the login policy asks for one), consent for third-party clients, and the redirect back
+/// TOTP step or enrolment when the login policy asks for one; or a passkey), consent for third-party clients, and the redirect back
 /// with a code. Every decision is the engine's (`AuthorizationFlow`, `PasswordLogin`); this renders pages,
 /// keeps the browser's session and CSRF cookies, and checks the CSRF token of every form (double submit:
 /// the form's hidden field must equal the cookie, which another site can neither read nor set).
@@ -12,6 +12,7 @@ struct HostedLoginController {
     let flow: AuthorizationFlow
     let logout: RPLogout
     let login: PasswordLogin
+    let passkeys: PasskeyService
     let browserSessions: BrowserSessions
     let tenants: TenantResolver
     let clientAddress: ClientAddressResolver
@@ -57,6 +58,18 @@ struct HostedLoginController {
                         Reply(status: 409, schema: .string("the error page"), description: "the user enrolled elsewhere meanwhile", contentType: "text/html"),
                         Reply(status: 429, schema: .string("the two-step page"), description: "too many attempts", contentType: "text/html")),
                     use: secondFactor),
+                Route.open(
+                    .post, prefix + "/oauth2/login/passkey",
+                    .init(
+                        "The hosted sign-in page's passkey button (W3C WebAuthn §7.2): the assertion of a discoverable credential",
+                        body: .ref("HostedPasskeyForm"), bodyContentType: OAuthController.form,
+                        Reply(status: 200, schema: .string("the consent page"), description: "next page", contentType: "text/html"),
+                        Reply(status: 303, schema: nil, description: "back to the client"),
+                        Reply(status: 400, schema: .string("the sign-in or error page"), description: "an unreadable assertion, an expired ceremony or page, a bad CSRF token", contentType: "text/html"),
+                        Reply(status: 401, schema: .string("the sign-in page"), description: "the passkey does not sign anyone in", contentType: "text/html"),
+                        Reply(status: 409, schema: .string("the sign-in page"), description: "the passkey was used by another sign-in at the same moment", contentType: "text/html"),
+                        Reply(status: 429, schema: .string("the sign-in page"), description: "too many attempts", contentType: "text/html")),
+                    use: passkeySignIn),
                 Route.open(
                     .post, prefix + "/oauth2/consent",
                     .init(
@@ -124,6 +137,14 @@ struct HostedLoginController {
                     "enrolment": .described(.text(maxLength: MFAService.maxSealedEnrolment), "the secret the enrolment page offered, sealed"),
                 ],
                 required: ["csrf", "request", "pending", "code"])
+        ),
+        (
+            "HostedPasskeyForm",
+            .object(
+                [
+                    "csrf": .text(maxLength: 256), "request": .text(maxLength: 8192), "ceremony": .text(maxLength: 2048),
+                    "credential": .described(.text(maxLength: 32 * 1024), "AuthenticationResponseJSON (W3C WebAuthn §5.1), as JSON text"),
+                ], required: ["csrf", "request", "ceremony", "credential"])
         ),
         (
             "HostedConsentForm",
@@ -229,6 +250,36 @@ struct HostedLoginController {
         }
     }
 
+    @Sendable func passkeySignIn(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        let (form, authorization) = try await page(request, tenant: tenant)
+        guard let form, let authorization else { return expired(tenant) }
+        do {
+            let ceremony = try Validate.token(form["ceremony"], "ceremony", max: 2048)
+            let credential = try Validate.token(form["credential"], "credential", max: 32 * 1024)
+            guard let parsed = try? JSONDecoder().decode(WebAuthnController.CredentialJSON<WebAuthnController.AssertionResponseJSON>.self, from: Data(credential.utf8))
+            else { throw GatehouseError.field("credential", "is not AuthenticationResponseJSON") }
+            let (user, session) = try await passkeys.finishHostedLogin(
+                tenant: tenant, sessionId: ceremony, response: try WebAuthnController.assertion(parsed),
+                clientAddress: clientAddress.address(request, context: context))
+            return try await signedIn(tenant, authorization, request: request, session: session, user: user)
+        } catch let error as GatehouseError
+            where [.unauthorized, .throttled, .invalidToken, .invalidField, .invalidRequest, .conflict].contains(error.code)
+        {
+            let (text, status): (String, HTTPResponse.Status) =
+                switch error.code {
+                case .throttled: (message(error, default: ""), .tooManyRequests)
+                case .unauthorized: ("That passkey cannot sign you in here.", .unauthorized)
+                case .conflict: ("That passkey was used by another sign-in at the same moment. Try again.", .conflict)
+                case .invalidToken: ("The passkey request expired. Try again.", .badRequest)
+                default: ("The passkey's answer could not be read. Try again, or use your password.", .badRequest)
+                }
+            var response = try await loginPage(tenant, authorization, request: request, error: text, login: "", status: status)
+            if let retry = error.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
+            return response
+        }
+    }
+
     @Sendable func consent(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenant(context)
         let (form, authorization) = try await page(request, tenant: tenant)
@@ -320,12 +371,20 @@ struct HostedLoginController {
         }
     }
 
+    /// The sign-in page; with a passkey button (a fresh sealed ceremony, nothing stored) when a browser here
+    /// can use the tenant's passkeys.
     private func loginPage(
         _ tenant: Tenant, _ authorization: AuthorizationGrantRequest, request: Request, error: String?, login: String,
         status: HTTPResponse.Status
     ) async throws -> Response {
-        try await signInPage(
-            "login", title: "Sign in", step: "login", tenant, authorization, ["login": login], request: request, error: error, status: status)
+        var values: [String: Any] = ["login": login]
+        if let (ceremony, options) = try await passkeys.hostedPageOptions(tenant: tenant) {
+            values["passkey"] = [
+                "ceremony": ceremony, "options": String(decoding: try JSONEncoder().encode(options), as: UTF8.self),
+                "action": action(tenant, "login/passkey"),
+            ]
+        }
+        return try await signInPage("login", title: "Sign in", step: "login", tenant, authorization, values, request: request, error: error, status: status)
     }
 
     private func otpPage(

@@ -312,19 +312,24 @@ struct WebAuthnController {
         let tenant = context.tenant
         let body = try await JSONBody.decode(LoginFinishBody.self, from: request)
         let sessionId = try Validate.token(body.sessionId, "sessionId", max: 2048)
-        guard let r = body.response else { throw GatehouseError.field("response", "is required") }
-        let rawId = try Self.credentialId(type: r.type, id: r.id, rawId: r.rawId)
-        guard let inner = r.response else { throw GatehouseError.field("response.response", "is required") }
-        let handle = try inner.userHandle.map { try Self.bytes($0, "response.response.userHandle", max: 64) }
         let (user, pair) = try await passkeys.finishLogin(
-            tenant: tenant, sessionId: sessionId,
-            response: .init(
-                rawId: rawId,
-                clientDataJSON: try Self.bytes(inner.clientDataJSON, "response.response.clientDataJSON", max: Self.maxClientData),
-                authenticatorData: try Self.bytes(inner.authenticatorData, "response.response.authenticatorData", max: 4096),
-                signature: try Self.bytes(inner.signature, "response.response.signature", max: 1024), userHandle: handle),
+            tenant: tenant, sessionId: sessionId, response: try Self.assertion(body.response),
             rememberMe: body.rememberMe ?? false, clientAddress: clientAddress.address(request, context: context))
         return try tokens.success(pair, user: user, tenantId: tenant.id)
+    }
+
+    /// AuthenticationResponseJSON (W3C WebAuthn §5.1), decoded and bounded: the Enterprise login's and the
+    /// hosted page's.
+    static func assertion(_ r: CredentialJSON<AssertionResponseJSON>?) throws -> PasskeyService.AssertionResponse {
+        guard let r else { throw GatehouseError.field("response", "is required") }
+        let rawId = try Self.credentialId(type: r.type, id: r.id, rawId: r.rawId)
+        guard let inner = r.response else { throw GatehouseError.field("response.response", "is required") }
+        return .init(
+            rawId: rawId,
+            clientDataJSON: try Self.bytes(inner.clientDataJSON, "response.response.clientDataJSON", max: Self.maxClientData),
+            authenticatorData: try Self.bytes(inner.authenticatorData, "response.response.authenticatorData", max: 4096),
+            signature: try Self.bytes(inner.signature, "response.response.signature", max: 1024),
+            userHandle: try inner.userHandle.map { try Self.bytes($0, "response.response.userHandle", max: 64) })
     }
 
     @Sendable func credentials(_ request: Request, context: CallerContext) async throws -> Response {

@@ -63,7 +63,8 @@ struct RouteTable: Sendable {
             clientAddress: clientAddress
         ).routes
         routes += HostedLoginController(
-            flow: engine.authorization, logout: engine.logout, login: engine.login, browserSessions: engine.browserSessions, tenants: tenants,
+            flow: engine.authorization, logout: engine.logout, login: engine.login, passkeys: engine.passkeys,
+            browserSessions: engine.browserSessions, tenants: tenants,
             clientAddress: clientAddress, random: engine.random, secure: engine.config.publicURL.hasPrefix("https://")
         ).routes
         self.routes = routes

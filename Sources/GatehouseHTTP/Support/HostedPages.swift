@@ -50,7 +50,8 @@ enum HostedPages {
     }
 
     static func secure(_ headers: inout HTTPFields, nonce: String?, formTargets: [String]) {
-        let style = nonce.map { "style-src 'nonce-\($0)'; " } ?? ""
+        // Inline style and script only by the page's nonce (the passkey button's script is the one script).
+        let style = nonce.map { "style-src 'nonce-\($0)'; script-src 'nonce-\($0)'; " } ?? ""
         let forms = (["'self'"] + formTargets).joined(separator: " ")
         headers[.contentSecurityPolicy] =
             "default-src 'none'; \(style)img-src 'self' data:; form-action \(forms); frame-ancestors 'none'; base-uri 'none'"
