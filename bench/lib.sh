@@ -25,3 +25,6 @@ start_server() {
     sleep 0.005
   done
 }
+
+# median: the median of the numbers on stdin (space- or newline-separated).
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

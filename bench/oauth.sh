@@ -44,7 +44,6 @@ measure() { # NAME URL SCRIPT ARGS... -> "rps p50 p99 non2xx"
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$HERE/$script" "$url" -- "$@" > "$WORK/$name.txt" 2>&1
   grep '^RESULT' "$WORK/$name.txt" | sed -E 's/.*rps=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) non2xx=([0-9]+).*/\1 \2 \3 \4/'
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 floors="" tokens="" intros="" tokenRatios="" introRatios="" token50s="" token99s="" intro50s="" intro99s="" tokenBad=0 introBad=0
 for round in $(seq 1 "$ROUNDS"); do
   read -r floor _ _ _ <<<"$(measure "health-$round" "$BASE/health/live" get.lua)"
