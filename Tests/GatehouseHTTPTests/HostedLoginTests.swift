@@ -230,6 +230,37 @@ import Testing
         }
     }
 
+    /// The sealed page request (written by JSONWriter, read by JSONDecoder) comes back as it went, every field.
+    @Test func aSealedRequestOpensToTheSameRequest() async throws {
+        try await withHarness { h in
+            let flow = h.engine.authorization
+            let full = AuthorizationGrantRequest(
+                clientId: "ghc_x", redirectURI: "https://app.example/cb?a=1&b=\"2\"", scopes: ["openid", "email"], state: "s\u{1F600}\\",
+                nonce: "n", codeChallenge: "c", prompt: [.login, .selectAccount], maxAge: 300, loginHint: "ünïcode \"quoted\"")
+            let sealedFull = try flow.seal(full, tenantId: "t1")
+            #expect(try flow.open(sealedFull, tenantId: "t1") == full)
+            let bare = AuthorizationGrantRequest(
+                clientId: "ghc_y", redirectURI: "https://app.example/cb", scopes: [], state: nil, nonce: nil, codeChallenge: nil,
+                prompt: [], maxAge: nil, loginHint: nil)
+            let sealedBare = try flow.seal(bare, tenantId: "t1")
+            #expect(try flow.open(sealedBare, tenantId: "t1") == bare)
+            #expect(throws: GatehouseError.self) { try flow.open(sealedBare, tenantId: "t2") }
+        }
+    }
+
+    /// Values reach the page HTML-escaped (the pages' own escaper, `PageHTML`): a hostile login_hint stays text.
+    @Test func pageValuesAreEscaped() async throws {
+        try await withHarness { h in
+            let f = try await OAuthCodeGrantTests.flow(h, browser: false)
+            let hint = #""><script>alert('x')</script>&amp; é"#
+            let page = try await Browser(h).go(.get, Self.authorizePath(f, ["login_hint": hint]))
+            #expect(page.status == 200)
+            #expect(page.text.contains(#"value="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;amp; é""#), "\(page.text)")
+            #expect(!page.text.contains("<script>alert"))
+            #expect(PageHTML().escapeText("plain-base64url_TOKEN") == "plain-base64url_TOKEN")
+        }
+    }
+
     /// The key shown on the enrolment page, without its grouping spaces.
     static func offeredSecret(_ html: String) -> String? {
         guard let start = html.range(of: #"<code class="key" id="secret">"#), let end = html[start.upperBound...].range(of: "</code>")
