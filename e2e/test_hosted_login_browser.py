@@ -93,6 +93,7 @@ def test_a_browser_signs_in_with_password_totp_and_consent_then_single_sign_on(s
     error = browser.find_element(By.ID, "form-error")
     assert "not right" in error.text and browser.find_element(By.ID, "login").get_attribute("aria-invalid") == "true"
     shot(browser, "login-error")
+    assert browser.switch_to.active_element.get_attribute("id") == "password", "the login is kept; the password has the focus"
     browser.find_element(By.ID, "password").send_keys("correct horse battery")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 

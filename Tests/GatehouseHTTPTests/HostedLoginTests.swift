@@ -191,6 +191,8 @@ import Testing
             #expect(wrong.text.contains("role=\"alert\"") && wrong.text.contains("not right") && wrong.text.contains("value=\"jane.doe\""))
             #expect(!wrong.text.contains("Error") || !wrong.text.contains("Stack"))
             Self.expectPageHeaders(wrong)
+            // The login is kept, so the password field has the focus.
+            #expect(wrong.text.contains(#"current-password" required autofocus"#) && !wrong.text.contains(#"required autofocus value="#))
             var last = wrong
             for _ in 0..<12 { last = try await Self.signIn(b, f, password: "not the password") }
             #expect(last.status == 429 && last.headers[.retryAfter] != nil && last.text.contains("Too many attempts"))
@@ -257,6 +259,8 @@ import Testing
             #expect(page.status == 200)
             #expect(page.text.contains(#"value="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;amp; é""#), "\(page.text)")
             #expect(!page.text.contains("<script>alert"))
+            // A fresh page focuses the login field; after a failed attempt, the password field (the login is kept).
+            #expect(page.text.contains(#"required autofocus value="#) && !page.text.contains(#"current-password" required autofocus"#))
             #expect(PageHTML().escapeText("plain-base64url_TOKEN") == "plain-base64url_TOKEN")
         }
     }
