@@ -79,7 +79,8 @@ public struct MFAService: Sendable {
     public func verifyPending(token: String, otp: String, tenantId: String, clientAddress: String?) async throws
         -> (user: User, passwordAt: Date)
     {
-        let (user, passwordAt) = try await spendPending(token, tenantId: tenantId, clientAddress: clientAddress) { user in
+        let loaded = try await pending(token, tenantId: tenantId)
+        let (user, passwordAt) = try await spendPending(token, loaded, tenantId: tenantId, clientAddress: clientAddress) { user in
             try await check(otp, tenantId: tenantId, user: user)
         }
         if try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == false {
@@ -94,10 +95,12 @@ public struct MFAService: Sendable {
     /// The attempt is counted before the code is looked at — against the user's OTP budget and the pending
     /// token's own five — so a burst of guesses at one token gets at most five looks; on a good code the
     /// token is spent. Answers the user and when their password was checked.
+    /// `loaded` is what `pending` read for the token.
     private func spendPending(
-        _ token: String, tenantId: String, clientAddress: String?, codeIsGood: (User) async throws -> Bool
+        _ token: String, _ loaded: (user: User, challenge: MFAChallenge), tenantId: String, clientAddress: String?,
+        codeIsGood: (User) async throws -> Bool
     ) async throws -> (user: User, passwordAt: Date) {
-        let (user, challenge) = try await pending(token, tenantId: tenantId)
+        let (user, challenge) = loaded
         let reservation = try await bruteForce.reserve(tenantId: tenantId, kind: "otp", account: user.id, address: clientAddress)
         let hash = Digest.sha256Hex(token)
         guard try await store.reserveMFAChallenge(hash: hash, limit: Self.maxFailures, at: clock.now) else {
@@ -125,8 +128,9 @@ public struct MFAService: Sendable {
         public let sealed: String
     }
 
-    public func beginEnrolment(pending token: String, tenantId: String, issuer: String) async throws -> Enrolment {
-        let user = try await unenrolled(token, tenantId: tenantId)
+    /// For `user`, who has just passed the password and has no confirmed TOTP (`beginPending` said so), and
+    /// the pending token made for them: nothing is read again.
+    public func beginEnrolment(user: User, pending token: String, tenantId: String, issuer: String) async throws -> Enrolment {
         let secret = TOTPSecret.generate(random)
         let sealed = try box.seal(secret.keyText, context: Self.enrolmentContext(tenantId, user.id, token))
         try await events.record("mfa.totp_setup", tenantId: tenantId, subject: user.id, data: ["via": .string("hosted")])
@@ -135,7 +139,7 @@ public struct MFAService: Sendable {
 
     /// The same offer again (after a wrong code), from the form's sealed secret.
     public func reopenEnrolment(pending token: String, sealed: String, tenantId: String, issuer: String) async throws -> Enrolment {
-        let user = try await unenrolled(token, tenantId: tenantId)
+        let user = try await unenrolled(token, tenantId: tenantId).user
         let secret = try openEnrolment(sealed, tenantId: tenantId, user: user, token: token)
         return Enrolment(secret: secret.base32, otpauthURL: secret.otpauthURL(account: Self.account(user), issuer: issuer), sealed: sealed)
     }
@@ -145,10 +149,10 @@ public struct MFAService: Sendable {
     public func completeEnrolment(pending token: String, sealed: String, otp: String, tenantId: String, clientAddress: String?)
         async throws -> (user: User, passwordAt: Date)
     {
-        let user = try await unenrolled(token, tenantId: tenantId)
-        let secret = try openEnrolment(sealed, tenantId: tenantId, user: user, token: token)
-        let stored = try box.seal(secret.keyText, context: Self.sealContext(tenantId, user.id))
-        return try await spendPending(token, tenantId: tenantId, clientAddress: clientAddress) { user in
+        let loaded = try await unenrolled(token, tenantId: tenantId)
+        let secret = try openEnrolment(sealed, tenantId: tenantId, user: loaded.user, token: token)
+        let stored = try box.seal(secret.keyText, context: Self.sealContext(tenantId, loaded.user.id))
+        return try await spendPending(token, loaded, tenantId: tenantId, clientAddress: clientAddress) { user in
             guard let step = secret.matchingStep(otp, now: clock.now) else { return false }
             do {
                 try await store.unitOfWork { [events] tx in
@@ -166,12 +170,12 @@ public struct MFAService: Sendable {
     }
 
     /// The pending token's user, who must not have enrolled meanwhile (through the API, say).
-    private func unenrolled(_ token: String, tenantId: String) async throws -> User {
-        let user = try await pending(token, tenantId: tenantId).user
-        if try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == true {
+    private func unenrolled(_ token: String, tenantId: String) async throws -> (user: User, challenge: MFAChallenge) {
+        let loaded = try await pending(token, tenantId: tenantId)
+        if try await store.totpState(tenantId: tenantId, userId: loaded.user.id)?.confirmed == true {
             throw GatehouseError(.conflict, "TOTP is already enrolled; sign in again")
         }
-        return user
+        return loaded
     }
 
     private func openEnrolment(_ sealed: String, tenantId: String, user: User, token: String) throws -> TOTPSecret {

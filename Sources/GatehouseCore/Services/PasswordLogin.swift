@@ -42,7 +42,7 @@ public struct PasswordLogin: Sendable {
             data: ["dialect": .string(EntryPoint.hosted.dialect), "offered": .bool(true)])
         let (pending, registerOtp) = try await mfa.beginPending(tenantId: tenant.id, user: user)
         guard registerOtp else { return .secondFactorRequired(user, pendingToken: pending) }
-        let enrolment = try await mfa.beginEnrolment(pending: pending, tenantId: tenant.id, issuer: tenant.projectName)
+        let enrolment = try await mfa.beginEnrolment(user: user, pending: pending, tenantId: tenant.id, issuer: tenant.projectName)
         return .enrolmentRequired(user, pendingToken: pending, enrolment)
     }
 
