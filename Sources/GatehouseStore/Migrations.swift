@@ -329,6 +329,27 @@ public struct Migrator: Sendable {
                 """
             ]
         ),
+        Migration(
+            // Custom roles with a parent chain, tenant-wide roles of users, and the per-tenant roles version
+            // every node's role cache keys on (Project API `/v2/roles`).
+            version: 16, name: "roles",
+            statements: [
+                "ALTER TABLE tenants ADD COLUMN roles_version BIGINT NOT NULL DEFAULT 0",
+                """
+                CREATE TABLE roles (
+                    tenant_id TEXT NOT NULL REFERENCES tenants (id), name TEXT NOT NULL, description TEXT, parent TEXT,
+                    permissions TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, name))
+                """,
+                """
+                CREATE TABLE user_roles (
+                    tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL, created_at BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, user_id, role))
+                """,
+                "CREATE INDEX user_roles_role ON user_roles (tenant_id, role)",
+                "CREATE INDEX memberships_role ON memberships (tenant_id, role)",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

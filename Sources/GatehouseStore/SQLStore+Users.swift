@@ -110,6 +110,7 @@ extension SQLStore: UserStore {
             ).run()
             try await db.raw("DELETE FROM memberships WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: id)").run()
             try await db.raw("DELETE FROM tenant_admins WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM user_roles WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: id)").run()
             try await db.raw("DELETE FROM api_keys WHERE tenant_id = \(bind: tenantId) AND user_id = \(bind: id)").run()
             return try await db.raw(
                 "DELETE FROM users WHERE tenant_id = \(bind: tenantId) AND id = \(bind: id) RETURNING id"

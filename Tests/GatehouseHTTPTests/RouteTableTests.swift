@@ -16,7 +16,8 @@ import Testing
     /// A concrete path for a route: every parameter a well-formed id that names nothing.
     static func concrete(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false).map {
-            $0.hasPrefix("{") ? "00000000-0000-4000-8000-000000000000" : String($0)
+            // Role names are words; every other parameter is a UUID.
+            $0 == "{role}" ? "no-such-role" : $0.hasPrefix("{") ? "00000000-0000-4000-8000-000000000000" : String($0)
         }.joined(separator: "/")
     }
 

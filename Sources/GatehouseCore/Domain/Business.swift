@@ -67,6 +67,15 @@ extension BuiltInRole {
         }
     }
 
+    var summary: String {
+        switch self {
+        case .owner: "built in: everything an admin may do, and deleting or transferring the business"
+        case .admin: "built in: a member who manages members and settings"
+        case .member: "built in: a viewer who writes documents and requests confirmations"
+        case .viewer: "built in: reads documents and profiles"
+        }
+    }
+
     var ownPermissions: [String] {
         switch self {
         case .owner: ["business:delete", "business:transfer"]

@@ -19,6 +19,7 @@ public struct AdminService: Sendable {
     let events: EventRecorder
     let providers: IdentityProviderCache
     let outbound: OutboundPolicy
+    let catalog: RoleCatalog
 
     public func createBusiness(tenantId: String, name: String) async throws -> Business {
         let b = Business(id: random.uuidString(), tenantId: tenantId, name: name, createdAt: clock.now)
@@ -36,13 +37,17 @@ public struct AdminService: Sendable {
         }
     }
 
-    public func addMember(tenantId: String, businessId: String, userId: String, role: String) async throws -> Membership {
+    /// `role`: any role of the tenant, giving no more than `grant` holds.
+    public func addMember(tenantId: String, businessId: String, userId: String, role: String, by grant: AdminGrant) async throws -> Membership {
+        try RoleRules.checkName(role, field: "role")
         guard try await store.business(tenantId: tenantId, id: businessId) != nil else {
             throw GatehouseError.notFound("business")
         }
         guard try await store.user(tenantId: tenantId, id: userId) != nil else { throw GatehouseError.notFound("user") }
         let m = Membership(tenantId: tenantId, businessId: businessId, userId: userId, role: role, createdAt: clock.now)
-        try await store.unitOfWork { [events] tx in
+        try await store.unitOfWork { [events, catalog] tx in
+            try await tx.lockRoles(tenantId: tenantId)
+            try await RoleService.checkMembershipRole(role, tenantId: tenantId, by: grant, catalog: catalog, in: tx)
             guard try await tx.insertMembership(m) else {
                 throw GatehouseError(.conflict, "user is already a member of this business")
             }
@@ -66,7 +71,10 @@ public struct AdminService: Sendable {
         }
     }
 
-    public func addAdmin(tenantId: String, userId: String) async throws -> TenantAdmin {
+    /// Only a tenant admin makes another: an admin holds every permission, so anyone else would be granting
+    /// what they do not hold.
+    public func addAdmin(tenantId: String, userId: String, by grant: AdminGrant) async throws -> TenantAdmin {
+        guard grant.isAdmin else { throw GatehouseError(.forbidden, "only a tenant admin can make another") }
         guard try await store.user(tenantId: tenantId, id: userId) != nil else { throw GatehouseError.notFound("user") }
         let a = TenantAdmin(tenantId: tenantId, userId: userId, createdAt: clock.now)
         try await store.unitOfWork { [events] tx in
@@ -76,10 +84,13 @@ public struct AdminService: Sendable {
         return a
     }
 
-    /// `actor`: the admin asking; an admin cannot remove their own rights (a tenant keeps someone who can act).
-    public func removeAdmin(tenantId: String, userId: String, by actor: String?) async throws {
-        guard userId != actor else { throw GatehouseError(.conflict, "an admin cannot remove themselves") }
+    /// `grant`: the caller; an admin cannot remove their own rights, and the last admin stays (a tenant keeps
+    /// someone who can act).
+    public func removeAdmin(tenantId: String, userId: String, by grant: AdminGrant) async throws {
+        guard grant.isAdmin else { throw GatehouseError(.forbidden, "only a tenant admin can remove another") }
+        guard userId != grant.userId else { throw GatehouseError(.conflict, "an admin cannot remove themselves") }
         try await store.unitOfWork { [events, sessions] tx in
+            try await UserService.keepAnAdmin(tenantId: tenantId, losing: userId, in: tx)
             guard try await tx.deleteTenantAdmin(tenantId: tenantId, userId: userId) else {
                 throw GatehouseError.notFound("admin")
             }

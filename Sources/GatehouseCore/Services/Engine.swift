@@ -17,6 +17,9 @@ public final class Engine: Sendable {
     public let tenants: TenantService
     public let cors: CORSPolicy
     public let admin: AdminService
+    /// Roles and who holds them; what a caller may do in the administration.
+    public let roles: RoleService
+    public let access: AccessPolicy
     public let passwords: PasswordHasher
     public let users: UserService
     /// Every password sign-in of every dialect goes through this one policy.
@@ -87,13 +90,17 @@ public final class Engine: Sendable {
         tenants = TenantService(
             store: store, sessions: sessions, keys: keys, box: box, clock: clock, random: random, config: config,
             events: events, cors: cors)
+        let catalog = RoleCatalog()
+        access = AccessPolicy(store: store, catalog: catalog)
+        roles = RoleService(store: store, clock: clock, events: events, catalog: catalog)
         admin = AdminService(
             store: store, sessions: sessions, clock: clock, random: random, events: events, providers: providerCache,
-            outbound: config.outbound)
+            outbound: config.outbound, catalog: catalog)
         passwords = PasswordHasher(pool: cpuPool, cost: config.bcryptCost)
         stepUp = StepUp(maxAge: config.stepUpMaxAge, clock: clock)
         users = UserService(
-            store: store, sessions: sessions, passwords: passwords, clock: clock, random: random, events: events, bruteForce: bruteForce)
+            store: store, sessions: sessions, passwords: passwords, clock: clock, random: random, events: events, bruteForce: bruteForce,
+            access: access)
         mfa = MFAService(
             store: store, box: box, clock: clock, random: random, events: events, bruteForce: bruteForce, stepUp: stepUp)
         login = PasswordLogin(users: users, mfa: mfa, sessions: sessions, events: events)

@@ -36,6 +36,7 @@ public struct UserService: Sendable {
     let random: any RandomSource
     let events: EventRecorder
     let bruteForce: BruteForceGuard
+    let access: AccessPolicy
 
     public static let invalidCredentials = GatehouseError(.unauthorized, "Invalid credentials", reason: .invalidCredentials)
 
@@ -62,7 +63,9 @@ public struct UserService: Sendable {
         }
     }
 
-    public func update(_ user: User, _ c: UserChanges) async throws -> User {
+    /// `grant`: the administrator asking, who may not change a user holding more than they do.
+    public func update(_ user: User, _ c: UserChanges, by grant: AdminGrant) async throws -> User {
+        try await access.requireCovers(grant, user: user.id, tenantId: user.tenantId, act: "change")
         var u = user
         if let e = c.email {
             if let e, !Identifiers.isPlausibleEmail(e) { throw GatehouseError.field("email", "is not an email address") }
@@ -86,6 +89,7 @@ public struct UserService: Sendable {
         // Disabled is an end, not a pause: re-enabling the user brings back no session and no API key.
         let disabling = u.status == .disabled && user.status != .disabled
         try await store.unitOfWork { [events] tx in
+            if disabling { try await Self.keepAnAdmin(tenantId: updated.tenantId, losing: updated.id, in: tx) }
             try await tx.updateUser(updated)
             if resetMfa { try await tx.setTOTPSecret(tenantId: updated.tenantId, userId: updated.id, sealed: nil) }
             try await events.append("user.updated", tenantId: updated.tenantId, subject: updated.id, in: tx)
@@ -95,7 +99,8 @@ public struct UserService: Sendable {
     }
 
     /// An admin sets the user's password (a reset): every session and API key of the user ends with the old one.
-    public func setPassword(_ user: User, _ password: String) async throws {
+    public func setPassword(_ user: User, _ password: String, by grant: AdminGrant) async throws {
+        try await access.requireCovers(grant, user: user.id, tenantId: user.tenantId, act: "set the password of")
         try PasswordHasher.check(password)
         let hash = try await passwords.hash(password)
         try await store.unitOfWork { [events] tx in
@@ -116,22 +121,33 @@ public struct UserService: Sendable {
         }
     }
 
-    /// `actor`: the admin asking, who cannot delete their own account this way.
-    public func delete(tenantId: String, id: String, by actor: String?) async throws {
-        guard id != actor else { throw GatehouseError(.conflict, "an admin cannot delete themselves") }
+    /// `grant`: the administrator asking, who cannot delete their own account this way, nor a user holding
+    /// more than they do, nor the tenant's last admin.
+    public func delete(tenantId: String, id: String, by grant: AdminGrant) async throws {
+        guard id != grant.userId else { throw GatehouseError(.conflict, "an admin cannot delete themselves") }
+        try await access.requireCovers(grant, user: id, tenantId: tenantId, act: "delete")
         let now = clock.now
         try await store.unitOfWork { [events] tx in
+            try await Self.keepAnAdmin(tenantId: tenantId, losing: id, in: tx)
             guard try await tx.deleteUser(tenantId: tenantId, id: id, at: now) else { throw GatehouseError.notFound("user") }
             try await events.append("user.deleted", tenantId: tenantId, subject: id, in: tx)
         }
     }
 
-    /// The permissions the user holds now, read from their memberships and never from a token's claim: those
-    /// of the business a session is scoped to, else those of their highest built-in role.
+    /// The permissions the user holds now, read from their roles and never from a token's claim
+    /// (`AccessPolicy.permissions(of:businessId:)`).
     public func permissions(_ user: User, businessId: String?) async throws -> [String] {
-        let memberships = try await store.membershipOptions(tenantId: user.tenantId, userId: user.id)
-        let roles = memberships.filter { businessId == nil || $0.businessId == businessId }.compactMap { BuiltInRole.named($0.role) }
-        return BuiltInRole.allCases.first(where: roles.contains)?.permissions ?? []
+        try await access.permissions(of: user, businessId: businessId)
+    }
+
+    /// Refuses (409) an act that would leave the tenant without an admin: a tenant always keeps someone who
+    /// can grant every right. Runs inside the act's unit of work, holding the tenant's roles row.
+    static func keepAnAdmin(tenantId: String, losing userId: String, in tx: any GatehouseStore) async throws {
+        try await tx.lockRoles(tenantId: tenantId)
+        guard try await tx.isTenantAdmin(tenantId: tenantId, userId: userId) else { return }
+        guard try await tx.tenantAdminCount(tenantId: tenantId) > 1 else {
+            throw GatehouseError(.conflict, "the tenant's last admin cannot be removed, disabled or deleted")
+        }
     }
 
     /// Checks a password login — only through `PasswordLogin`, which applies the login policy after it.

@@ -380,8 +380,48 @@ public protocol UnitOfWorkStore: Sendable {
     func unitOfWork<T: Sendable>(_ body: @Sendable (any GatehouseStore) async throws -> T) async throws -> T
 }
 
+/// What decides a caller's permissions, read in one round trip: the tenant's roles version (the key of
+/// `RoleCatalog`), whether the user is a tenant admin, their tenant-wide roles and their business roles
+/// (of `businessId` only, when given; else of every membership).
+public struct AccessFacts: Sendable, Equatable {
+    public var rolesVersion: Int64
+    public var isAdmin: Bool
+    public var tenantRoles: [String]
+    public var businessRoles: [String]
+    public init(rolesVersion: Int64, isAdmin: Bool, tenantRoles: [String], businessRoles: [String]) {
+        self.rolesVersion = rolesVersion
+        self.isAdmin = isAdmin
+        self.tenantRoles = tenantRoles
+        self.businessRoles = businessRoles
+    }
+}
+
+/// Custom roles, the roles users hold tenant-wide, and the per-tenant roles version.
+public protocol RoleStore: Sendable {
+    /// Nil when the tenant does not exist.
+    func accessFacts(tenantId: String, userId: String, businessId: String?) async throws -> AccessFacts?
+    func rolesVersion(tenantId: String) async throws -> Int64
+    func customRoles(tenantId: String) async throws -> [Role]
+    /// Raises the tenant's roles version and returns the new one. Inside a unit of work it also holds the
+    /// tenant's row, so role changes and the checks made before them are serialised per tenant.
+    func bumpRolesVersion(tenantId: String) async throws -> Int64
+    /// Holds the tenant's row for the rest of the unit of work without changing the version (a grant of a
+    /// role waits for a concurrent deletion of it, and sees its outcome).
+    func lockRoles(tenantId: String) async throws
+    /// False when the name is taken.
+    func insertRole(_ role: Role) async throws -> Bool
+    func updateRole(_ role: Role) async throws -> Bool
+    func deleteRole(tenantId: String, name: String) async throws -> Bool
+    /// How many memberships and user grants hold the role.
+    func roleHolders(tenantId: String, name: String) async throws -> Int
+    func insertUserRole(_ grant: UserRole) async throws -> Bool
+    func deleteUserRole(tenantId: String, userId: String, role: String) async throws -> Bool
+    func userRoles(tenantId: String, userId: String) async throws -> [UserRole]
+    func tenantAdminCount(tenantId: String) async throws -> Int
+}
+
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
     & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore & OAuthClientStore
-    & RevokedTokenStore & AuthorizationCodeStore & ConsentStore & UnitOfWorkStore
+    & RevokedTokenStore & AuthorizationCodeStore & ConsentStore & RoleStore & UnitOfWorkStore

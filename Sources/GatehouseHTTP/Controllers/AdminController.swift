@@ -185,12 +185,9 @@ struct AdminController {
         let tenant = context.tenant
         let businessId = try Validate.uuid(context.parameters.get("id"), "id")
         let b = try await JSONBody.decode(AddMembership.self, from: request)
-        let role = try Validate.required(b.role ?? BuiltInRole.member.rawValue, "role", max: 64)
-        guard role.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
-            throw GatehouseError.field("role", "may hold letters, digits, '_' and '-' only")
-        }
+        let role = try Validate.required(b.role ?? BuiltInRole.member.rawValue, "role", max: RoleRules.maxNameBytes)
         let m = try await admin.addMember(
-            tenantId: tenant.id, businessId: businessId, userId: try Validate.uuid(b.userId, "userId"), role: role)
+            tenantId: tenant.id, businessId: businessId, userId: try Validate.uuid(b.userId, "userId"), role: role, by: context.grant)
         return try JSONBody.response(MembershipBody(m), status: .created)
     }
 
@@ -225,7 +222,7 @@ struct AdminController {
     @Sendable func addAdmin(_ request: Request, context: AdminContext) async throws -> Response {
         let tenant = context.tenant
         let b = try await JSONBody.decode(AddAdmin.self, from: request)
-        let a = try await admin.addAdmin(tenantId: tenant.id, userId: try Validate.uuid(b.userId, "userId"))
+        let a = try await admin.addAdmin(tenantId: tenant.id, userId: try Validate.uuid(b.userId, "userId"), by: context.grant)
         return try JSONBody.response(AdminBody(a), status: .created)
     }
 
@@ -238,7 +235,7 @@ struct AdminController {
     @Sendable func deleteAdmin(_ request: Request, context: AdminContext) async throws -> Response {
         let tenant = context.tenant
         let userId = try Validate.uuid(context.parameters.get("userId"), "userId")
-        try await admin.removeAdmin(tenantId: tenant.id, userId: userId, by: context.adminUserId)
+        try await admin.removeAdmin(tenantId: tenant.id, userId: userId, by: context.grant)
         return Response(status: .noContent)
     }
 

@@ -8,7 +8,7 @@ struct TenantController {
     let tenants: TenantService
     let passkeys: PasskeyService
     let resolver: TenantResolver
-    let admins: AuthenticateAdmin
+    let admins: AuthorizeAdmin
 
     var routes: [Route] {
         [
@@ -270,7 +270,8 @@ struct TenantController {
         }
         let updated = try await tenants.update(tenant, with: u)
         resolver.invalidate(updated)
-        return try JSONBody.response(body(updated, level: .admin))
+        // The write-only secrets go back to the tenant admin alone, not to every holder of tenant:write.
+        return try JSONBody.response(body(updated, level: context.grant.isAdmin ? .admin : .projectKey))
     }
 
     struct ClientConfig: Encodable {
@@ -322,9 +323,9 @@ struct TenantController {
         context.tenantSeen?.tenant = tenant
         // The highest level the caller proves for this tenant; a bad credential is an error, not a downgrade.
         if request.bearerToken != nil {
-            let (adminTenant, _) = try await admins.admin(request)
+            let (adminTenant, _, grant) = try await admins.authorize(request, needs: .tenantRead)
             guard adminTenant.id == tenant.id else { throw GatehouseError(.forbidden, "token belongs to another tenant") }
-            return try JSONBody.response(body(tenant, level: .admin))
+            return try JSONBody.response(body(tenant, level: grant.isAdmin ? .admin : .projectKey))
         }
         if let key = request.headers[TenantResolver.projectKeyHeader] {
             guard let keyTenant = try await resolver.tenant(projectKey: key) else {

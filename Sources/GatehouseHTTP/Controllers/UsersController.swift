@@ -6,7 +6,7 @@ import Hummingbird
 struct UsersController {
     let users: UserService
     let auth: AuthService
-    let admins: AuthenticateAdmin
+    let admins: AuthorizeAdmin
     let tenants: TenantResolver
 
     var routes: [Route] {
@@ -150,9 +150,9 @@ struct UsersController {
         let id = try Validate.uuid(context.parameters.get("id"), "id")
         let tenantId: String
         do {
-            tenantId = try await admins.admin(request).0.id
+            tenantId = try await admins.authorize(request, needs: .usersRead).0.id
         } catch let refusal as GatehouseError where refusal.code == .forbidden {
-            // Not an admin: a user's own token reads only that user.
+            // Without users:read, a user's own token reads only that user.
             guard let token = request.bearerToken else { throw GatehouseError.unauthenticated }
             let tenant = try await tenants.require(request)
             let principal = try await auth.authenticate(tenantId: tenant.id, bearer: token)
@@ -208,14 +208,14 @@ struct UsersController {
             c.status = status
         }
         if b.resetMfa == true { c.mfaEnabled = false }
-        let updated = try await users.update(user, c)
+        let updated = try await users.update(user, c, by: context.grant)
         return try JSONBody.response(UserBody(updated))
     }
 
     @Sendable func delete(_ request: Request, context: AdminContext) async throws -> Response {
         let tenant = context.tenant
         let id = try Validate.uuid(context.parameters.get("id"), "id")
-        try await users.delete(tenantId: tenant.id, id: id, by: context.adminUserId)
+        try await users.delete(tenantId: tenant.id, id: id, by: context.grant)
         return Response(status: .noContent)
     }
 
@@ -227,7 +227,7 @@ struct UsersController {
         let b = try await JSONBody.decode(PasswordBody.self, from: request)
         let password = try Validate.token(b.password, "password", max: PasswordHasher.maxBytes)
         let user = try await users.require(tenantId: tenant.id, id: id)
-        try await users.setPassword(user, password)
+        try await users.setPassword(user, password, by: context.grant)
         return Response(status: .noContent)
     }
 }

@@ -1,3 +1,4 @@
+import GatehouseCore
 import Foundation
 import HTTPTypes
 
@@ -104,6 +105,9 @@ struct OpenAPIBuilder {
         var op: [(String, YAMLNode)] = [("operationId", .string(Self.operationId(route))), ("summary", .string(route.doc.summary))]
         if let d = route.doc.description { op.append(("description", .string(d))) }
         op.append(("x-permission", .string(route.permission.rawValue)))
+        if case .admin = route.access, let entry = AdminRoutePermissions.entry(route.method, route.path) {
+            op.append(("x-required-permission", .string(entry.permission.rawValue)))
+        }
         if let security = security(route.access) {
             op.append(("security", .list(security.map { .map($0.map { ($0, .list([])) }) })))
         }

@@ -65,24 +65,47 @@ struct AuthenticateCaller: RouterMiddleware {
     }
 }
 
-/// The tenant admin: a bearer access token of level `tenant` whose session is live and whose user is an
-/// admin now. The tenant comes from `x-project-key` when sent, else from the token itself (then verified
-/// against that tenant's keys, so a forged `tid` gains nothing).
-struct AuthenticateAdmin: RouterMiddleware {
+/// An administration route's caller: a bearer access token with a live session whose user's current roles
+/// hold the route's permission (`AdminRoutePermissions`); a tenant admin's tenant-level token holds all.
+/// The tenant comes from `x-project-key` when sent, else from the token itself (then verified against that
+/// tenant's keys, so a forged `tid` gains nothing). A business-scoped token passes only on routes about
+/// its own business. A route missing from the permission table is refused to everyone.
+struct AuthorizeAdmin: RouterMiddleware {
     typealias Context = AppRequestContext
     let auth: AuthService
-    let admins: AdminService
+    let access: AccessPolicy
     let tenants: TenantResolver
+    /// The route's entry in the permission table (nil: none declared, so nobody passes).
+    var entry: AdminRoutePermissions.Entry? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        guard let entry else { throw GatehouseError(.forbidden, "this route declares no permission, so it is closed") }
         var context = context
-        (context.tenant, context.admin) = try await admin(request)
+        let (tenant, principal, grant) = try await authorize(request, needs: entry.permission)
+        if let businessId = grant.businessId {
+            guard let parameter = entry.businessParameter, context.parameters.get(parameter) == businessId else {
+                throw GatehouseError(.forbidden, "this token is scoped to one business and reaches only its resources")
+            }
+        }
+        context.tenant = tenant
+        context.admin = (principal, grant)
         return try await next(request, context)
     }
 
-    func admin(_ request: Request) async throws -> (Tenant, Principal) {
+    /// The caller's tenant, token and grant, refused (403) unless the grant holds `permission`.
+    func authorize(_ request: Request, needs permission: AdminPermission) async throws -> (Tenant, Principal, AdminGrant) {
+        let (tenant, principal) = try await caller(request)
+        let grant = try await access.grant(tenantId: tenant.id, principal: principal)
+        guard grant.holds(permission) else {
+            throw GatehouseError(
+                .forbidden, "this needs the permission \(permission.rawValue)", details: ["permission": .string(permission.rawValue)])
+        }
+        return (tenant, principal, grant)
+    }
+
+    private func caller(_ request: Request) async throws -> (Tenant, Principal) {
         guard let token = request.bearerToken else { throw GatehouseError.unauthenticated }
         let tenant: Tenant
         if request.headers[TenantResolver.projectKeyHeader] != nil {
@@ -94,9 +117,10 @@ struct AuthenticateAdmin: RouterMiddleware {
             tenant = t
         }
         let principal = try await auth.authenticate(tenantId: tenant.id, bearer: token)
-        guard principal.claims.lvl == .tenant, let userId = principal.state.userId,
-            try await admins.isAdmin(tenantId: tenant.id, userId: userId)
-        else { throw GatehouseError(.forbidden, "a tenant admin token is required") }
+        // An OAuth client holds a user's token for what the user consented to, never for administration.
+        guard principal.claims.client_id == nil else {
+            throw GatehouseError(.forbidden, "an OAuth access token cannot call the administration API")
+        }
         return (tenant, principal)
     }
 }

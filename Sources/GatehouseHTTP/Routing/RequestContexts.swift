@@ -23,8 +23,9 @@ public struct AppRequestContext: GatehouseContext {
     /// Present when the request carries `Origin`: where CORS learns the tenant resolved further in.
     var tenantSeen: TenantSeen?
     var caller: Caller?
-    /// Set only by the admin authenticator, after it has checked the admin right in the database.
-    var admin: Principal?
+    /// Set only by the administration authorizer, after it has checked the route's permission against the
+    /// caller's current roles.
+    var admin: (Principal, AdminGrant)?
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -90,19 +91,22 @@ struct SignedInContext: ChildRequestContext, GatehouseContext {
     }
 }
 
-/// A route for the tenant admin: an access token of level `tenant` whose user is an admin now.
+/// An administration route: a user's access token whose current roles hold the route's permission (a tenant
+/// admin's tenant-level token holds every one), within the token's business when it is business-scoped.
 struct AdminContext: ChildRequestContext, GatehouseContext {
     var coreContext: CoreRequestContextStorage
     let peerAddress: String?
     let tenant: Tenant
     let admin: Principal
+    /// What the caller holds, for the acts that must not grant more (`AdminGrant.requireCovers`).
+    let grant: AdminGrant
 
     init(context: AppRequestContext) throws {
-        guard let tenant = context.tenant, let admin = context.admin else { throw GatehouseError.unauthenticated }
+        guard let tenant = context.tenant, let (admin, grant) = context.admin else { throw GatehouseError.unauthenticated }
         coreContext = context.coreContext
         peerAddress = context.peerAddress
         self.tenant = tenant
         self.admin = admin
+        self.grant = grant
     }
-    var adminUserId: String? { admin.state.userId }
 }

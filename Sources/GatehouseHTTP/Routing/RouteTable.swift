@@ -11,7 +11,7 @@ struct RouteTable: Sendable {
     let tenants: TenantResolver
     let callers: AuthenticateCaller
     let tokenCallers: AuthenticateCaller
-    let admins: AuthenticateAdmin
+    let admins: AuthorizeAdmin
     let serviceKeys: ServiceKeys
     let cors: CORSPolicy
     let corsMaxAge: Int
@@ -21,7 +21,7 @@ struct RouteTable: Sendable {
         self.tenants = tenants
         let clientAddress = ClientAddressResolver(trustedProxies: trustedProxies)
         let document = ServedDocument()
-        let admins = AuthenticateAdmin(auth: engine.auth, admins: engine.admin, tenants: tenants)
+        let admins = AuthorizeAdmin(auth: engine.auth, access: engine.access, tenants: tenants)
         let callers = AuthenticateCaller(apiKeys: engine.apiKeys, auth: engine.auth, users: engine.users)
         self.callers = callers
         var tokenCallers = callers
@@ -56,6 +56,7 @@ struct RouteTable: Sendable {
         routes += ConfirmationsController(confirmations: engine.confirmations, clock: engine.clock, clientAddress: clientAddress).routes
         routes += WebAuthnController(passkeys: engine.passkeys, tokens: enterpriseTokens, clientAddress: clientAddress).routes
         routes += OAuthClientsController(clients: engine.oauthClients).routes
+        routes += RolesController(roles: engine.roles, rotateKey: { [engine] in try await engine.rotateSigningKey(tenantId: $0) }).routes
         routes += ConsentsController(consents: engine.consents).routes
         routes += OAuthController(
             token: engine.oauthToken, tokens: engine.oauthTokens, serverMetadata: engine.oauthMetadata, userInfo: engine.userInfo,
@@ -74,6 +75,7 @@ struct RouteTable: Sendable {
         schemas += OTPController.schemas + BiometricController.schemas
         schemas += ConfirmationsController.schemas + WebAuthnController.schemas + HostedLoginController.schemas
         schemas += OAuthClientsController.schemas + OAuthController.schemas + ConsentsController.schemas
+        schemas += RolesController.schemas
         self.schemas = schemas
         document.set(OpenAPIBuilder(routes: routes, schemas: schemas).yaml())
     }
@@ -98,7 +100,9 @@ struct RouteTable: Sendable {
                 group.add(middleware: ResolveTenant(tenants: tenants, source: source))
                 group.add(middleware: tokenCallers)
             case .admin:
-                group.add(middleware: admins)
+                var authorizer = admins
+                authorizer.entry = AdminRoutePermissions.entry(route.method, route.path)
+                group.add(middleware: authorizer)
             case .system:
                 group.add(middleware: RequireSystemKey(serviceKeys: serviceKeys))
             }
