@@ -55,7 +55,8 @@ public struct AccessPolicy: Sendable {
         case .user, .business:
             let roles = try await catalog.roles(tenantId: tenantId, version: facts.rolesVersion, store: store)
             var held = Set<String>()
-            for r in facts.tenantRoles + facts.businessRoles { held.formUnion(roles.permissions(of: r)) }
+            // A business role counts only in its business's tokens; a user-level token holds the tenant roles.
+            for r in facts.tenantRoles + (businessId == nil ? [] : facts.businessRoles) { held.formUnion(roles.permissions(of: r)) }
             return AdminGrant(userId: userId, isAdmin: false, permissions: held, businessId: businessId)
         default:
             throw GatehouseError(.forbidden, "a \(principal.claims.lvl.rawValue)-level token has no administration rights")

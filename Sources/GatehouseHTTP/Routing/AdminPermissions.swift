@@ -59,3 +59,16 @@ enum AdminRoutePermissions {
 
     static func entry(_ method: HTTPRequest.Method, _ path: String) -> Entry? { table["\(method.rawValue) \(path)"] }
 }
+
+extension AdminRoutePermissions {
+    /// The README's table of administration routes and their permissions, in route-table order.
+    static func markdown(_ routes: [Route]) -> String {
+        var lines = ["| method | path | permission | a business-scoped token |", "|---|---|---|---|"]
+        for route in routes {
+            guard case .admin = route.access, let entry = entry(route.method, route.path) else { continue }
+            let scope = entry.businessParameter == nil ? "refused" : "its own business only"
+            lines.append("| \(route.method.rawValue) | `\(route.path)` | `\(entry.permission.rawValue)` | \(scope) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
