@@ -7,6 +7,7 @@ import base64
 import hashlib
 import http.client
 import json
+import os
 import re
 import shlex
 import sys
@@ -37,7 +38,8 @@ assert status == 201, text
 redirect = "http://127.0.0.1:9/callback"
 status, _, text = call("POST", "/v2/oauth-clients", {
     "name": "Bench app", "redirectUris": [redirect], "grantTypes": ["authorization_code", "refresh_token"],
-    "scopes": ["openid", "email", "profile"], "firstParty": True}, admin)
+    "scopes": ["openid", "email", "profile"], "firstParty": True,
+    "idTokenSignedResponseAlg": os.environ.get("ID_TOKEN_ALG", "RS256")}, admin)
 assert status == 201, text
 client = json.loads(text)
 
