@@ -65,6 +65,7 @@ public struct GatehouseRuntime: Sendable {
 
     public func shutdown() async {
         try? await engine.apiKeys.lastUsed.flush()
+        try? await engine.tenantKeys.lastUsed.flush()
         try? await engine.devices.lastUsed.flush()
         await cpu.shutdown()
         await database.shutdown()
@@ -81,6 +82,7 @@ struct MaintenanceService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
             try? await runtime.engine.apiKeys.lastUsed.flush()
+            try? await runtime.engine.tenantKeys.lastUsed.flush()
             try? await runtime.engine.devices.lastUsed.flush()
             ticks += 1
             if ticks % 300 == 1 {

@@ -350,6 +350,19 @@ public struct Migrator: Sendable {
                 "CREATE INDEX memberships_role ON memberships (tenant_id, role)",
             ]
         ),
+        Migration(
+            // Tenant API keys for server-to-server administration (Project API `/v2/api-keys`).
+            version: 17, name: "tenant_api_keys",
+            statements: [
+                """
+                CREATE TABLE tenant_api_keys (
+                    id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (id), name TEXT NOT NULL,
+                    key_hash TEXT NOT NULL UNIQUE, business_id TEXT, permissions TEXT NOT NULL, created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL, expires_at BIGINT, last_used_at BIGINT, test BIGINT NOT NULL DEFAULT 0)
+                """,
+                "CREATE INDEX tenant_api_keys_tenant ON tenant_api_keys (tenant_id, created_at, id)",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

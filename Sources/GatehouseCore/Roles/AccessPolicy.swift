@@ -3,18 +3,38 @@ import Foundation
 /// What a caller may do in the Project API's administration, decided now from their current roles (never
 /// from a token's claims, so a permission taken away stops working at the next request).
 public struct AdminGrant: Sendable {
-    public let userId: String
+    /// Who acts: a user (by their access token) or a tenant API key.
+    public enum Actor: Sendable, Equatable {
+        case user(String)
+        case apiKey(String)
+    }
+
+    public let actor: Actor
     /// A tenant admin (signed in with the tenant-level token) holds every permission.
     public let isAdmin: Bool
     public let permissions: Set<String>
-    /// A business-scoped token reaches only this business's resources.
+    /// A business-scoped token or key reaches only this business's resources.
     public let businessId: String?
 
-    public init(userId: String, isAdmin: Bool, permissions: Set<String>, businessId: String?) {
-        self.userId = userId
+    public init(actor: Actor, isAdmin: Bool, permissions: Set<String>, businessId: String?) {
+        self.actor = actor
         self.isAdmin = isAdmin
         self.permissions = permissions
         self.businessId = businessId
+    }
+
+    /// The acting user; nil for an API key.
+    public var userId: String? {
+        if case .user(let id) = actor { return id }
+        return nil
+    }
+
+    /// How the audit log names the actor: `user:<id>` or `api_key:<id>`.
+    public var actorName: String {
+        switch actor {
+        case .user(let id): "user:\(id)"
+        case .apiKey(let id): "api_key:\(id)"
+        }
     }
 
     public func holds(_ permission: String) -> Bool { isAdmin || permissions.contains(permission) }
@@ -51,13 +71,13 @@ public struct AccessPolicy: Sendable {
         switch principal.claims.lvl {
         case .tenant:
             guard facts.isAdmin else { throw GatehouseError(.forbidden, "a tenant admin token is required") }
-            return AdminGrant(userId: userId, isAdmin: true, permissions: [], businessId: nil)
+            return AdminGrant(actor: .user(userId), isAdmin: true, permissions: [], businessId: nil)
         case .user, .business:
             let roles = try await catalog.roles(tenantId: tenantId, version: facts.rolesVersion, store: store)
             var held = Set<String>()
             // A business role counts only in its business's tokens; a user-level token holds the tenant roles.
             for r in facts.tenantRoles + (businessId == nil ? [] : facts.businessRoles) { held.formUnion(roles.permissions(of: r)) }
-            return AdminGrant(userId: userId, isAdmin: false, permissions: held, businessId: businessId)
+            return AdminGrant(actor: .user(userId), isAdmin: false, permissions: held, businessId: businessId)
         default:
             throw GatehouseError(.forbidden, "a \(principal.claims.lvl.rawValue)-level token has no administration rights")
         }

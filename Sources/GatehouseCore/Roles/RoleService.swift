@@ -102,7 +102,7 @@ public struct RoleService: Sendable {
             }
             guard try await tx.deleteRole(tenantId: tenantId, name: name) else { throw GatehouseError.notFound("role") }
             try await events.append(
-                "role.deleted", tenantId: tenantId, subject: name, data: ["by": .string(grant.userId)], in: tx)
+                "role.deleted", tenantId: tenantId, subject: name, data: ["by": .string(grant.actorName)], in: tx)
         }
     }
 
@@ -124,7 +124,7 @@ public struct RoleService: Sendable {
             try grant.requireCovers(set.permissions(of: role), "this role grants permissions you do not hold")
             guard try await tx.insertUserRole(held) else { throw GatehouseError(.conflict, "the user already holds '\(role)'") }
             try await events.append(
-                "user.role_added", tenantId: tenantId, subject: userId, data: ["role": .string(role), "by": .string(grant.userId)], in: tx)
+                "user.role_added", tenantId: tenantId, subject: userId, data: ["role": .string(role), "by": .string(grant.actorName)], in: tx)
         }
         return held
     }
@@ -138,7 +138,7 @@ public struct RoleService: Sendable {
                 throw GatehouseError.notFound("role grant")
             }
             try await events.append(
-                "user.role_removed", tenantId: tenantId, subject: userId, data: ["role": .string(role), "by": .string(grant.userId)], in: tx)
+                "user.role_removed", tenantId: tenantId, subject: userId, data: ["role": .string(role), "by": .string(grant.actorName)], in: tx)
         }
     }
 
@@ -168,7 +168,7 @@ public struct RoleService: Sendable {
             let after = RoleSet(version: version, tenantId: tenantId, custom: custom)
             try grant.requireCovers(after.permissions(of: role.name), "this role would grant permissions you do not hold")
             var data: [String: JSONValue] = [
-                "permissions": .array(role.permissions.map { .string($0) }), "by": .string(grant.userId),
+                "permissions": .array(role.permissions.map { .string($0) }), "by": .string(grant.actorName),
             ]
             if let parent = role.parent { data["parent"] = .string(parent) }
             try await events.append(type, tenantId: tenantId, subject: role.name, data: data, in: tx)

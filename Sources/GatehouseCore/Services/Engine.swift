@@ -20,6 +20,7 @@ public final class Engine: Sendable {
     /// Roles and who holds them; what a caller may do in the administration.
     public let roles: RoleService
     public let access: AccessPolicy
+    public let tenantKeys: TenantAPIKeyService
     public let passwords: PasswordHasher
     public let users: UserService
     /// Every password sign-in of every dialect goes through this one policy.
@@ -107,6 +108,9 @@ public final class Engine: Sendable {
         apiKeys = APIKeyService(
             store: store, clock: clock, random: random, events: events, stepUp: stepUp,
             lastUsed: LastUsedRecorder { [store] in try await store.recordAPIKeyUse($0) })
+        tenantKeys = TenantAPIKeyService(
+            store: store, clock: clock, random: random, events: events, stepUp: stepUp,
+            lastUsed: LastUsedRecorder { [store] in try await store.recordTenantAPIKeyUse($0) })
         let sealer = ChallengeSealer(masterKey: masterKey, random: random)
         let pushWakeup = Wakeup()
         let enrolments = EnrolmentNotifier(clock: clock, pushEnabled: config.pushEnabled, wakeup: pushWakeup)

@@ -420,8 +420,17 @@ public protocol RoleStore: Sendable {
     func tenantAdminCount(tenantId: String) async throws -> Int
 }
 
+/// Tenant API keys (`/v2/api-keys`).
+public protocol TenantAPIKeyStore: Sendable {
+    func insertTenantAPIKey(_ key: TenantAPIKey) async throws
+    func tenantAPIKey(hash: String) async throws -> TenantAPIKey?
+    func tenantAPIKeys(tenantId: String, page: PageRequest) async throws -> Page<TenantAPIKey>
+    func deleteTenantAPIKey(tenantId: String, id: String) async throws -> Bool
+    func recordTenantAPIKeyUse(_ uses: [String: Date]) async throws
+}
+
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
     & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore & OAuthClientStore
-    & RevokedTokenStore & AuthorizationCodeStore & ConsentStore & RoleStore & UnitOfWorkStore
+    & RevokedTokenStore & AuthorizationCodeStore & ConsentStore & RoleStore & TenantAPIKeyStore & UnitOfWorkStore

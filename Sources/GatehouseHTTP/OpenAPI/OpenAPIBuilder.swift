@@ -63,7 +63,8 @@ struct OpenAPIBuilder {
         case .tenant(.projectKey): [["projectKey"]]
         case .tenant(.projectKeyOrDefault): [["projectKey"], []]
         case .caller: [["bearer"], ["apiKey"]]
-        case .signedIn, .admin: [["bearer"]]
+        case .signedIn: [["bearer"]]
+        case .admin: [["bearer"], ["apiKey"]]
         case .system: [["apiKey"]]
         case .ownCheck(let security, _): security
         }

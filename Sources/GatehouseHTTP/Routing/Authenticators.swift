@@ -74,6 +74,7 @@ struct AuthorizeAdmin: RouterMiddleware {
     typealias Context = AppRequestContext
     let auth: AuthService
     let access: AccessPolicy
+    let tenantKeys: TenantAPIKeyService
     let tenants: TenantResolver
     /// The route's entry in the permission table (nil: none declared, so nobody passes).
     var entry: AdminRoutePermissions.Entry? = nil
@@ -94,10 +95,10 @@ struct AuthorizeAdmin: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// The caller's tenant, token and grant, refused (403) unless the grant holds `permission`.
-    func authorize(_ request: Request, needs permission: AdminPermission) async throws -> (Tenant, Principal, AdminGrant) {
-        let (tenant, principal) = try await caller(request)
-        let grant = try await access.grant(tenantId: tenant.id, principal: principal)
+    /// The caller's tenant, token (nil for an API key) and grant, refused (403) unless the grant holds
+    /// `permission`.
+    func authorize(_ request: Request, needs permission: AdminPermission) async throws -> (Tenant, Principal?, AdminGrant) {
+        let (tenant, principal, grant) = try await caller(request)
         guard grant.holds(permission) else {
             throw GatehouseError(
                 .forbidden, "this needs the permission \(permission.rawValue)", details: ["permission": .string(permission.rawValue)])
@@ -105,7 +106,17 @@ struct AuthorizeAdmin: RouterMiddleware {
         return (tenant, principal, grant)
     }
 
-    private func caller(_ request: Request) async throws -> (Tenant, Principal) {
+    private func caller(_ request: Request) async throws -> (Tenant, Principal?, AdminGrant) {
+        // A tenant API key in x-api-key, when no bearer token is sent (a token, when sent, is the caller).
+        if request.bearerToken == nil, let presented = request.headers[TenantResolver.apiKeyHeader] {
+            guard let key = try await tenantKeys.authenticate(presented), let tenant = try await tenants.tenants.find(id: key.tenantId) else {
+                throw GatehouseError(.unauthorized, "invalid API key")
+            }
+            if request.headers[TenantResolver.projectKeyHeader] != nil {
+                guard try await tenants.require(request).id == tenant.id else { throw GatehouseError(.unauthorized, "invalid API key") }
+            }
+            return (tenant, nil, TenantAPIKeyService.grant(key))
+        }
         guard let token = request.bearerToken else { throw GatehouseError.unauthenticated }
         let tenant: Tenant
         if request.headers[TenantResolver.projectKeyHeader] != nil {
@@ -121,7 +132,7 @@ struct AuthorizeAdmin: RouterMiddleware {
         guard principal.claims.client_id == nil else {
             throw GatehouseError(.forbidden, "an OAuth access token cannot call the administration API")
         }
-        return (tenant, principal)
+        return (tenant, principal, try await access.grant(tenantId: tenant.id, principal: principal))
     }
 }
 

@@ -25,7 +25,7 @@ public struct AppRequestContext: GatehouseContext {
     var caller: Caller?
     /// Set only by the administration authorizer, after it has checked the route's permission against the
     /// caller's current roles.
-    var admin: (Principal, AdminGrant)?
+    var admin: (Principal?, AdminGrant)?
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -97,7 +97,8 @@ struct AdminContext: ChildRequestContext, GatehouseContext {
     var coreContext: CoreRequestContextStorage
     let peerAddress: String?
     let tenant: Tenant
-    let admin: Principal
+    /// The caller's access token; nil for a tenant API key.
+    let admin: Principal?
     /// What the caller holds, for the acts that must not grant more (`AdminGrant.requireCovers`).
     let grant: AdminGrant
 

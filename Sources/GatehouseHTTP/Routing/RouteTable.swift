@@ -21,7 +21,7 @@ struct RouteTable: Sendable {
         self.tenants = tenants
         let clientAddress = ClientAddressResolver(trustedProxies: trustedProxies)
         let document = ServedDocument()
-        let admins = AuthorizeAdmin(auth: engine.auth, access: engine.access, tenants: tenants)
+        let admins = AuthorizeAdmin(auth: engine.auth, access: engine.access, tenantKeys: engine.tenantKeys, tenants: tenants)
         let callers = AuthenticateCaller(apiKeys: engine.apiKeys, auth: engine.auth, users: engine.users)
         self.callers = callers
         var tokenCallers = callers
@@ -56,6 +56,7 @@ struct RouteTable: Sendable {
         routes += ConfirmationsController(confirmations: engine.confirmations, clock: engine.clock, clientAddress: clientAddress).routes
         routes += WebAuthnController(passkeys: engine.passkeys, tokens: enterpriseTokens, clientAddress: clientAddress).routes
         routes += OAuthClientsController(clients: engine.oauthClients).routes
+        routes += TenantAPIKeysController(keys: engine.tenantKeys).routes
         routes += RolesController(roles: engine.roles, rotateKey: { [engine] in try await engine.rotateSigningKey(tenantId: $0) }).routes
         routes += ConsentsController(consents: engine.consents).routes
         routes += OAuthController(
@@ -75,7 +76,7 @@ struct RouteTable: Sendable {
         schemas += OTPController.schemas + BiometricController.schemas
         schemas += ConfirmationsController.schemas + WebAuthnController.schemas + HostedLoginController.schemas
         schemas += OAuthClientsController.schemas + OAuthController.schemas + ConsentsController.schemas
-        schemas += RolesController.schemas
+        schemas += RolesController.schemas + TenantAPIKeysController.schemas
         self.schemas = schemas
         document.set(OpenAPIBuilder(routes: routes, schemas: schemas).yaml())
     }
