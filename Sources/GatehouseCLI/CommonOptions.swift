@@ -52,6 +52,20 @@ struct CommonOptions: ParsableArguments {
             }
             c.engine.outbound.allowPrivate = on
         }
+        if let allow = value(nil, "GATEHOUSE_WEBHOOK_ALLOW_PRIVATE") {
+            guard let on = ["1": true, "true": true, "yes": true, "0": false, "false": false, "no": false][allow.lowercased()] else {
+                throw ValidationError("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE must be true or false")
+            }
+            c.engine.webhookAllowPrivate = on
+        }
+        if let dispatch = value(nil, "GATEHOUSE_WEBHOOK_DISPATCH") {
+            guard let on = ["1": true, "true": true, "yes": true, "0": false, "false": false, "no": false][dispatch.lowercased()] else {
+                throw ValidationError("GATEHOUSE_WEBHOOK_DISPATCH must be true or false")
+            }
+            c.webhookDispatch = on
+        }
+        c.webhookRetryBase = try seconds("GATEHOUSE_WEBHOOK_RETRY_BASE") ?? c.webhookRetryBase
+        c.webhookTimeout = try seconds("GATEHOUSE_WEBHOOK_TIMEOUT") ?? c.webhookTimeout
         if let cost = value(nil, "GATEHOUSE_BCRYPT_COST") {
             guard let bcryptCost = UInt8(cost), (10...16).contains(bcryptCost) else {
                 throw ValidationError("GATEHOUSE_BCRYPT_COST must be from 10 to 16")

@@ -15,6 +15,8 @@ public struct GatehouseRuntime: Sendable {
     public let generatedSystemKey: String?
     /// The outbox dispatcher when FCM credentials are configured.
     public let push: PushDispatcher?
+    /// The webhook outbox's dispatcher (always on: a tenant without webhooks queues nothing).
+    public let webhooks: WebhookDispatcher
     let cpu: ThreadPoolCPUWork
 
     public static func open(
@@ -42,8 +44,15 @@ public struct GatehouseRuntime: Sendable {
                     store: store, clock: clock,
                     transport: FCMTransport(account: $0, baseURL: configuration.fcmBaseURL, clock: clock), logger: logger)
             }
+            let webhooks = WebhookDispatcher(
+                engine: engine,
+                transport: HTTPWebhookTransport(
+                    timeout: .milliseconds(Int64(configuration.webhookTimeout * 1000)),
+                    policy: OutboundPolicy(allowPrivate: configuration.engine.webhookAllowPrivate)),
+                retryBase: configuration.webhookRetryBase, lease: configuration.webhookTimeout * 2 + 5)
             let runtime = GatehouseRuntime(
-                engine: engine, metrics: metrics, database: database, generatedSystemKey: generated, push: push, cpu: cpu)
+                engine: engine, metrics: metrics, database: database, generatedSystemKey: generated, push: push, webhooks: webhooks,
+                cpu: cpu)
             await runtime.warnAboutProvidersWithoutAudience()
             return runtime
         } catch {
@@ -102,6 +111,9 @@ public func buildApplication(runtime: GatehouseRuntime, configuration: ServerCon
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),
-        services: [MaintenanceService(runtime: runtime), PushService(runtime: runtime, logger: logger)],
+        services: [
+            MaintenanceService(runtime: runtime), PushService(runtime: runtime, logger: logger),
+            WebhookDeliveryService(runtime: runtime, enabled: configuration.webhookDispatch, logger: logger),
+        ],
         logger: logger)
 }

@@ -22,6 +22,12 @@ public struct ServerConfiguration: Sendable {
     public var fcmCredentials: String?
     /// FCM API base (`GATEHOUSE_FCM_BASE_URL`) and token endpoint override (`GATEHOUSE_FCM_TOKEN_URI`).
     public var fcmBaseURL = FCMTransport.defaultBaseURL
+    /// `GATEHOUSE_WEBHOOK_RETRY_BASE`: the first wait before a webhook delivery is tried again (doubling).
+    public var webhookRetryBase: TimeInterval = 10
+    /// `GATEHOUSE_WEBHOOK_TIMEOUT`: how long a receiver has to answer.
+    public var webhookTimeout: TimeInterval = 10
+    /// `GATEHOUSE_WEBHOOK_DISPATCH`: whether this node sends webhook deliveries (every node queues them).
+    public var webhookDispatch = true
     public var fcmTokenURI: String?
 
     public init() {}

@@ -363,6 +363,29 @@ public struct Migrator: Sendable {
                 "CREATE INDEX tenant_api_keys_tenant ON tenant_api_keys (tenant_id, created_at, id)",
             ]
         ),
+        Migration(
+            // Webhooks and their delivery outbox, filled in the same transaction as each audit event.
+            version: 18, name: "webhooks",
+            statements: [
+                """
+                CREATE TABLE webhooks (
+                    id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (id), url TEXT NOT NULL, description TEXT,
+                    active BIGINT NOT NULL, secret_sealed TEXT NOT NULL, previous_secret_sealed TEXT, previous_secret_until BIGINT,
+                    consecutive_failures BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX webhooks_tenant ON webhooks (tenant_id, created_at, id)",
+                "CREATE TABLE webhook_events (webhook_id TEXT NOT NULL, event_type TEXT NOT NULL, PRIMARY KEY (webhook_id, event_type))",
+                """
+                CREATE TABLE webhook_deliveries (
+                    id {SERIAL_PK}, tenant_id TEXT NOT NULL, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,
+                    next_attempt_at BIGINT, lease_until BIGINT, last_status BIGINT, last_response TEXT, last_error TEXT,
+                    event_at BIGINT NOT NULL, completed_at BIGINT)
+                """,
+                "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+                "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id)",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -87,9 +87,26 @@ extension SQLStore: EventStore {
                 """
         let inserted = try await db.raw(sql).first() != nil
         guard inserted else { return nil }
-        return AuditEvent(
+        let event = AuditEvent(
             id: e.id, tenantId: tenantId, sequence: seq, type: e.type, subject: e.subject, data: e.data,
             createdAt: Date(millis: millis), previousHash: head.hash, hash: hash)
+        try await queueDeliveries(of: event, on: db)
+        return event
+    }
+
+    /// The outbox rows of an event, in its transaction: one per active webhook of the tenant subscribed to
+    /// its type or to `*` (no event committed without its deliveries, none for an act rolled back).
+    private func queueDeliveries(of event: AuditEvent, on db: any SQLDatabase) async throws {
+        let millis = event.createdAt.millis
+        try await db.raw(
+            """
+            INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, event_at)
+            SELECT w.tenant_id, w.id, \(bind: event.id), \(bind: event.type), \(bind: WebhookPayload.json(event)), 'pending', 0,
+              \(bind: millis), \(bind: millis)
+            FROM webhooks w WHERE w.tenant_id = \(bind: event.tenantId) AND w.active = 1 AND EXISTS (
+              SELECT 1 FROM webhook_events s WHERE s.webhook_id = w.id AND (s.event_type = \(bind: event.type) OR s.event_type = '*'))
+            """
+        ).run()
     }
 
     public func events(tenantId: String, afterSequence: Int64, limit: Int) async throws -> [AuditEvent] {

@@ -11,12 +11,16 @@ import Testing
         "::1", "::", "[::1]", "fe80::1", "fe80::1%eth0", "febf::1", "fec0::1", "fc00::1", "fd00:ec2::254", "ff02::1",
         "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "64:ff9b::a00:1", "2001:db8::1",
         "2002:7f00:1::1", "100::1",
-        "not-an-ip", "", "999.1.1.1", "1.2.3", "localhost",
+        "not-an-ip", "", "999.1.1.1", "localhost",
+        // Issue 15: loopback in the other spellings resolvers accept.
+        "127.1", "0x7f000001", "2130706433", "0177.0.0.1", "0x7f.1", "017700000001", "10.1", "0xa9fea9fe",
     ]
     static let allowed = [
         "8.8.8.8", "1.1.1.1", "172.32.0.1", "172.15.255.255", "100.63.255.255", "100.128.0.1", "192.169.0.1",
         "169.253.1.1", "223.255.255.255", "2001:4860:4860::8888", "2606:4700:4700::1111", "::ffff:8.8.8.8",
         "[2001:4860:4860::8888]",
+        // 1.2.3 is how inet_aton (and so getaddrinfo) reads 1.2.0.3: a public address.
+        "1.2.3",
     ]
 
     @Test func privateAndSpecialAddressesAreRefused() {
@@ -34,6 +38,9 @@ import Testing
         #expect(strict.refusal(url: "https://127.0.0.1/jwks") != nil, "a literal private address")
         #expect(strict.refusal(url: "https://[::1]:8443/jwks") != nil)
         #expect(strict.refusal(url: "https://169.254.169.254/latest/meta-data") != nil)
+        for spelled in ["127.1", "0x7f000001", "2130706433", "[::ffff:127.0.0.1]", "10.0.0.1", "172.16.0.1", "192.168.0.1", "100.64.0.1", "[fc00::1]", "[fe80::1]"] {
+            #expect(strict.refusal(url: "https://\(spelled)/hook") != nil, "\(spelled)")
+        }
         #expect(strict.refusal(url: "https://user:pass@idp.example.com/jwks") != nil)
         #expect(strict.refusal(url: "ftp://idp.example.com/jwks") != nil)
         #expect(strict.refusal(url: "not a url") != nil)

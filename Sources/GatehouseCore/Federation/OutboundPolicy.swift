@@ -80,6 +80,13 @@ public struct OutboundPolicy: Sendable, Equatable {
         if let zone = host.firstIndex(of: "%") { host = String(host[..<zone]) }
         var v4 = in_addr()
         if inet_pton(AF_INET, host, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        // The legacy IPv4 spellings resolvers still accept (127.1, 0x7f000001, 2130706433, 0177.0.0.1) name
+        // the same addresses and must be judged as them.
+        if host.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 120 || $0 == 88 || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }),
+            inet_aton(host, &v4) == 1
+        {
+            return withUnsafeBytes(of: &v4) { Array($0) }
+        }
         var v6 = in6_addr()
         if inet_pton(AF_INET6, host, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
         return nil

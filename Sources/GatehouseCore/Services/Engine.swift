@@ -21,6 +21,8 @@ public final class Engine: Sendable {
     public let roles: RoleService
     public let access: AccessPolicy
     public let tenantKeys: TenantAPIKeyService
+    public let webhooks: WebhookService
+    public let observer: any EngineObserver
     public let passwords: PasswordHasher
     public let users: UserService
     /// Every password sign-in of every dialect goes through this one policy.
@@ -111,6 +113,10 @@ public final class Engine: Sendable {
         tenantKeys = TenantAPIKeyService(
             store: store, clock: clock, random: random, events: events, stepUp: stepUp,
             lastUsed: LastUsedRecorder { [store] in try await store.recordTenantAPIKeyUse($0) })
+        webhooks = WebhookService(
+            store: store, clock: clock, random: random, events: events, box: box,
+            outbound: OutboundPolicy(allowPrivate: config.webhookAllowPrivate))
+        self.observer = observer
         let sealer = ChallengeSealer(masterKey: masterKey, random: random)
         let pushWakeup = Wakeup()
         let enrolments = EnrolmentNotifier(clock: clock, pushEnabled: config.pushEnabled, wakeup: pushWakeup)

@@ -25,6 +25,9 @@ public struct EngineConfiguration: Sendable {
     public var stepUpMaxAge: TimeInterval = 300
     /// Where outbound fetches (JWKS URLs) may go: https to public addresses unless `GATEHOUSE_ALLOW_PRIVATE_FETCH`.
     public var outbound = OutboundPolicy()
+    /// `GATEHOUSE_WEBHOOK_ALLOW_PRIVATE`: webhooks to http and private addresses (labs and tests); off, https
+    /// to public addresses only, checked again after resolution at every send.
+    public var webhookAllowPrivate = false
     /// Origins allowed for every tenant (`GATEHOUSE_CORS_ORIGINS`), serialized (`WebOrigin.serializedList`).
     public var corsOrigins: [String] = []
     /// How long a node trusts its copy of every tenant's CORS origins (preflights); its own changes at once.
@@ -49,10 +52,16 @@ public protocol EngineObserver: Sendable {
     func refreshReuseDetected()
     /// A token of the OAuth token endpoint, by grant type.
     func oauthTokenIssued(grant: String)
+    /// A webhook delivery attempt's result: `succeeded`, `retried` or `failed` (given up).
+    func webhookDelivery(result: String)
+    /// The webhook outbox after a dispatcher pass: pending deliveries, and the age of the oldest one's event.
+    func webhookOutbox(pending: Int, oldestAge: TimeInterval)
 }
 
 extension EngineObserver {
     public func oauthTokenIssued(grant: String) {}
+    public func webhookDelivery(result: String) {}
+    public func webhookOutbox(pending: Int, oldestAge: TimeInterval) {}
 }
 
 public struct NoObserver: EngineObserver {

@@ -429,8 +429,35 @@ public protocol TenantAPIKeyStore: Sendable {
     func recordTenantAPIKeyUse(_ uses: [String: Date]) async throws
 }
 
+/// Webhooks and their delivery outbox. `EventStore.appendEvent` (and every append inside a unit of work)
+/// also queues, in the same transaction, one pending delivery per active webhook of the tenant subscribed
+/// to the event's type or to `*`, whose payload is `WebhookPayload.json(event)`.
+public protocol WebhookStore: Sendable {
+    /// `events` are stored as the webhook's subscriptions.
+    func insertWebhook(_ webhook: Webhook) async throws
+    func webhook(tenantId: String, id: String) async throws -> Webhook?
+    func webhooks(tenantId: String, page: PageRequest) async throws -> Page<Webhook>
+    /// Writes every mutable field, subscriptions included.
+    func updateWebhook(_ webhook: Webhook) async throws -> Bool
+    /// With its subscriptions and deliveries.
+    func deleteWebhook(tenantId: String, id: String) async throws -> Bool
+    /// A delivery outside the event fan-out (a ping, a redelivery), due at once.
+    func insertDelivery(tenantId: String, webhookId: String, eventId: String, eventType: String, payload: String, eventAt: Date, now: Date) async throws -> Int64
+    /// Leases due pending deliveries and counts the attempt, so no two nodes send one at once.
+    func claimDueDeliveries(now: Date, leaseUntil: Date, limit: Int) async throws -> [WebhookDelivery]
+    /// Closes a delivery (succeeded or failed) with what the last attempt got.
+    func closeDelivery(id: Int64, status: WebhookDelivery.Status, statusCode: Int?, response: String?, error: String?, at: Date) async throws
+    func rescheduleDelivery(id: Int64, at: Date, statusCode: Int?, response: String?, error: String?) async throws
+    /// Resets (success) or counts (a delivery given up) the webhook's failures in a row; returns the count.
+    func recordWebhookOutcome(tenantId: String, id: String, succeeded: Bool) async throws -> Int64
+    func deliveries(tenantId: String, webhookId: String, page: PageRequest) async throws -> Page<WebhookDelivery>
+    func delivery(tenantId: String, webhookId: String, id: Int64) async throws -> WebhookDelivery?
+    /// Pending deliveries and when the oldest pending event happened, for the metrics.
+    func webhookOutbox() async throws -> (pending: Int, oldest: Date?)
+}
+
 /// Everything the engine needs from storage.
 public typealias GatehouseStore = SettingsStore & TenantStore & SigningKeyStore & UserStore & BusinessStore
     & IdentityProviderStore & SessionStore & EventStore & HealthStore & APIKeyStore & ThrottleStore & MFAStore
     & HousekeepingStore & DeviceStore & ConfirmationStore & PushOutboxStore & WebAuthnStore & OAuthClientStore
-    & RevokedTokenStore & AuthorizationCodeStore & ConsentStore & RoleStore & TenantAPIKeyStore & UnitOfWorkStore
+    & RevokedTokenStore & AuthorizationCodeStore & ConsentStore & RoleStore & TenantAPIKeyStore & WebhookStore & UnitOfWorkStore

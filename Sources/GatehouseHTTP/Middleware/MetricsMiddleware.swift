@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseCore
 import Hummingbird
 import Prometheus
@@ -27,6 +28,15 @@ public final class GatehouseMetrics: EngineObserver {
         namespace: "gatehouse", metricName: "oauth_tokens_issued", unitName: "total",
         helpText: "Access tokens issued by the OAuth token endpoint, by grant type") }
 
+    static var webhookDeliveries: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "gatehouse", metricName: "webhook_deliveries", unitName: "total",
+        helpText: "Webhook delivery attempts by result: succeeded, retried (will be tried again), failed (given up)") }
+    static var webhookPending: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "gatehouse", metricName: "webhook_outbox_pending", helpText: "Webhook deliveries waiting to be sent") }
+    static var webhookOldest: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "gatehouse", metricName: "webhook_outbox_oldest_pending", unitName: "seconds",
+        helpText: "Age of the event behind the oldest pending webhook delivery") }
+
     /// Every `gatehouse_*` series exists from the start at zero, so a dashboard or an alert on a rate sees
     /// the series before the first event.
     public init() {
@@ -37,6 +47,25 @@ public final class GatehouseMetrics: EngineObserver {
             uniqueKeysWithValues: OAuthClient.GrantType.allCases.map {
                 ($0.rawValue, registry.makeCounter(descriptor: Self.oauthIssued, labels: [("grant", $0.rawValue)]))
             })
+        webhookByResult = Dictionary(
+            uniqueKeysWithValues: ["succeeded", "retried", "failed"].map {
+                ($0, registry.makeCounter(descriptor: Self.webhookDeliveries, labels: [("result", $0)]))
+            })
+        webhookPendingGauge = registry.makeGauge(descriptor: Self.webhookPending)
+        webhookOldestGauge = registry.makeGauge(descriptor: Self.webhookOldest)
+    }
+
+    private let webhookByResult: [String: Counter]
+    private let webhookPendingGauge: Gauge
+    private let webhookOldestGauge: Gauge
+
+    public func webhookDelivery(result: String) {
+        (webhookByResult[result] ?? registry.makeCounter(descriptor: Self.webhookDeliveries, labels: [("result", result)])).increment()
+    }
+
+    public func webhookOutbox(pending: Int, oldestAge: TimeInterval) {
+        webhookPendingGauge.set(Double(pending))
+        webhookOldestGauge.set(oldestAge)
     }
 
     /// Made once: the token endpoint counts every token it issues, and a registry lookup by labels costs

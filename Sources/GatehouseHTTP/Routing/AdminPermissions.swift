@@ -57,6 +57,15 @@ enum AdminRoutePermissions {
         "GET /v2/api-keys": Entry(.apiKeysWrite),
         "POST /v2/api-keys": Entry(.apiKeysWrite),
         "DELETE /v2/api-keys/{keyId}": Entry(.apiKeysWrite),
+        "GET /v2/webhooks": Entry(.webhooksWrite),
+        "POST /v2/webhooks": Entry(.webhooksWrite),
+        "GET /v2/webhooks/{id}": Entry(.webhooksWrite),
+        "PATCH /v2/webhooks/{id}": Entry(.webhooksWrite),
+        "DELETE /v2/webhooks/{id}": Entry(.webhooksWrite),
+        "POST /v2/webhooks/{id}/secret": Entry(.webhooksWrite),
+        "POST /v2/webhooks/{id}/test": Entry(.webhooksWrite),
+        "GET /v2/webhooks/{id}/deliveries": Entry(.webhooksWrite),
+        "POST /v2/webhooks/{id}/deliveries/{deliveryId}/redeliver": Entry(.webhooksWrite),
         "POST /v2/keys/rotate": Entry(.keysRotate),
     ]
 

@@ -57,6 +57,7 @@ struct RouteTable: Sendable {
         routes += WebAuthnController(passkeys: engine.passkeys, tokens: enterpriseTokens, clientAddress: clientAddress).routes
         routes += OAuthClientsController(clients: engine.oauthClients).routes
         routes += TenantAPIKeysController(keys: engine.tenantKeys).routes
+        routes += WebhooksController(webhooks: engine.webhooks, clock: engine.clock).routes
         routes += RolesController(roles: engine.roles, rotateKey: { [engine] in try await engine.rotateSigningKey(tenantId: $0) }).routes
         routes += ConsentsController(consents: engine.consents).routes
         routes += OAuthController(
@@ -76,7 +77,7 @@ struct RouteTable: Sendable {
         schemas += OTPController.schemas + BiometricController.schemas
         schemas += ConfirmationsController.schemas + WebAuthnController.schemas + HostedLoginController.schemas
         schemas += OAuthClientsController.schemas + OAuthController.schemas + ConsentsController.schemas
-        schemas += RolesController.schemas + TenantAPIKeysController.schemas
+        schemas += RolesController.schemas + TenantAPIKeysController.schemas + WebhooksController.schemas
         self.schemas = schemas
         document.set(OpenAPIBuilder(routes: routes, schemas: schemas).yaml())
     }

@@ -230,8 +230,11 @@ struct DocumentedStatuses: Sendable {
 }
 
 /// Two Gatehouse nodes (separate engines, caches and pools) sharing one database, as behind a load balancer.
-func withTwoNodes(kind: String, _ body: @Sendable (Harness, Harness) async throws -> Void) async throws {
-    let (configuration, dir) = try await TestDatabase.configuration(kind: kind)
+func withTwoNodes(
+    kind: String, configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: @Sendable (Harness, Harness) async throws -> Void
+) async throws {
+    var (configuration, dir) = try await TestDatabase.configuration(kind: kind)
+    configure(&configuration)
     let clock = ManualClock(Date())
     let logs = LogCollector()
     let a = try await GatehouseRuntime.open(configuration: configuration, clock: clock, jwksFetcher: NoNetworkFetcher(), logger: logs.logger)
