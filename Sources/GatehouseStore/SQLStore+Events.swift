@@ -110,11 +110,21 @@ extension SQLStore: EventStore {
     }
 
     public func events(tenantId: String, afterSequence: Int64, limit: Int) async throws -> [AuditEvent] {
-        try await read("events") { db in
+        try await events(tenantId: tenantId, afterSequence: afterSequence, limit: limit, filter: EventFilter())
+    }
+
+    public func events(tenantId: String, afterSequence: Int64, limit: Int, filter: EventFilter) async throws -> [AuditEvent] {
+        // substr rather than LIKE: '_' in a type is a LIKE wildcard.
+        let prefix = filter.typePrefix ?? ""
+        return try await read("events") { db in
             try await db.raw(
                 """
                 SELECT tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash FROM events
-                WHERE tenant_id = \(bind: tenantId) AND seq > \(bind: afterSequence) ORDER BY seq LIMIT \(unsafeRaw: String(max(1, min(limit, 1000))))
+                WHERE tenant_id = \(bind: tenantId) AND seq > \(bind: afterSequence)
+                  AND (\(bind: prefix) = '' OR substr(type, 1, \(bind: prefix.utf8.count)) = \(bind: prefix))
+                  AND (\(bind: filter.subject ?? "") = '' OR subject = \(bind: filter.subject ?? ""))
+                  AND created_at >= \(bind: filter.since?.millis ?? Int64.min) AND created_at <= \(bind: filter.until?.millis ?? Int64.max)
+                ORDER BY seq LIMIT \(unsafeRaw: String(max(1, min(limit, 1000))))
                 """
             ).all().map {
                 AuditEvent(

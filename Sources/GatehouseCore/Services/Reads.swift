@@ -62,15 +62,23 @@ extension AdminService {
     }
 
     /// The audit log after a sequence number; the cursor of the next page is the last sequence returned.
-    public func events(tenantId: String, page: PageRequest) async throws -> Page<AuditEvent> {
+    public func events(tenantId: String, page: PageRequest, filter: EventFilter = EventFilter()) async throws -> Page<AuditEvent> {
         var after: Int64 = 0
         if let c = page.cursor {
             guard let v = Int64(c), v >= 0 else { throw GatehouseError.field("cursor", "is not valid") }
             after = v
         }
-        let list = try await store.events(tenantId: tenantId, afterSequence: after, limit: page.limit)
+        if let prefix = filter.typePrefix {
+            guard !prefix.isEmpty, prefix.utf8.count <= 64,
+                prefix.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 46 })
+            else { throw GatehouseError.field("type", "an event type or the start of one: lower-case letters, digits, '_' and '.'") }
+        }
+        let list = try await store.events(tenantId: tenantId, afterSequence: after, limit: page.limit, filter: filter)
         return Page(items: list, nextCursor: list.count == page.limit ? list.last.map { String($0.sequence) } : nil)
     }
+
+    /// Whether the tenant's audit chain verifies, and where it first breaks (`gatehouse events verify` too).
+    public func verifyEvents(tenantId: String) async throws -> Int64? { try await events.verifyChain(tenantId: tenantId) }
 
     /// Providers stored before an audience was required: each refuses every token until an admin sets one.
     public func providersWithoutAudience() async throws -> [IdentityProvider] {

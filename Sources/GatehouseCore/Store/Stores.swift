@@ -258,6 +258,8 @@ public protocol EventStore: Sendable {
         tenantId: String, id: String, type: String, subject: String?, data: String, at: Date
     ) async throws -> AuditEvent
     func events(tenantId: String, afterSequence: Int64, limit: Int) async throws -> [AuditEvent]
+    /// As `events`, only those `filter` lets through.
+    func events(tenantId: String, afterSequence: Int64, limit: Int, filter: EventFilter) async throws -> [AuditEvent]
 }
 
 /// Removal of rows nothing can use any more (the audit log is never purged).
@@ -454,6 +456,21 @@ public protocol WebhookStore: Sendable {
     func delivery(tenantId: String, webhookId: String, id: Int64) async throws -> WebhookDelivery?
     /// Pending deliveries and when the oldest pending event happened, for the metrics.
     func webhookOutbox() async throws -> (pending: Int, oldest: Date?)
+}
+
+/// What `/v2/events` narrows the log to; nil members do not filter.
+public struct EventFilter: Sendable, Equatable {
+    /// Types starting with this (`login.` for the whole family, or one whole type).
+    public var typePrefix: String?
+    public var subject: String?
+    public var since: Date?
+    public var until: Date?
+    public init(typePrefix: String? = nil, subject: String? = nil, since: Date? = nil, until: Date? = nil) {
+        self.typePrefix = typePrefix
+        self.subject = subject
+        self.since = since
+        self.until = until
+    }
 }
 
 /// Everything the engine needs from storage.

@@ -54,8 +54,22 @@ struct AdminController {
                 use: updateProvider),
             .admin(.delete, "/v2/identity-providers/{id}", .init("Delete an identity provider", .noContent), use: deleteProvider),
             .admin(
-                .get, "/v2/events", .init("The tenant's hash-chained audit log, oldest first", query: page, .ok(SharedSchemas.page("AuditEvent"))),
+                .get, "/v2/events",
+                .init(
+                    "The tenant's hash-chained audit log, oldest first",
+                    query: page + [
+                        QueryParameter(name: "type", schema: .text(maxLength: 64), description: "types starting with this (login. for the family, or a whole type)"),
+                        QueryParameter(name: "userId", schema: .uuid, description: "events about this user"),
+                        QueryParameter(name: "since", schema: .dateTime, description: "at or after (RFC 3339)"),
+                        QueryParameter(name: "until", schema: .dateTime, description: "at or before (RFC 3339)"),
+                    ], .ok(SharedSchemas.page("AuditEvent"))),
                 use: listEvents),
+            .admin(
+                .get, "/v2/events/verify",
+                .init(
+                    "Whether the tenant's audit hash chain verifies, and the first sequence where it does not",
+                    .ok(.object(["intact": .boolean, "brokenAt": .nullable(.integer)], required: ["intact", "brokenAt"]))),
+                use: verifyEvents),
         ]
     }
 
@@ -364,9 +378,34 @@ struct AdminController {
         }
     }
 
+    struct ChainBody: Encodable {
+        var intact: Bool
+        var brokenAt: Int64?
+        func encode(to encoder: any Encoder) throws {
+            enum K: String, CodingKey { case intact, brokenAt }
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(intact, forKey: .intact)
+            try c.encode(brokenAt, forKey: .brokenAt)
+        }
+    }
+
+    @Sendable func verifyEvents(_ request: Request, context: AdminContext) async throws -> Response {
+        let broken = try await admin.verifyEvents(tenantId: context.tenant.id)
+        return try JSONBody.response(ChainBody(intact: broken == nil, brokenAt: broken))
+    }
+
     @Sendable func listEvents(_ request: Request, context: AdminContext) async throws -> Response {
         let tenant = context.tenant
-        let page = try await admin.events(tenantId: tenant.id, page: try Self.pageRequest(request))
+        let q = request.uri.queryParameters
+        func date(_ name: String) throws -> Date? {
+            guard let text = q[Substring(name)].map(String.init) else { return nil }
+            guard text.utf8.count <= 64, let d = Date(rfc3339: text) else { throw GatehouseError.field(name, "must be an RFC 3339 date-time") }
+            return d
+        }
+        var filter = EventFilter(since: try date("since"), until: try date("until"))
+        filter.typePrefix = try Validate.optional(q["type"].map(String.init), "type", max: 64)
+        filter.subject = try q["userId"].map { try Validate.uuid(String($0), "userId") }
+        let page = try await admin.events(tenantId: tenant.id, page: try Self.pageRequest(request), filter: filter)
         return try JSONBody.response(ListBody(data: page.items.map(EventBody.init), nextCursor: page.nextCursor))
     }
 }

@@ -54,6 +54,7 @@ enum AdminRoutePermissions {
         "DELETE /v2/oauth-clients/{id}": Entry(.oauthClientsWrite),
         "POST /v2/oauth-clients/{id}/secret": Entry(.oauthClientsWrite),
         "GET /v2/events": Entry(.eventsRead),
+        "GET /v2/events/verify": Entry(.eventsRead),
         "GET /v2/api-keys": Entry(.apiKeysWrite),
         "POST /v2/api-keys": Entry(.apiKeysWrite),
         "DELETE /v2/api-keys/{keyId}": Entry(.apiKeysWrite),

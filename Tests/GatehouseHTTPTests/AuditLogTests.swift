@@ -1,0 +1,67 @@
+import Foundation
+import GatehouseCore
+@testable import GatehouseHTTP
+import GatehouseServer
+import GatehouseStore
+import HTTPTypes
+import SQLKit
+import Testing
+
+/// Issue 15, item 5 (the part built so far): `/v2/events` filters and `GET /v2/events/verify`, sharing the
+/// chain walk with `gatehouse events verify`.
+@Suite struct AuditLogTests {
+    static func types(_ r: Reply) -> [String] { (r["data"]?.arrayValue ?? []).compactMap { $0.objectValue?["type"]?.stringValue } }
+
+    @Test(arguments: TestDatabase.kinds) func theLogIsFilteredByTypePrefixUserAndTime(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
+            let t = try await h.createTenant()
+            let janeId = try await ClassicAPITests.user(h, tenant: t)
+            #expect(try await ClassicAPITests.login(h, headers: t.headers).status == 200)
+            #expect(try await ClassicAPITests.login(h, "jane.doe", "wrong password", headers: t.headers).status == 401)
+            let before = h.clock.now
+            h.clock.advance(by: 60)
+            _ = try await h.post("/v2/businesses", .object(["name": "Later"]), headers: t.admin)
+
+            let auth = try await h.call(.get, "/v2/events?type=auth.", headers: t.admin)
+            #expect(Set(Self.types(auth)) == ["auth.login", "auth.login_failed"], "\(auth.text)")
+            #expect(Self.types(try await h.call(.get, "/v2/events?type=auth.login_failed", headers: t.admin)) == ["auth.login_failed"])
+            // '_' is no wildcard: "auth.login_" names the failed logins only.
+            #expect(Self.types(try await h.call(.get, "/v2/events?type=auth.login_", headers: t.admin)) == ["auth.login_failed"])
+            let jane = try await h.call(.get, "/v2/events?userId=\(janeId)", headers: t.admin)
+            #expect((jane["data"]?.arrayValue ?? []).allSatisfy { $0.objectValue?["subject"]?.stringValue == janeId } && !Self.types(jane).isEmpty)
+            let later = try await h.call(.get, "/v2/events?since=\(before.addingTimeInterval(1).rfc3339)", headers: t.admin)
+            #expect(Self.types(later) == ["business.created"], "\(later.text)")
+            let earlier = try await h.call(.get, "/v2/events?until=\(before.rfc3339)&type=business.", headers: t.admin)
+            #expect(Self.types(earlier).isEmpty)
+            for bad in ["type=Auth", "type=a%25", "userId=x", "since=yesterday", "until=2026-13-01T00:00:00Z", "cursor=-1"] {
+                #expect(try await h.call(.get, "/v2/events?\(bad)", headers: t.admin).status == 400, "\(bad)")
+            }
+        }
+    }
+
+    /// A row changed behind the server's back (the append-only trigger set aside, as a database superuser
+    /// could) is found, with its position.
+    @Test(arguments: TestDatabase.kinds) func aTamperedRowIsReportedWhereItIs(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
+            let t = try await h.createTenant()
+            for name in ["One", "Two", "Three"] { _ = try await h.post("/v2/businesses", .object(["name": .string(name)]), headers: t.admin) }
+            let intact = try await h.call(.get, "/v2/events/verify", headers: t.admin)
+            #expect(intact["intact"] == .bool(true) && intact["brokenAt"] == .null, "\(intact.text)")
+            let target = try #require((try await h.call(.get, "/v2/events?type=business.", headers: t.admin)["data"]?.arrayValue)?[1].objectValue)
+            let seq = try #require(target["sequence"]?.numberValue)
+            let kind = h.runtime.database.kind
+            try await h.runtime.database.transaction { db in
+                if kind == .sqlite {
+                    try await db.raw("DROP TRIGGER events_no_update").run()
+                } else {
+                    try await db.raw("ALTER TABLE events DISABLE TRIGGER events_no_change").run()
+                }
+                try await db.raw(
+                    "UPDATE events SET data = '{\"forged\":true}' WHERE tenant_id = \(bind: t.id) AND seq = \(bind: Int64(seq))"
+                ).run()
+            }
+            let broken = try await h.call(.get, "/v2/events/verify", headers: t.admin)
+            #expect(broken["intact"] == .bool(false) && broken["brokenAt"] == .number(seq), "\(broken.text)")
+        }
+    }
+}
