@@ -4,6 +4,7 @@ import GatehouseCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -14,13 +15,47 @@ import Glibc
 /// every address judged (so a name re-pointed at a private address after registration gains nothing), and
 /// the connection made to the vetted address. No redirects (a 3xx is an answer, not a success), a timeout,
 /// and at most 4 KiB of the answer read.
-public struct HTTPWebhookTransport: WebhookTransport {
+public final class HTTPWebhookTransport: WebhookTransport {
     let timeout: TimeAmount
     let policy: OutboundPolicy
+    /// One client (and so one connection pool) per host and the address it was vetted at: a receiver's
+    /// connections are kept between deliveries, and a host that resolves elsewhere gets a new client,
+    /// pinned to its new vetted address. Bounded: when full, every client is closed and the pool starts over
+    /// (a delivery in flight on one of them then fails, and is tried again later).
+    private let clients = Mutex<[String: HTTPClient]>([:])
+    static let maxClients = 64
 
     public init(timeout: TimeAmount = .seconds(10), policy: OutboundPolicy) {
         self.timeout = timeout
         self.policy = policy
+    }
+
+    public func shutdown() async {
+        let all = clients.withLock { c -> [HTTPClient] in
+            defer { c.removeAll() }
+            return Array(c.values)
+        }
+        for client in all { try? await client.shutdown() }
+    }
+
+    private func client(host: String, address: String) async -> HTTPClient {
+        let key = host + "\u{0}" + address
+        if let held = clients.withLock({ $0[key] }) { return held }
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: timeout, read: timeout))
+        configuration.dnsOverride = [host: address]
+        let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let (kept, evicted) = clients.withLock { c -> (HTTPClient, [HTTPClient]) in
+            if let raced = c[key] { return (raced, [made]) }
+            var evicted: [HTTPClient] = []
+            if c.count >= Self.maxClients {
+                evicted = Array(c.values)
+                c.removeAll()
+            }
+            c[key] = made
+            return (made, evicted)
+        }
+        for old in evicted { try? await old.shutdown() }
+        return kept
     }
 
     public func post(url: String, headers: [(String, String)], body: [UInt8]) async -> WebhookResponse {
@@ -38,9 +73,7 @@ public struct HTTPWebhookTransport: WebhookTransport {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: timeout, read: timeout))
-        configuration.dnsOverride = [host: address]
-        let pinned = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let pinned = await client(host: host, address: address)
         let outcome: WebhookResponse
         do {
             let response = try await pinned.execute(request, timeout: timeout)
@@ -53,7 +86,6 @@ public struct HTTPWebhookTransport: WebhookTransport {
         } catch {
             outcome = .failed(Self.describe(error))
         }
-        try? await pinned.shutdown()
         return outcome
     }
 

@@ -76,6 +76,7 @@ public struct GatehouseRuntime: Sendable {
         try? await engine.apiKeys.lastUsed.flush()
         try? await engine.tenantKeys.lastUsed.flush()
         try? await engine.devices.lastUsed.flush()
+        await webhooks.transport.shutdown()
         await cpu.shutdown()
         await database.shutdown()
     }

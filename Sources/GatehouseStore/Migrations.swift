@@ -13,7 +13,12 @@ struct Migration: Sendable {
 
     func sql(for kind: SQLDialectKind) -> [String] {
         let serial = kind == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
-        return statements.map { $0.replacingOccurrences(of: "{SERIAL_PK}", with: serial) }
+        // A plain rowid key in SQLite where ids need not stay unused after deletion: AUTOINCREMENT costs a
+        // write to sqlite_sequence on every insert (the webhook outbox takes one per delivery).
+        let rowid = kind == .sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"
+        return statements.map {
+            $0.replacingOccurrences(of: "{SERIAL_PK}", with: serial).replacingOccurrences(of: "{ROWID_PK}", with: rowid)
+        }
             + (kind == .sqlite ? sqliteOnly : postgresOnly)
     }
 }
@@ -377,8 +382,8 @@ public struct Migrator: Sendable {
                 "CREATE TABLE webhook_events (webhook_id TEXT NOT NULL, event_type TEXT NOT NULL, PRIMARY KEY (webhook_id, event_type))",
                 """
                 CREATE TABLE webhook_deliveries (
-                    id {SERIAL_PK}, tenant_id TEXT NOT NULL, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL,
-                    event_type TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,
+                    id {ROWID_PK}, tenant_id TEXT NOT NULL, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL, event_seq BIGINT, payload TEXT, status TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,
                     next_attempt_at BIGINT, lease_until BIGINT, last_status BIGINT, last_response TEXT, last_error TEXT,
                     event_at BIGINT NOT NULL, completed_at BIGINT)
                 """,

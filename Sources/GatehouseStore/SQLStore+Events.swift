@@ -95,13 +95,15 @@ extension SQLStore: EventStore {
     }
 
     /// The outbox rows of an event, in its transaction: one per active webhook of the tenant subscribed to
-    /// its type or to `*` (no event committed without its deliveries, none for an act rolled back).
+    /// its type or to `*` (no event committed without its deliveries, none for an act rolled back). A row
+    /// names the event by its place in the chain; the body is made from the event when it is sent, so an
+    /// event going to several webhooks is not written again for each.
     private func queueDeliveries(of event: AuditEvent, on db: any SQLDatabase) async throws {
         let millis = event.createdAt.millis
         try await db.raw(
             """
-            INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, event_at)
-            SELECT w.tenant_id, w.id, \(bind: event.id), \(bind: event.type), \(bind: WebhookPayload.json(event)), 'pending', 0,
+            INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, event_type, event_seq, status, attempts, next_attempt_at, event_at)
+            SELECT w.tenant_id, w.id, \(bind: event.id), \(bind: event.type), \(bind: event.sequence), 'pending', 0,
               \(bind: millis), \(bind: millis)
             FROM webhooks w WHERE w.tenant_id = \(bind: event.tenantId) AND w.active = 1 AND EXISTS (
               SELECT 1 FROM webhook_events s WHERE s.webhook_id = w.id AND (s.event_type = \(bind: event.type) OR s.event_type = '*'))
@@ -126,12 +128,14 @@ extension SQLStore: EventStore {
                   AND created_at >= \(bind: filter.since?.millis ?? Int64.min) AND created_at <= \(bind: filter.until?.millis ?? Int64.max)
                 ORDER BY seq LIMIT \(unsafeRaw: String(max(1, min(limit, 1000))))
                 """
-            ).all().map {
-                AuditEvent(
-                    id: try $0.string("id"), tenantId: try $0.string("tenant_id"), sequence: try $0.int("seq"),
-                    type: try $0.string("type"), subject: try $0.optionalString("subject"), data: try $0.string("data"),
-                    createdAt: try $0.date("created_at"), previousHash: try $0.string("prev_hash"), hash: try $0.string("hash"))
-            }
+            ).all().map(auditEvent(from:))
         }
+    }
+
+    func auditEvent(from row: any SQLRow) throws -> AuditEvent {
+        AuditEvent(
+            id: try row.string("id"), tenantId: try row.string("tenant_id"), sequence: try row.int("seq"),
+            type: try row.string("type"), subject: try row.optionalString("subject"), data: try row.string("data"),
+            createdAt: try row.date("created_at"), previousHash: try row.string("prev_hash"), hash: try row.string("hash"))
     }
 }

@@ -6,7 +6,7 @@ extension SQLStore: WebhookStore {
     static let webhookColumns =
         "id, tenant_id, url, description, active, secret_sealed, previous_secret_sealed, previous_secret_until, consecutive_failures, created_at, updated_at"
     static let deliveryColumns =
-        "id, tenant_id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, last_status, last_response, last_error, event_at, completed_at"
+        "id, tenant_id, webhook_id, event_id, event_type, event_seq, payload, status, attempts, next_attempt_at, last_status, last_response, last_error, event_at, completed_at"
 
     private func webhook(from row: any SQLRow, events: [String]) throws -> Webhook {
         Webhook(
@@ -16,10 +16,20 @@ extension SQLStore: WebhookStore {
             consecutiveFailures: try row.int("consecutive_failures"), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
     }
 
-    private func delivery(from row: any SQLRow) throws -> WebhookDelivery {
-        WebhookDelivery(
+    /// A delivery row; its body, when the row names an event instead of carrying one, is made from the
+    /// event (`withBody`), else left empty (lists show no body).
+    private func delivery(from row: any SQLRow, withBody db: (any SQLDatabase)? = nil) async throws -> WebhookDelivery {
+        var payload = try row.optionalString("payload") ?? ""
+        if payload.isEmpty, let db, let seq = try row.optionalInt("event_seq"),
+            let event = try await db.raw(
+                "SELECT tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash FROM events WHERE tenant_id = \(bind: try row.string("tenant_id")) AND seq = \(bind: seq)"
+            ).first()
+        {
+            payload = WebhookPayload.json(try auditEvent(from: event))
+        }
+        return WebhookDelivery(
             id: try row.int("id"), tenantId: try row.string("tenant_id"), webhookId: try row.string("webhook_id"),
-            eventId: try row.string("event_id"), eventType: try row.string("event_type"), payload: try row.string("payload"),
+            eventId: try row.string("event_id"), eventType: try row.string("event_type"), payload: payload,
             status: WebhookDelivery.Status(rawValue: try row.string("status")) ?? .failed, attempts: try row.int("attempts"),
             nextAttemptAt: try row.optionalDate("next_attempt_at"), lastStatusCode: try row.optionalInt("last_status").map(Int.init),
             lastResponse: try row.optionalString("last_response"), lastError: try row.optionalString("last_error"),
@@ -139,8 +149,8 @@ extension SQLStore: WebhookStore {
                   AND status = 'pending' AND (lease_until IS NULL OR lease_until <= \(bind: now.millis))
                 RETURNING \(unsafeRaw: Self.deliveryColumns)
                 """
-            ).all().map(delivery(from:))
-        }
+            ).all()
+        }.asyncMap { row in try await self.read("deliveryBody") { db in try await self.delivery(from: row, withBody: db) } }
     }
 
     public func closeDelivery(id: Int64, status: WebhookDelivery.Status, statusCode: Int?, response: String?, error: String?, at: Date) async throws {
@@ -189,7 +199,7 @@ extension SQLStore: WebhookStore {
                 WHERE tenant_id = \(bind: tenantId) AND webhook_id = \(bind: webhookId) AND id < \(bind: before)
                 ORDER BY id DESC LIMIT \(unsafeRaw: String(page.limit + 1))
                 """
-            ).all().map(delivery(from:))
+            ).all().asyncMap { try await self.delivery(from: $0) }
             let items = Array(rows.prefix(page.limit))
             return Page(items: items, nextCursor: rows.count > page.limit ? items.last.map { String($0.id) } : nil)
         }
@@ -199,7 +209,7 @@ extension SQLStore: WebhookStore {
         try await read("delivery") { db in
             try await db.raw(
                 "SELECT \(unsafeRaw: Self.deliveryColumns) FROM webhook_deliveries WHERE tenant_id = \(bind: tenantId) AND webhook_id = \(bind: webhookId) AND id = \(bind: id)"
-            ).first().map(delivery(from:))
+            ).first().asyncMap { try await self.delivery(from: $0, withBody: db) }
         }
     }
 
@@ -210,5 +220,20 @@ extension SQLStore: WebhookStore {
             ).first()
             return (Int(try row?.int("n") ?? 0), try row?.optionalDate("oldest"))
         }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// What a webhook receiver made of one POST.
 public enum WebhookResponse: Sendable, Equatable {
@@ -12,6 +13,8 @@ public enum WebhookResponse: Sendable, Equatable {
 /// POSTs one delivery (the guarded outbound client in production, loopback receivers in tests).
 public protocol WebhookTransport: Sendable {
     func post(url: String, headers: [(String, String)], body: [UInt8]) async -> WebhookResponse
+    /// Closes the connections it keeps.
+    func shutdown() async
 }
 
 /// Drains the webhook outbox like the push outbox: leases due deliveries (several nodes never send one at
@@ -24,7 +27,7 @@ public struct WebhookDispatcher: Sendable {
     let clock: any GatehouseClock
     let random: any RandomSource
     let box: SecretBox
-    let transport: any WebhookTransport
+    public let transport: any WebhookTransport
     let events: EventRecorder
     let observer: any EngineObserver
     let logger: Logger
@@ -34,6 +37,8 @@ public struct WebhookDispatcher: Sendable {
     public let lease: TimeInterval
 
     public static let batchSize = 32
+    static let gaugeInterval: TimeInterval = 5
+    private let gaugesDue = GaugeSchedule()
 
     public init(
         engine: Engine, transport: any WebhookTransport, retryBase: TimeInterval, lease: TimeInterval = 60
@@ -58,7 +63,13 @@ public struct WebhookDispatcher: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for delivery in batch { group.addTask { await self.deliver(delivery) } }
         }
-        if let outbox = try? await store.webhookOutbox() {
+        // The gauges count the whole outbox: at most every few seconds, not after every pass.
+        let due = gaugesDue.next.withLock { next -> Bool in
+            guard now >= next else { return false }
+            next = now.addingTimeInterval(Self.gaugeInterval)
+            return true
+        }
+        if due, let outbox = try? await store.webhookOutbox() {
             observer.webhookOutbox(pending: outbox.pending, oldestAge: outbox.oldest.map { max(0, clock.now.timeIntervalSince($0)) } ?? 0)
         }
         return batch.count
@@ -106,7 +117,10 @@ public struct WebhookDispatcher: Sendable {
                 try await store.closeDelivery(
                     id: d.id, status: .succeeded, statusCode: status, response: String(body.prefix(WebhookRules.keptResponseBytes)), error: nil,
                     at: now)
-                _ = try await store.recordWebhookOutcome(tenantId: hook.tenantId, id: hook.id, succeeded: true)
+                // A write only when there is a count to clear: most deliveries succeed with none.
+                if hook.consecutiveFailures > 0 {
+                    _ = try await store.recordWebhookOutcome(tenantId: hook.tenantId, id: hook.id, succeeded: true)
+                }
                 observer.webhookDelivery(result: "succeeded")
                 return
             }
@@ -140,4 +154,9 @@ public struct WebhookDispatcher: Sendable {
         }
         logger.warning("webhook disabled after failed deliveries", metadata: ["webhook": "\(hook.id)", "tenant": "\(hook.tenantId)"])
     }
+}
+
+/// When the dispatcher next counts the outbox for its gauges (shared by the copies of one dispatcher).
+final class GaugeSchedule: Sendable {
+    let next = Mutex<Date>(.distantPast)
 }
