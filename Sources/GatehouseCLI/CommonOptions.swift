@@ -46,6 +46,10 @@ struct CommonOptions: ParsableArguments {
         c.engine.refreshTokenTTL = try seconds("GATEHOUSE_REFRESH_TOKEN_TTL") ?? c.engine.refreshTokenTTL
         c.engine.adminTokenTTL = try seconds("GATEHOUSE_ADMIN_TOKEN_TTL") ?? c.engine.adminTokenTTL
         c.engine.stepUpMaxAge = try seconds("GATEHOUSE_STEP_UP_MAX_AGE") ?? c.engine.stepUpMaxAge
+        if let days = value(nil, "GATEHOUSE_EVENT_RETENTION_DAYS") {
+            guard let d = Int(days), d > 0, d <= 36_500 else { throw ValidationError("GATEHOUSE_EVENT_RETENTION_DAYS must be a number of days") }
+            c.engine.eventRetention = TimeInterval(d) * 86_400
+        }
         if let allow = value(nil, "GATEHOUSE_ALLOW_PRIVATE_FETCH") {
             guard let on = ["1": true, "true": true, "yes": true, "0": false, "false": false, "no": false][allow.lowercased()] else {
                 throw ValidationError("GATEHOUSE_ALLOW_PRIVATE_FETCH must be true or false")

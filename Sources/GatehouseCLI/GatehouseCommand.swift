@@ -271,11 +271,12 @@ struct EventsCommand: AsyncParsableCommand {
         func run() async throws {
             try await common.withRuntime { runtime in
                 let id = try await EventsCommand.tenantId(tenant, runtime)
-                if let broken = try await runtime.engine.events.verifyChain(tenantId: id) {
+                let verdict = try await runtime.engine.events.verify(tenantId: id)
+                if let broken = verdict.brokenAt {
                     print("audit chain BROKEN at sequence \(broken)")
                     throw ExitCode(2)
                 }
-                print("audit chain intact")
+                print(verdict.checkpoint.map { "audit chain intact from checkpoint \($0) (events up to it were pruned)" } ?? "audit chain intact")
             }
         }
     }

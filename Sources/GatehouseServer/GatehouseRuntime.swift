@@ -99,6 +99,7 @@ struct MaintenanceService: Service {
                 let now = runtime.engine.clock.now
                 _ = try? await runtime.engine.store.purge(before: now.addingTimeInterval(-24 * 3600), now: now)
             }
+            if ticks % 3600 == 2 { _ = try? await runtime.engine.pruneEvents() }
         }
         await runtime.shutdown()
     }

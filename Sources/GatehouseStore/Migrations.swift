@@ -391,6 +391,45 @@ public struct Migrator: Sendable {
                 "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id)",
             ]
         ),
+        Migration(
+            // Retention: a tenant's oldest events may be deleted once a checkpoint (an event in the chain, and
+            // a row here) records the last one pruned; the delete trigger admits only rows at or below it.
+            version: 19, name: "event_checkpoints",
+            statements: [
+                """
+                CREATE TABLE event_checkpoints (
+                    tenant_id TEXT NOT NULL, through_seq BIGINT NOT NULL, hash TEXT NOT NULL, created_at BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, through_seq))
+                """
+            ],
+            sqliteOnly: [
+                "DROP TRIGGER events_no_delete",
+                """
+                CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+                WHEN OLD.seq > COALESCE((SELECT MAX(through_seq) FROM event_checkpoints WHERE tenant_id = OLD.tenant_id), 0)
+                BEGIN SELECT RAISE(ABORT, 'events are append-only'); END
+                """,
+                "CREATE TRIGGER event_checkpoints_no_update BEFORE UPDATE ON event_checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END",
+                "CREATE TRIGGER event_checkpoints_no_delete BEFORE DELETE ON event_checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END",
+            ],
+            postgresOnly: [
+                """
+                CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF TG_OP = 'DELETE' AND OLD.seq <= COALESCE(
+                    (SELECT MAX(through_seq) FROM event_checkpoints WHERE tenant_id = OLD.tenant_id), 0) THEN
+                    RETURN OLD;
+                  END IF;
+                  RAISE EXCEPTION 'events are append-only';
+                END $$
+                """,
+                """
+                CREATE FUNCTION event_checkpoints_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'checkpoints are append-only'; END $$
+                """,
+                "CREATE TRIGGER event_checkpoints_no_change BEFORE UPDATE OR DELETE ON event_checkpoints FOR EACH ROW EXECUTE FUNCTION event_checkpoints_append_only()",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -123,7 +123,7 @@ extension SQLStore: EventStore {
                 """
                 SELECT tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash FROM events
                 WHERE tenant_id = \(bind: tenantId) AND seq > \(bind: afterSequence)
-                  AND (\(bind: prefix) = '' OR substr(type, 1, \(bind: prefix.utf8.count)) = \(bind: prefix))
+                  AND (\(bind: prefix) = '' OR substr(type, 1, CAST(\(bind: prefix.utf8.count) AS INTEGER)) = \(bind: prefix))
                   AND (\(bind: filter.subject ?? "") = '' OR subject = \(bind: filter.subject ?? ""))
                   AND created_at >= \(bind: filter.since?.millis ?? Int64.min) AND created_at <= \(bind: filter.until?.millis ?? Int64.max)
                 ORDER BY seq LIMIT \(unsafeRaw: String(max(1, min(limit, 1000))))
@@ -137,5 +137,45 @@ extension SQLStore: EventStore {
             id: try row.string("id"), tenantId: try row.string("tenant_id"), sequence: try row.int("seq"),
             type: try row.string("type"), subject: try row.optionalString("subject"), data: try row.string("data"),
             createdAt: try row.date("created_at"), previousHash: try row.string("prev_hash"), hash: try row.string("hash"))
+    }
+}
+
+extension SQLStore {
+    static let eventColumns = "tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash"
+
+    public func firstEvent(tenantId: String) async throws -> AuditEvent? {
+        try await read("firstEvent") { db in
+            try await db.raw(
+                "SELECT \(unsafeRaw: Self.eventColumns) FROM events WHERE tenant_id = \(bind: tenantId) ORDER BY seq LIMIT 1"
+            ).first().map(auditEvent(from:))
+        }
+    }
+
+    public func lastEvent(tenantId: String, before date: Date) async throws -> AuditEvent? {
+        try await read("lastEventBefore") { db in
+            try await db.raw(
+                "SELECT \(unsafeRaw: Self.eventColumns) FROM events WHERE tenant_id = \(bind: tenantId) AND created_at < \(bind: date.millis) ORDER BY seq DESC LIMIT 1"
+            ).first().map(auditEvent(from:))
+        }
+    }
+
+    public func pruneEvents(tenantId: String, through sequence: Int64, hash: String, at: Date) async throws -> Int {
+        try await transaction("pruneEvents") { db in
+            try await db.raw(
+                "INSERT INTO event_checkpoints (tenant_id, through_seq, hash, created_at) VALUES (\(bind: tenantId), \(bind: sequence), \(bind: hash), \(bind: at.millis))"
+            ).run()
+            return try await db.raw(
+                "DELETE FROM events WHERE tenant_id = \(bind: tenantId) AND seq <= \(bind: sequence) RETURNING seq"
+            ).all().count
+        }
+    }
+
+    public func latestCheckpoint(tenantId: String) async throws -> (sequence: Int64, hash: String)? {
+        try await read("latestCheckpoint") { db in
+            guard let row = try await db.raw(
+                "SELECT through_seq, hash FROM event_checkpoints WHERE tenant_id = \(bind: tenantId) ORDER BY through_seq DESC LIMIT 1"
+            ).first() else { return nil }
+            return (try row.int("through_seq"), try row.string("hash"))
+        }
     }
 }

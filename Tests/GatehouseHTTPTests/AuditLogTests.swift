@@ -64,4 +64,45 @@ import Testing
             #expect(broken["intact"] == .bool(false) && broken["brokenAt"] == .number(seq), "\(broken.text)")
         }
     }
+
+    /// Retention: events older than GATEHOUSE_EVENT_RETENTION_DAYS are pruned behind a checkpoint; the rest
+    /// of the chain still verifies from it; the database refuses deleting anything above a checkpoint, and
+    /// a checkpoint no checkpoint event vouches for breaks the chain.
+    @Test(arguments: TestDatabase.kinds) func pruningKeepsTheChainVerifiableFromItsCheckpoint(kind: String) async throws {
+        try await withHarness(kind: kind, configure: { $0.engine.eventRetention = 30 * 86_400 }) { h in
+            let t = try await h.createTenant()
+            for name in ["Old one", "Old two"] { _ = try await h.post("/v2/businesses", .object(["name": .string(name)]), headers: t.admin) }
+            h.clock.advance(by: 31 * 86_400)
+            _ = try await h.post("/v2/businesses", .object(["name": "Recent"]), headers: t.admin)
+            let before = try await h.call(.get, "/v2/events?limit=200", headers: t.admin)["data"]?.arrayValue ?? []
+            #expect(try await h.engine.pruneEvents() >= 3)
+            #expect(try await h.engine.pruneEvents() == 0, "nothing more is old enough")
+            let after = try await h.call(.get, "/v2/events?limit=200", headers: t.admin)["data"]?.arrayValue ?? []
+            #expect(Self.typesOf(after) == ["business.created", "audit.checkpoint"], "\(Self.typesOf(after)) of \(Self.typesOf(before))")
+            let checkpoint = try #require(after.last?.objectValue)
+            let through = try #require(checkpoint["data"]?.objectValue?["prunedThrough"]?.numberValue)
+            #expect(after.first?.objectValue?["sequence"] == .number(through + 1))
+            let verdict = try await h.call(.get, "/v2/events/verify", headers: t.admin)
+            #expect(verdict["intact"] == .bool(true) && verdict["checkpoint"] == .number(through), "\(verdict.text)")
+
+            // The trigger admits deletes at or below a checkpoint only.
+            let kind = h.runtime.database.kind
+            await #expect(throws: (any Error).self) {
+                try await h.runtime.database.transaction { db in
+                    try await db.raw("DELETE FROM events WHERE tenant_id = \(bind: t.id) AND seq = \(bind: Int64(through + 1))").run()
+                }
+            }
+            // A forged checkpoint (written behind the server's back) that no checkpoint event vouches for:
+            // the chain is reported broken.
+            try await h.runtime.database.transaction { db in
+                try await db.raw(
+                    "INSERT INTO event_checkpoints (tenant_id, through_seq, hash, created_at) VALUES (\(bind: t.id), \(bind: Int64(through + 1)), 'forged', 0)"
+                ).run()
+            }
+            let forged = try await h.call(.get, "/v2/events/verify", headers: t.admin)
+            #expect(forged["intact"] == .bool(false), "\(forged.text) (\(kind))")
+        }
+    }
+
+    static func typesOf(_ list: [JSONValue]) -> [String] { list.compactMap { $0.objectValue?["type"]?.stringValue } }
 }

@@ -184,6 +184,22 @@ public final class Engine: Sendable {
         return kid
     }
 
+    /// Retention: prunes every tenant's audit events older than `GATEHOUSE_EVENT_RETENTION_DAYS` behind a
+    /// checkpoint (`EventRecorder.prune`); returns how many were deleted. Nothing without a retention.
+    @discardableResult
+    public func pruneEvents() async throws -> Int {
+        guard let retention = config.eventRetention else { return 0 }
+        let cutoff = clock.now.addingTimeInterval(-retention)
+        var pruned = 0
+        var cursor: String?
+        repeat {
+            let page = try await store.tenants(page: PageRequest(limit: 200, cursor: cursor))
+            for tenant in page.items { pruned += try await events.prune(tenantId: tenant.id, before: cutoff) }
+            cursor = page.nextCursor
+        } while cursor != nil
+        return pruned
+    }
+
     /// True when `key` is the system key (configured or generated).
     public func isSystemKey(_ key: String) async throws -> Bool { try await serviceKeys.isSystemKey(key) }
 

@@ -23,6 +23,9 @@ public struct EngineConfiguration: Sendable {
     public var pushEnabled = false
     /// Step-up: how recent a session's last primary sign-in must be to mint a credential (seconds).
     public var stepUpMaxAge: TimeInterval = 300
+    /// `GATEHOUSE_EVENT_RETENTION_DAYS`: audit events older than this are pruned behind a checkpoint; nil
+    /// keeps them forever.
+    public var eventRetention: TimeInterval?
     /// Where outbound fetches (JWKS URLs) may go: https to public addresses unless `GATEHOUSE_ALLOW_PRIVATE_FETCH`.
     public var outbound = OutboundPolicy()
     /// `GATEHOUSE_WEBHOOK_ALLOW_PRIVATE`: webhooks to http and private addresses (labs and tests); off, https

@@ -36,22 +36,66 @@ public struct EventRecorder: Sendable {
     }
 
     /// Walks a tenant's chain; returns the first sequence number whose link does not hold, or nil when intact.
-    public func verifyChain(tenantId: String) async throws -> Int64? {
-        var previous = ""
-        var after: Int64 = 0
-        var expected: Int64 = 1
+    public func verifyChain(tenantId: String) async throws -> Int64? { try await verify(tenantId: tenantId).brokenAt }
+
+    /// What a walk of the chain found: where it first breaks (nil: nowhere), and the checkpoint it started
+    /// from when the tenant's oldest events were pruned (nil: it started at the first event).
+    public struct ChainVerdict: Sendable, Equatable {
+        public let brokenAt: Int64?
+        public let checkpoint: Int64?
+    }
+
+    /// Walks the chain from its start: the first event, or — after pruning — the event after the latest
+    /// checkpoint, which must link to the pruned event's hash the checkpoint recorded, while the chain must
+    /// hold the `audit.checkpoint` event that recorded it.
+    public func verify(tenantId: String) async throws -> ChainVerdict {
+        let checkpoint = try await store.latestCheckpoint(tenantId: tenantId)
+        var previous = checkpoint?.hash ?? ""
+        var after: Int64 = checkpoint?.sequence ?? 0
+        var expected = after + 1
+        var recorded = checkpoint == nil
         while true {
             let batch = try await store.events(tenantId: tenantId, afterSequence: after, limit: 500)
-            if batch.isEmpty { return nil }
+            if batch.isEmpty { break }
             for e in batch {
                 let h = AuditEvent.chainHash(
                     previousHash: previous, tenantId: e.tenantId, sequence: e.sequence, id: e.id, type: e.type,
                     subject: e.subject, data: e.data, createdAtMillis: e.createdAt.millis)
-                if e.sequence != expected || e.previousHash != previous || e.hash != h { return e.sequence }
+                if e.sequence != expected || e.previousHash != previous || e.hash != h {
+                    return ChainVerdict(brokenAt: e.sequence, checkpoint: checkpoint?.sequence)
+                }
+                if let checkpoint, e.type == Self.checkpointType,
+                    let data = try? JSONDecoder().decode([String: JSONValue].self, from: Data(e.data.utf8)),
+                    data["prunedThrough"]?.numberValue == Double(checkpoint.sequence), data["prunedHash"]?.stringValue == checkpoint.hash
+                {
+                    recorded = true
+                }
                 previous = e.hash
                 after = e.sequence
                 expected += 1
             }
         }
+        // A checkpoint row no checkpoint event vouches for is a forged licence to delete.
+        return ChainVerdict(brokenAt: recorded ? nil : (checkpoint?.sequence ?? 0) + 1, checkpoint: checkpoint?.sequence)
+    }
+
+    public static let checkpointType = "audit.checkpoint"
+
+    /// Retention (`GATEHOUSE_EVENT_RETENTION_DAYS`): deletes the tenant's events created before `cutoff`.
+    /// First an `audit.checkpoint` event joins the chain recording the last pruned event's sequence and
+    /// hash, so the chain never empties and the cut is itself chained; then the checkpoint row and the
+    /// deletion, which the database admits only at or below a checkpoint. Returns how many were deleted. A
+    /// stop between the two steps leaves a checkpoint event without its cut: the next run cuts again.
+    public func prune(tenantId: String, before cutoff: Date) async throws -> Int {
+        guard let first = try await store.firstEvent(tenantId: tenantId), first.createdAt < cutoff,
+            let last = try await store.lastEvent(tenantId: tenantId, before: cutoff)
+        else { return 0 }
+        _ = try await store.appendEvent(
+            tenantId: tenantId, id: random.uuidString(), type: Self.checkpointType, subject: nil,
+            data: Self.encode([
+                "prunedThrough": .number(Double(last.sequence)), "prunedHash": .string(last.hash),
+                "prunedBefore": .string(cutoff.rfc3339),
+            ]), at: clock.now)
+        return try await store.pruneEvents(tenantId: tenantId, through: last.sequence, hash: last.hash, at: clock.now)
     }
 }

@@ -78,7 +78,7 @@ extension AdminService {
     }
 
     /// Whether the tenant's audit chain verifies, and where it first breaks (`gatehouse events verify` too).
-    public func verifyEvents(tenantId: String) async throws -> Int64? { try await events.verifyChain(tenantId: tenantId) }
+    public func verifyEvents(tenantId: String) async throws -> EventRecorder.ChainVerdict { try await events.verify(tenantId: tenantId) }
 
     /// Providers stored before an audience was required: each refuses every token until an admin sets one.
     public func providersWithoutAudience() async throws -> [IdentityProvider] {

@@ -258,6 +258,15 @@ public protocol EventStore: Sendable {
         tenantId: String, id: String, type: String, subject: String?, data: String, at: Date
     ) async throws -> AuditEvent
     func events(tenantId: String, afterSequence: Int64, limit: Int) async throws -> [AuditEvent]
+    /// The tenant's first event (nil when it has none).
+    func firstEvent(tenantId: String) async throws -> AuditEvent?
+    /// The newest event created before `date`.
+    func lastEvent(tenantId: String, before date: Date) async throws -> AuditEvent?
+    /// Records a checkpoint (the last pruned event's sequence and hash) and deletes every event up to it.
+    /// Returns how many were deleted.
+    func pruneEvents(tenantId: String, through sequence: Int64, hash: String, at: Date) async throws -> Int
+    /// The latest checkpoint: the sequence and hash of the last event pruned.
+    func latestCheckpoint(tenantId: String) async throws -> (sequence: Int64, hash: String)?
     /// As `events`, only those `filter` lets through.
     func events(tenantId: String, afterSequence: Int64, limit: Int, filter: EventFilter) async throws -> [AuditEvent]
 }

@@ -68,7 +68,12 @@ struct AdminController {
                 .get, "/v2/events/verify",
                 .init(
                     "Whether the tenant's audit hash chain verifies, and the first sequence where it does not",
-                    .ok(.object(["intact": .boolean, "brokenAt": .nullable(.integer)], required: ["intact", "brokenAt"]))),
+                    .ok(
+                        .object(
+                            [
+                                "intact": .boolean, "brokenAt": .nullable(.integer),
+                                "checkpoint": .described(.nullable(.integer), "the last pruned sequence the walk started after (retention)"),
+                            ], required: ["intact", "brokenAt", "checkpoint"]))),
                 use: verifyEvents),
         ]
     }
@@ -381,17 +386,19 @@ struct AdminController {
     struct ChainBody: Encodable {
         var intact: Bool
         var brokenAt: Int64?
+        var checkpoint: Int64?
         func encode(to encoder: any Encoder) throws {
-            enum K: String, CodingKey { case intact, brokenAt }
+            enum K: String, CodingKey { case intact, brokenAt, checkpoint }
             var c = encoder.container(keyedBy: K.self)
             try c.encode(intact, forKey: .intact)
             try c.encode(brokenAt, forKey: .brokenAt)
+            try c.encode(checkpoint, forKey: .checkpoint)
         }
     }
 
     @Sendable func verifyEvents(_ request: Request, context: AdminContext) async throws -> Response {
-        let broken = try await admin.verifyEvents(tenantId: context.tenant.id)
-        return try JSONBody.response(ChainBody(intact: broken == nil, brokenAt: broken))
+        let verdict = try await admin.verifyEvents(tenantId: context.tenant.id)
+        return try JSONBody.response(ChainBody(intact: verdict.brokenAt == nil, brokenAt: verdict.brokenAt, checkpoint: verdict.checkpoint))
     }
 
     @Sendable func listEvents(_ request: Request, context: AdminContext) async throws -> Response {
