@@ -11,6 +11,7 @@ public func buildRouter(engine: Engine, metrics: GatehouseMetrics, trustedProxie
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: EventContextMiddleware(addresses: ClientAddressResolver(trustedProxies: trustedProxies)))
     RouteTable(engine: engine, metrics: metrics, trustedProxies: trustedProxies).register(on: router)
     return router
 }

@@ -430,6 +430,17 @@ public struct Migrator: Sendable {
                 "CREATE TRIGGER event_checkpoints_no_change BEFORE UPDATE OR DELETE ON event_checkpoints FOR EACH ROW EXECUTE FUNCTION event_checkpoints_append_only()",
             ]
         ),
+        Migration(
+            // Who acted, from where, in which request; rows from now on are hashed with them (version 2).
+            version: 20, name: "event_context",
+            statements: [
+                "ALTER TABLE events ADD COLUMN actor TEXT",
+                "ALTER TABLE events ADD COLUMN ip TEXT",
+                "ALTER TABLE events ADD COLUMN user_agent TEXT",
+                "ALTER TABLE events ADD COLUMN request_id TEXT",
+                "ALTER TABLE events ADD COLUMN hash_version BIGINT NOT NULL DEFAULT 1",
+            ]
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

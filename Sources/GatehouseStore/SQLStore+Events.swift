@@ -19,9 +19,9 @@ final class ChainHeads: Sendable {
 
 extension SQLStore: EventStore {
     public func appendEvent(
-        tenantId: String, id: String, type: String, subject: String?, data: String, at: Date
+        tenantId: String, id: String, type: String, subject: String?, data: String, at: Date, context: EventContext
     ) async throws -> AuditEvent {
-        let draft = EventDraft(id: id, type: type, subject: subject, data: data, at: at)
+        let draft = EventDraft(id: id, type: type, subject: subject, data: data, at: at, context: context)
         return try await retryingAuditChainRaces {
             try await transaction("appendEvent") { db in
                 guard let appended = try await append(draft, tenantId: tenantId, on: db) else { throw AuditChainRace() }
@@ -63,23 +63,24 @@ extension SQLStore: EventStore {
     {
         let seq = head.sequence + 1
         let millis = e.at.millis
-        let hash = AuditEvent.chainHash(
+        let hash = AuditEvent.chainHashV2(
             previousHash: head.hash, tenantId: tenantId, sequence: seq, id: e.id, type: e.type, subject: e.subject,
-            data: e.data, createdAtMillis: millis)
+            data: e.data, createdAtMillis: millis, context: e.context)
         // Taken already (a concurrent append, or a stale hint), or a predecessor that does not exist (a hint
         // from a transaction that rolled back): the insert is a no-op.
         let values: SQLQueryString = """
             \(bind: tenantId), \(bind: seq), \(bind: e.id), \(bind: e.type), \(bind: e.subject), \(bind: e.data),
-              \(bind: millis), \(bind: head.hash), \(bind: hash)
+              \(bind: millis), \(bind: head.hash), \(bind: hash), \(bind: e.context.actor), \(bind: e.context.ip),
+              \(bind: e.context.userAgent), \(bind: e.context.requestId), 2
             """
         let sql: SQLQueryString =
             head.sequence == 0
             ? """
-                INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash)
+                INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash, actor, ip, user_agent, request_id, hash_version)
                 VALUES (\(values)) ON CONFLICT DO NOTHING RETURNING seq
                 """
             : """
-                INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash)
+                INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash, actor, ip, user_agent, request_id, hash_version)
                 SELECT \(values) WHERE EXISTS (
                   SELECT 1 FROM events WHERE tenant_id = \(bind: tenantId) AND seq = \(bind: head.sequence)
                     AND hash = \(bind: head.hash))
@@ -89,7 +90,7 @@ extension SQLStore: EventStore {
         guard inserted else { return nil }
         let event = AuditEvent(
             id: e.id, tenantId: tenantId, sequence: seq, type: e.type, subject: e.subject, data: e.data,
-            createdAt: Date(millis: millis), previousHash: head.hash, hash: hash)
+            createdAt: Date(millis: millis), previousHash: head.hash, hash: hash, context: e.context, hashVersion: 2)
         try await queueDeliveries(of: event, on: db)
         return event
     }
@@ -121,10 +122,11 @@ extension SQLStore: EventStore {
         return try await read("events") { db in
             try await db.raw(
                 """
-                SELECT tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash FROM events
+                SELECT \(unsafeRaw: Self.eventColumns) FROM events
                 WHERE tenant_id = \(bind: tenantId) AND seq > \(bind: afterSequence)
                   AND (\(bind: prefix) = '' OR substr(type, 1, CAST(\(bind: prefix.utf8.count) AS INTEGER)) = \(bind: prefix))
                   AND (\(bind: filter.subject ?? "") = '' OR subject = \(bind: filter.subject ?? ""))
+                  AND (\(bind: filter.actor ?? "") = '' OR actor = \(bind: filter.actor ?? ""))
                   AND created_at >= \(bind: filter.since?.millis ?? Int64.min) AND created_at <= \(bind: filter.until?.millis ?? Int64.max)
                 ORDER BY seq LIMIT \(unsafeRaw: String(max(1, min(limit, 1000))))
                 """
@@ -136,12 +138,16 @@ extension SQLStore: EventStore {
         AuditEvent(
             id: try row.string("id"), tenantId: try row.string("tenant_id"), sequence: try row.int("seq"),
             type: try row.string("type"), subject: try row.optionalString("subject"), data: try row.string("data"),
-            createdAt: try row.date("created_at"), previousHash: try row.string("prev_hash"), hash: try row.string("hash"))
+            createdAt: try row.date("created_at"), previousHash: try row.string("prev_hash"), hash: try row.string("hash"),
+            context: EventContext(
+                actor: try row.optionalString("actor"), ip: try row.optionalString("ip"), userAgent: try row.optionalString("user_agent"),
+                requestId: try row.optionalString("request_id")),
+            hashVersion: try row.int("hash_version"))
     }
 }
 
 extension SQLStore {
-    static let eventColumns = "tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash"
+    static let eventColumns = "tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash, actor, ip, user_agent, request_id, hash_version"
 
     public func firstEvent(tenantId: String) async throws -> AuditEvent? {
         try await read("firstEvent") { db in

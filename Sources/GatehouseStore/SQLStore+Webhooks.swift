@@ -22,7 +22,7 @@ extension SQLStore: WebhookStore {
         var payload = try row.optionalString("payload") ?? ""
         if payload.isEmpty, let db, let seq = try row.optionalInt("event_seq"),
             let event = try await db.raw(
-                "SELECT tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash FROM events WHERE tenant_id = \(bind: try row.string("tenant_id")) AND seq = \(bind: seq)"
+                "SELECT \(unsafeRaw: Self.eventColumns) FROM events WHERE tenant_id = \(bind: try row.string("tenant_id")) AND seq = \(bind: seq)"
             ).first()
         {
             payload = WebhookPayload.json(try auditEvent(from: event))

@@ -104,5 +104,38 @@ import Testing
         }
     }
 
+    /// Every event names who acted and in which request, and that context is inside its hash (version 2).
+    @Test(arguments: TestDatabase.kinds) func eventsCarryTheirActorAndRequestInsideTheHash(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
+            let t = try await h.createTenant()
+            let admin = try Harness.subject(of: t.adminJWT)
+            var headers = t.admin
+            headers["user-agent"] = "audit-test/1.0"
+            _ = try await h.post("/v2/businesses", .object(["name": "By the admin"]), headers: headers)
+            let key = try #require(try await h.call(.post, "/v2/api-keys", headers: t.admin, json: ["permissions": ["users:write"]]).string("apiKey"))
+            let keyId = try #require(try await h.call(.get, "/v2/api-keys", headers: t.admin)["data"]?.arrayValue?.first?.objectValue?["keyId"]?.stringValue)
+            _ = try await h.post("/v2/users", .object(["username": "made-by-a-key"]), headers: ["x-api-key": key])
+
+            let byAdmin = try await h.call(.get, "/v2/events?actor=user:\(admin)&type=business.", headers: t.admin)
+            let event = try #require(byAdmin["data"]?.arrayValue?.first?.objectValue)
+            #expect(event["actor"]?.stringValue == "user:\(admin)" && event["userAgent"] == "audit-test/1.0", "\(event)")
+            #expect(event["requestId"]?.stringValue?.isEmpty == false && event["hashVersion"] == .number(2))
+            let byKey = try await h.call(.get, "/v2/events?actor=api_key:\(keyId)", headers: t.admin)
+            #expect(Self.types(byKey) == ["user.created"], "\(byKey.text)")
+
+            // The actor is inside the hash: changing it behind the triggers breaks the chain there.
+            let seq = try #require(event["sequence"]?.numberValue)
+            try await h.runtime.database.transaction { db in
+                if h.runtime.database.kind == .sqlite {
+                    try await db.raw("DROP TRIGGER events_no_update").run()
+                } else {
+                    try await db.raw("ALTER TABLE events DISABLE TRIGGER events_no_change").run()
+                }
+                try await db.raw("UPDATE events SET actor = 'system' WHERE tenant_id = \(bind: t.id) AND seq = \(bind: Int64(seq))").run()
+            }
+            #expect(try await h.call(.get, "/v2/events/verify", headers: t.admin)["brokenAt"] == .number(seq))
+        }
+    }
+
     static func typesOf(_ list: [JSONValue]) -> [String] { list.compactMap { $0.objectValue?["type"]?.stringValue } }
 }

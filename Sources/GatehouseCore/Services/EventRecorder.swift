@@ -16,7 +16,7 @@ public struct EventRecorder: Sendable {
 
     /// An event to hand to a store call that appends it in its own transaction.
     public func draft(_ type: String, subject: String?, data: [String: JSONValue] = [:]) -> EventDraft {
-        EventDraft(id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now)
+        EventDraft(id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now, context: EventContext.current)
     }
 
     /// Sorted keys, no whitespace (JSONEncoder here showed in login profiles).
@@ -27,12 +27,14 @@ public struct EventRecorder: Sendable {
         _ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:], in tx: any EventStore
     ) async throws {
         _ = try await tx.appendEvent(
-            tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now)
+            tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now,
+            context: EventContext.current)
     }
 
     public func record(_ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async throws {
         _ = try await store.appendEvent(
-            tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now)
+            tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now,
+            context: EventContext.current)
     }
 
     /// Walks a tenant's chain; returns the first sequence number whose link does not hold, or nil when intact.
@@ -58,9 +60,7 @@ public struct EventRecorder: Sendable {
             let batch = try await store.events(tenantId: tenantId, afterSequence: after, limit: 500)
             if batch.isEmpty { break }
             for e in batch {
-                let h = AuditEvent.chainHash(
-                    previousHash: previous, tenantId: e.tenantId, sequence: e.sequence, id: e.id, type: e.type,
-                    subject: e.subject, data: e.data, createdAtMillis: e.createdAt.millis)
+                let h = e.link(after: previous)
                 if e.sequence != expected || e.previousHash != previous || e.hash != h {
                     return ChainVerdict(brokenAt: e.sequence, checkpoint: checkpoint?.sequence)
                 }
@@ -95,7 +95,7 @@ public struct EventRecorder: Sendable {
             data: Self.encode([
                 "prunedThrough": .number(Double(last.sequence)), "prunedHash": .string(last.hash),
                 "prunedBefore": .string(cutoff.rfc3339),
-            ]), at: clock.now)
+            ]), at: clock.now, context: EventContext(actor: "system"))
         return try await store.pruneEvents(tenantId: tenantId, through: last.sequence, hash: last.hash, at: clock.now)
     }
 }

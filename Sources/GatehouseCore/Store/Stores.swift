@@ -255,7 +255,7 @@ public protocol SessionStore: Sendable {
 public protocol EventStore: Sendable {
     /// Appends to the tenant's hash chain; retries on a concurrent append.
     func appendEvent(
-        tenantId: String, id: String, type: String, subject: String?, data: String, at: Date
+        tenantId: String, id: String, type: String, subject: String?, data: String, at: Date, context: EventContext
     ) async throws -> AuditEvent
     func events(tenantId: String, afterSequence: Int64, limit: Int) async throws -> [AuditEvent]
     /// The tenant's first event (nil when it has none).
@@ -467,11 +467,20 @@ public protocol WebhookStore: Sendable {
     func webhookOutbox() async throws -> (pending: Int, oldest: Date?)
 }
 
+extension EventStore {
+    /// Without a request behind it (tests, tools).
+    public func appendEvent(tenantId: String, id: String, type: String, subject: String?, data: String, at: Date) async throws -> AuditEvent {
+        try await appendEvent(tenantId: tenantId, id: id, type: type, subject: subject, data: data, at: at, context: EventContext())
+    }
+}
+
 /// What `/v2/events` narrows the log to; nil members do not filter.
 public struct EventFilter: Sendable, Equatable {
     /// Types starting with this (`login.` for the whole family, or one whole type).
     public var typePrefix: String?
     public var subject: String?
+    /// `user:<id>`, `api_key:<id>`, `client:<id>` or `system`.
+    public var actor: String?
     public var since: Date?
     public var until: Date?
     public init(typePrefix: String? = nil, subject: String? = nil, since: Date? = nil, until: Date? = nil) {

@@ -64,6 +64,9 @@ public enum WebhookPayload {
         w.field("sequence", event.sequence)
         w.field("subject", event.subject)
         w.field("createdAt", event.createdAt.rfc3339)
+        w.field("actor", event.context.actor)
+        w.field("ip", event.context.ip)
+        w.field("requestId", event.context.requestId)
         w.field("data", json: Array(event.data.utf8))
         return String(decoding: w.finished(), as: UTF8.self)
     }

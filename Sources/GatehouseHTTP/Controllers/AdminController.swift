@@ -60,6 +60,7 @@ struct AdminController {
                     query: page + [
                         QueryParameter(name: "type", schema: .text(maxLength: 64), description: "types starting with this (login. for the family, or a whole type)"),
                         QueryParameter(name: "userId", schema: .uuid, description: "events about this user"),
+                        QueryParameter(name: "actor", schema: .text(maxLength: 128), description: "events this actor caused (user:<id>, api_key:<id>, system)"),
                         QueryParameter(name: "since", schema: .dateTime, description: "at or after (RFC 3339)"),
                         QueryParameter(name: "until", schema: .dateTime, description: "at or before (RFC 3339)"),
                     ], .ok(SharedSchemas.page("AuditEvent"))),
@@ -117,7 +118,10 @@ struct AdminController {
                 [
                     "id": .uuid, "sequence": .integer, "type": .string(), "subject": .string(), "data": .anyObject,
                     "createdAt": .dateTime, "previousHash": .string(), "hash": .string(),
-                ], required: ["id", "sequence", "type", "data", "createdAt", "previousHash", "hash"])
+                    "actor": .string("user:<id>, api_key:<id> or system; absent for a sign-in's own events and older rows"),
+                    "ip": .string(), "userAgent": .string(), "requestId": .string(),
+                    "hashVersion": .described(.integer, "2: the hash covers every field shown; 1: rows written before the context was recorded"),
+                ], required: ["id", "sequence", "type", "data", "createdAt", "previousHash", "hash", "hashVersion"])
         ),
     ]
 
@@ -371,7 +375,17 @@ struct AdminController {
         var createdAt: String
         var previousHash: String
         var hash: String
+        var actor: String?
+        var ip: String?
+        var userAgent: String?
+        var requestId: String?
+        var hashVersion: Int64
         init(_ e: AuditEvent) {
+            actor = e.context.actor
+            ip = e.context.ip
+            userAgent = e.context.userAgent
+            requestId = e.context.requestId
+            hashVersion = e.hashVersion
             id = e.id
             sequence = e.sequence
             type = e.type
@@ -412,6 +426,7 @@ struct AdminController {
         var filter = EventFilter(since: try date("since"), until: try date("until"))
         filter.typePrefix = try Validate.optional(q["type"].map(String.init), "type", max: 64)
         filter.subject = try q["userId"].map { try Validate.uuid(String($0), "userId") }
+        filter.actor = try Validate.optional(q["actor"].map(String.init), "actor", max: 128)
         let page = try await admin.events(tenantId: tenant.id, page: try Self.pageRequest(request), filter: filter)
         return try JSONBody.response(ListBody(data: page.items.map(EventBody.init), nextCursor: page.nextCursor))
     }
