@@ -137,5 +137,33 @@ import Testing
         }
     }
 
+    /// A row written before the context was recorded (hash version 1) still verifies, and the chain goes on
+    /// from it in version 2.
+    @Test(arguments: TestDatabase.kinds) func aVersionOneRowStillVerifies(kind: String) async throws {
+        try await withHarness(kind: kind) { h in
+            let t = try await h.createTenant()
+            let head = try #require(try await h.call(.get, "/v2/events?limit=200", headers: t.admin)["data"]?.arrayValue?.last?.objectValue)
+            let seq = Int64(try #require(head["sequence"]?.numberValue)) + 1
+            let previous = try #require(head["hash"]?.stringValue)
+            let millis = h.clock.now.millis
+            let hash = AuditEvent.chainHash(
+                previousHash: previous, tenantId: t.id, sequence: seq, id: "legacy-1", type: "business.created", subject: nil,
+                data: "{}", createdAtMillis: millis)
+            try await h.runtime.database.transaction { db in
+                try await db.raw(
+                    """
+                    INSERT INTO events (tenant_id, seq, id, type, subject, data, created_at, prev_hash, hash, hash_version)
+                    VALUES (\(bind: t.id), \(bind: seq), 'legacy-1', 'business.created', NULL, '{}', \(bind: millis), \(bind: previous), \(bind: hash), 1)
+                    """
+                ).run()
+            }
+            _ = try await h.post("/v2/businesses", .object(["name": "After the legacy row"]), headers: t.admin)
+            let list = try await h.call(.get, "/v2/events?limit=200", headers: t.admin)["data"]?.arrayValue ?? []
+            #expect(list.compactMap { $0.objectValue?["hashVersion"]?.numberValue }.suffix(2) == [1, 2])
+            let verdict = try await h.call(.get, "/v2/events/verify", headers: t.admin)
+            #expect(verdict["intact"] == .bool(true), "\(verdict.text)")
+        }
+    }
+
     static func typesOf(_ list: [JSONValue]) -> [String] { list.compactMap { $0.objectValue?["type"]?.stringValue } }
 }

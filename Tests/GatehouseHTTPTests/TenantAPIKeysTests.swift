@@ -29,6 +29,8 @@ import Testing
             let write = try await h.post("/v2/users", .object(["username": "bot-made"]), headers: withKey)
             #expect(write.status == 403 && write.text.contains("users:write"), "\(write.text)")
             #expect(try await h.call(.get, "/v2/roles", headers: withKey).status == 403)
+            let someone = try Harness.subject(of: t.adminJWT)
+            #expect(try await h.call(.get, "/v2/users/\(someone)", headers: withKey).status == 200, "users:read reads anyone")
             // Not a Classic or Enterprise credential, and never a key maker.
             #expect(try await h.call(.get, "/auth/profile", headers: withKey.merging(["x-project-key": t.projectKey]) { a, _ in a }).status == 401)
             #expect(try await Self.key(h, withKey, [:]).status == 403)
@@ -100,6 +102,8 @@ import Testing
             #expect(try await h.call(.get, "/v2/businesses/\(shop)", headers: ["x-api-key": scoped]).status == 200)
             #expect(try await h.call(.get, "/v2/businesses/\(other)", headers: ["x-api-key": scoped]).status == 403)
             #expect(try await h.call(.get, "/v2/businesses", headers: ["x-api-key": scoped]).status == 403)
+            let admin = try Harness.subject(of: a.adminJWT)
+            #expect(try await h.call(.get, "/v2/users/\(admin)", headers: ["x-api-key": scoped]).status == 403, "no users:read: refused, not unauthenticated")
             // Tenant A's key under tenant B's project key: refused, as if unknown.
             #expect(try await h.call(.get, "/v2/businesses/\(shop)", headers: ["x-api-key": scoped, "x-project-key": b.projectKey]).status == 401)
 

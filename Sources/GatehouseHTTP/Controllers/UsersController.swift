@@ -152,8 +152,8 @@ struct UsersController {
         do {
             tenantId = try await admins.authorize(request, needs: .usersRead).0.id
         } catch let refusal as GatehouseError where refusal.code == .forbidden {
-            // Without users:read, a user's own token reads only that user.
-            guard let token = request.bearerToken else { throw GatehouseError.unauthenticated }
+            // Without users:read, a user's own token reads only that user; an API key is simply refused.
+            guard let token = request.bearerToken else { throw refusal }
             let tenant = try await tenants.require(request)
             let principal = try await auth.authenticate(tenantId: tenant.id, bearer: token)
             guard principal.state.userId == id else { throw GatehouseError.forbidden }
