@@ -50,24 +50,9 @@ struct CommonOptions: ParsableArguments {
             guard let d = Int(days), d > 0, d <= 36_500 else { throw ValidationError("GATEHOUSE_EVENT_RETENTION_DAYS must be a number of days") }
             c.engine.eventRetention = TimeInterval(d) * 86_400
         }
-        if let allow = value(nil, "GATEHOUSE_ALLOW_PRIVATE_FETCH") {
-            guard let on = ["1": true, "true": true, "yes": true, "0": false, "false": false, "no": false][allow.lowercased()] else {
-                throw ValidationError("GATEHOUSE_ALLOW_PRIVATE_FETCH must be true or false")
-            }
-            c.engine.outbound.allowPrivate = on
-        }
-        if let allow = value(nil, "GATEHOUSE_WEBHOOK_ALLOW_PRIVATE") {
-            guard let on = ["1": true, "true": true, "yes": true, "0": false, "false": false, "no": false][allow.lowercased()] else {
-                throw ValidationError("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE must be true or false")
-            }
-            c.engine.webhookAllowPrivate = on
-        }
-        if let dispatch = value(nil, "GATEHOUSE_WEBHOOK_DISPATCH") {
-            guard let on = ["1": true, "true": true, "yes": true, "0": false, "false": false, "no": false][dispatch.lowercased()] else {
-                throw ValidationError("GATEHOUSE_WEBHOOK_DISPATCH must be true or false")
-            }
-            c.webhookDispatch = on
-        }
+        c.engine.outbound.allowPrivate = try flag("GATEHOUSE_ALLOW_PRIVATE_FETCH") ?? c.engine.outbound.allowPrivate
+        c.engine.webhookAllowPrivate = try flag("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE") ?? c.engine.webhookAllowPrivate
+        c.webhookDispatch = try flag("GATEHOUSE_WEBHOOK_DISPATCH") ?? c.webhookDispatch
         c.webhookRetryBase = try seconds("GATEHOUSE_WEBHOOK_RETRY_BASE") ?? c.webhookRetryBase
         c.webhookTimeout = try seconds("GATEHOUSE_WEBHOOK_TIMEOUT") ?? c.webhookTimeout
         if let cost = value(nil, "GATEHOUSE_BCRYPT_COST") {
@@ -107,6 +92,15 @@ struct CommonOptions: ParsableArguments {
             c.engine.signingAlgorithm = a
         }
         return c
+    }
+
+    /// A true/false setting (1, true, yes / 0, false, no); nil when unset.
+    private func flag(_ env: String) throws -> Bool? {
+        guard let v = value(nil, env) else { return nil }
+        guard let on = ["1": true, "true": true, "yes": true, "0": false, "false": false, "no": false][v.lowercased()] else {
+            throw ValidationError("\(env) must be true or false")
+        }
+        return on
     }
 
     private func seconds(_ env: String) throws -> TimeInterval? {

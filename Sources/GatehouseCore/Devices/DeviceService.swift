@@ -164,7 +164,7 @@ public struct DeviceService: Sendable {
     public func list(user: User) async throws -> [Device] {
         try await store.devices(tenantId: user.tenantId, userId: user.id).map { d in
             var device = d
-            if let pending = lastUsed.pending(d.id), (device.lastUsedAt ?? .distantPast) < pending { device.lastUsedAt = pending }
+            device.lastUsedAt = lastUsed.latest(d.id, stored: device.lastUsedAt)
             return device
         }
     }

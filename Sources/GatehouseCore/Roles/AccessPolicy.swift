@@ -74,9 +74,8 @@ public struct AccessPolicy: Sendable {
             return AdminGrant(actor: .user(userId), isAdmin: true, permissions: [], businessId: nil)
         case .user, .business:
             let roles = try await catalog.roles(tenantId: tenantId, version: facts.rolesVersion, store: store)
-            var held = Set<String>()
             // A business role counts only in its business's tokens; a user-level token holds the tenant roles.
-            for r in facts.tenantRoles + (businessId == nil ? [] : facts.businessRoles) { held.formUnion(roles.permissions(of: r)) }
+            let held = roles.permissions(of: facts.tenantRoles + (businessId == nil ? [] : facts.businessRoles))
             return AdminGrant(actor: .user(userId), isAdmin: false, permissions: held, businessId: businessId)
         default:
             throw GatehouseError(.forbidden, "a \(principal.claims.lvl.rawValue)-level token has no administration rights")
@@ -90,10 +89,9 @@ public struct AccessPolicy: Sendable {
             return []
         }
         let roles = try await catalog.roles(tenantId: user.tenantId, version: facts.rolesVersion, store: store)
-        var held = Set<String>()
-        for r in facts.tenantRoles { held.formUnion(roles.permissions(of: r)) }
+        var held = roles.permissions(of: facts.tenantRoles)
         if businessId != nil {
-            for r in facts.businessRoles { held.formUnion(roles.permissions(of: r)) }
+            held.formUnion(roles.permissions(of: facts.businessRoles))
         } else if let top = BuiltInRole.allCases.first(where: { b in facts.businessRoles.contains { BuiltInRole.named($0) == b } }) {
             held.formUnion(top.permissions)
         }
@@ -107,8 +105,7 @@ public struct AccessPolicy: Sendable {
         guard let facts = try await store.accessFacts(tenantId: tenantId, userId: targetId, businessId: nil) else { return }
         guard !facts.isAdmin else { throw GatehouseError(.forbidden, "only a tenant admin can \(act) a tenant admin") }
         let roles = try await catalog.roles(tenantId: tenantId, version: facts.rolesVersion, store: store)
-        var held = Set<String>()
-        for r in facts.tenantRoles + facts.businessRoles { held.formUnion(roles.permissions(of: r)) }
+        let held = roles.permissions(of: facts.tenantRoles + facts.businessRoles)
         try grant.requireCovers(held, "you cannot \(act) this user, who holds permissions you do not")
     }
 }

@@ -78,6 +78,11 @@ public struct RoleSet: Sendable {
     /// A role's own and inherited permissions; empty for an unknown name (a role deleted meanwhile grants nothing).
     public func permissions(of name: String) -> Set<String> { effective[name] ?? [] }
 
+    /// The union of several roles' effective permissions.
+    public func permissions(of names: [String]) -> Set<String> {
+        names.reduce(into: Set<String>()) { $0.formUnion(permissions(of: $1)) }
+    }
+
     /// The parent chain from `name` up, `name` first. Stops at a repeated name: the rules refuse cycles, and
     /// a chain read while one was being made must still end.
     public func ancestry(of name: String) -> [String] {

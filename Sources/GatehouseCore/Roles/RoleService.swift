@@ -118,10 +118,7 @@ public struct RoleService: Sendable {
         guard try await store.user(tenantId: tenantId, id: userId) != nil else { throw GatehouseError.notFound("user") }
         let held = UserRole(tenantId: tenantId, userId: userId, role: role, createdAt: clock.now)
         try await store.unitOfWork { [events, catalog] tx in
-            try await tx.lockRoles(tenantId: tenantId)
-            let set = try await catalog.roles(tenantId: tenantId, version: try await tx.rolesVersion(tenantId: tenantId), store: tx)
-            guard set.roles[role] != nil else { throw GatehouseError.field("role", "no role '\(role)' in this tenant") }
-            try grant.requireCovers(set.permissions(of: role), "this role grants permissions you do not hold")
+            try await Self.checkAssignable(role, tenantId: tenantId, by: grant, catalog: catalog, in: tx)
             guard try await tx.insertUserRole(held) else { throw GatehouseError(.conflict, "the user already holds '\(role)'") }
             try await events.append(
                 "user.role_added", tenantId: tenantId, subject: userId, data: ["role": .string(role), "by": .string(grant.actorName)], in: tx)
@@ -142,9 +139,11 @@ public struct RoleService: Sendable {
         }
     }
 
-    /// Checks that a business membership's role exists and gives no more than the caller holds; run inside
-    /// the membership's unit of work, after `lockRoles`.
-    static func checkMembershipRole(_ role: String, tenantId: String, by grant: AdminGrant, catalog: RoleCatalog, in tx: any GatehouseStore) async throws {
+    /// Checks, inside the unit of work that gives `role` to someone (a user grant or a business membership),
+    /// that the role exists and gives no more than the caller holds. It holds the tenant's roles row first,
+    /// so a concurrent deletion of the role either happens before (and the role is unknown) or waits.
+    static func checkAssignable(_ role: String, tenantId: String, by grant: AdminGrant, catalog: RoleCatalog, in tx: any GatehouseStore) async throws {
+        try await tx.lockRoles(tenantId: tenantId)
         let set = try await catalog.roles(tenantId: tenantId, version: try await tx.rolesVersion(tenantId: tenantId), store: tx)
         guard set.roles[role] != nil else { throw GatehouseError.field("role", "no role '\(role)' in this tenant") }
         try grant.requireCovers(set.permissions(of: role), "this role grants permissions you do not hold")

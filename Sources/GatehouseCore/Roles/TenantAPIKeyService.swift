@@ -90,7 +90,7 @@ public struct TenantAPIKeyService: Sendable {
         var result = try await store.tenantAPIKeys(tenantId: tenantId, page: page)
         result.items = result.items.map { key in
             var k = key
-            if let pending = lastUsed.pending(key.id), (k.lastUsedAt ?? .distantPast) < pending { k.lastUsedAt = pending }
+            k.lastUsedAt = lastUsed.latest(key.id, stored: key.lastUsedAt)
             return k
         }
         return result

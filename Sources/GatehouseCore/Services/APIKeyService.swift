@@ -39,7 +39,7 @@ public struct APIKeyService: Sendable {
         let user = try caller.signedIn(toDo: Self.managing).1
         return try await store.apiKeys(tenantId: user.tenantId, userId: user.id).map { key in
             var k = key
-            if let pending = lastUsed.pending(key.id), (k.lastUsedAt ?? .distantPast) < pending { k.lastUsedAt = pending }
+            k.lastUsedAt = lastUsed.latest(key.id, stored: key.lastUsedAt)
             return k
         }
     }
@@ -78,6 +78,12 @@ public final class LastUsedRecorder: Sendable {
 
     func note(_ id: String, at: Date) { pendingUses.withLock { $0[id] = at } }
     func pending(_ id: String) -> Date? { pendingUses.withLock { $0[id] } }
+
+    /// The later of a stored last use and one noted but not yet written.
+    func latest(_ id: String, stored: Date?) -> Date? {
+        guard let pending = pending(id), (stored ?? .distantPast) < pending else { return stored }
+        return pending
+    }
 
     public func flush() async throws {
         let batch = pendingUses.withLock { p -> [String: Date] in

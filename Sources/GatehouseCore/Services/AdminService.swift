@@ -46,8 +46,7 @@ public struct AdminService: Sendable {
         guard try await store.user(tenantId: tenantId, id: userId) != nil else { throw GatehouseError.notFound("user") }
         let m = Membership(tenantId: tenantId, businessId: businessId, userId: userId, role: role, createdAt: clock.now)
         try await store.unitOfWork { [events, catalog] tx in
-            try await tx.lockRoles(tenantId: tenantId)
-            try await RoleService.checkMembershipRole(role, tenantId: tenantId, by: grant, catalog: catalog, in: tx)
+            try await RoleService.checkAssignable(role, tenantId: tenantId, by: grant, catalog: catalog, in: tx)
             guard try await tx.insertMembership(m) else {
                 throw GatehouseError(.conflict, "user is already a member of this business")
             }

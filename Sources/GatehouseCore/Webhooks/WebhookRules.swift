@@ -57,17 +57,27 @@ public enum WebhookRules {
 /// The JSON body a webhook receives for an audit event: the event as `/v2/events` lists it.
 public enum WebhookPayload {
     public static func json(_ event: AuditEvent) -> String {
+        json(
+            id: event.id, type: event.type, tenantId: event.tenantId, sequence: event.sequence, subject: event.subject,
+            createdAt: event.createdAt, context: event.context, data: event.data)
+    }
+
+    /// The same shape for what is not in the chain (a ping): no sequence.
+    static func json(
+        id: String, type: String, tenantId: String, sequence: Int64? = nil, subject: String? = nil, createdAt: Date,
+        context: EventContext = EventContext(), data: String
+    ) -> String {
         var w = JSONWriter()
-        w.field("id", event.id)
-        w.field("type", event.type)
-        w.field("tenantId", event.tenantId)
-        w.field("sequence", event.sequence)
-        w.field("subject", event.subject)
-        w.field("createdAt", event.createdAt.rfc3339)
-        w.field("actor", event.context.actor)
-        w.field("ip", event.context.ip)
-        w.field("requestId", event.context.requestId)
-        w.field("data", json: Array(event.data.utf8))
+        w.field("id", id)
+        w.field("type", type)
+        w.field("tenantId", tenantId)
+        if let sequence { w.field("sequence", sequence) }
+        w.field("subject", subject)
+        w.field("createdAt", createdAt.rfc3339)
+        w.field("actor", context.actor)
+        w.field("ip", context.ip)
+        w.field("requestId", context.requestId)
+        w.field("data", json: Array(data.utf8))
         return String(decoding: w.finished(), as: UTF8.self)
     }
 }

@@ -125,16 +125,11 @@ public struct WebhookService: Sendable {
     public func ping(tenantId: String, id: String) async throws -> Int64 {
         let hook = try await get(tenantId: tenantId, id: id)
         let now = clock.now
-        var w = JSONWriter()
         let eventId = random.uuidString()
-        w.field("id", eventId)
-        w.field("type", "webhook.ping")
-        w.field("tenantId", tenantId)
-        w.field("createdAt", now.rfc3339)
-        w.field("data", json: Array(#"{"webhookId":"\#(hook.id)"}"#.utf8))
+        let payload = WebhookPayload.json(
+            id: eventId, type: "webhook.ping", tenantId: tenantId, createdAt: now, data: CanonicalJSON.encode(["webhookId": .string(hook.id)]))
         return try await store.insertDelivery(
-            tenantId: tenantId, webhookId: hook.id, eventId: eventId, eventType: "webhook.ping",
-            payload: String(decoding: w.finished(), as: UTF8.self), eventAt: now, now: now)
+            tenantId: tenantId, webhookId: hook.id, eventId: eventId, eventType: "webhook.ping", payload: payload, eventAt: now, now: now)
     }
 
     public func deliveries(tenantId: String, webhookId: String, page: PageRequest) async throws -> Page<WebhookDelivery> {
