@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 15's webhook figures, with wrk against the production build (SQLite, fresh data folder):
 #  - logins per second (POST /v2/auth/token, an external EdDSA token exchanged for our pair; each writes
-#    an auth.login event) for a tenant with no webhook and for one with three active webhooks subscribed to
+#    a login.succeeded event) for a tenant with no webhook and for one with three active webhooks subscribed to
 #    "*", alternated in ROUNDS rounds on one node that queues deliveries but does not send them
 #    (GATEHOUSE_WEBHOOK_DISPATCH=false): what the outbox costs a login. Target: at most 15% fewer.
 #  - then the same data folder served by a node that sends: deliveries per second to a loopback receiver

@@ -252,7 +252,7 @@ struct EventsCommand: AsyncParsableCommand {
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 for e in all {
                     let line: [String: JSONValue] = [
-                        "seq": .number(Double(e.sequence)), "at": .string(e.createdAt.rfc3339), "type": .string(e.type),
+                        "seq": .number(Double(e.sequence)), "at": .string(e.createdAt.rfc3339), "type": .string(e.currentType),
                         "subject": e.subject.map(JSONValue.string) ?? .null,
                         "data": (try? JSONDecoder().decode(JSONValue.self, from: Data(e.data.utf8))) ?? .null,
                         "hash": .string(e.hash),

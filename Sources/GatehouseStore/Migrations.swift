@@ -441,6 +441,20 @@ public struct Migrator: Sendable {
                 "ALTER TABLE events ADD COLUMN hash_version BIGINT NOT NULL DEFAULT 1",
             ]
         ),
+        Migration(
+            // Event types renamed to the catalog's dotted names: subscriptions move to the new names (stored
+            // events keep theirs, read through the aliases). Two old names may become one: the second goes.
+            version: 21, name: "webhook_event_names",
+            statements: EventType.aliases.sorted { $0.key < $1.key }.flatMap { old, new in
+                [
+                    """
+                    UPDATE webhook_events SET event_type = '\(new.rawValue)' WHERE event_type = '\(old)' AND NOT EXISTS (
+                      SELECT 1 FROM webhook_events d WHERE d.webhook_id = webhook_events.webhook_id AND d.event_type = '\(new.rawValue)')
+                    """,
+                    "DELETE FROM webhook_events WHERE event_type = '\(old)'",
+                ]
+            }
+        ),
     ]
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }

@@ -119,12 +119,17 @@ extension SQLStore: EventStore {
     public func events(tenantId: String, afterSequence: Int64, limit: Int, filter: EventFilter) async throws -> [AuditEvent] {
         // substr rather than LIKE: '_' in a type is a LIKE wildcard.
         let prefix = filter.typePrefix ?? ""
+        // '' names no type: it keeps the list from being empty, which SQL does not allow.
+        let older: [any Encodable & Sendable] = filter.olderTypes + [""]
+        let renamed: [any Encodable & Sendable] = filter.renamedTypes + [""]
         return try await read("events") { db in
             try await db.raw(
                 """
                 SELECT \(unsafeRaw: Self.eventColumns) FROM events
                 WHERE tenant_id = \(bind: tenantId) AND seq > \(bind: afterSequence)
-                  AND (\(bind: prefix) = '' OR substr(type, 1, CAST(\(bind: prefix.utf8.count) AS INTEGER)) = \(bind: prefix))
+                  AND (\(bind: prefix) = ''
+                    OR (substr(type, 1, CAST(\(bind: prefix.utf8.count) AS INTEGER)) = \(bind: prefix) AND type NOT IN (\(binds: renamed)))
+                    OR type IN (\(binds: older)))
                   AND (\(bind: filter.subject ?? "") = '' OR subject = \(bind: filter.subject ?? ""))
                   AND (\(bind: filter.actor ?? "") = '' OR actor = \(bind: filter.actor ?? ""))
                   AND created_at >= \(bind: filter.since?.millis ?? Int64.min) AND created_at <= \(bind: filter.until?.millis ?? Int64.max)

@@ -199,20 +199,25 @@ extension SQLStore: SessionStore {
 
     public func spendRefreshToken(
         hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String, spentBy: String,
-        rights: SessionRights
+        rights: SessionRights, event: EventDraft?
     ) async throws -> RefreshSpendResult {
-        let spent = try await transaction("spendRefreshToken") { db -> Bool? in
-            guard try await rightsHold(rights, on: db) else { return nil }
-            // The compare-and-set: only the caller whose UPDATE sees `used_at IS NULL` wins, on any node.
-            let won = try await db.raw(
-                """
-                UPDATE refresh_tokens SET used_at = \(bind: at.millis), successor_hash = \(bind: successor.hash),
-                  successor_sealed = \(bind: successorSealed), spent_by = \(bind: spentBy)
-                WHERE hash = \(bind: hash) AND used_at IS NULL RETURNING hash
-                """
-            ).first() != nil
-            if won { try await db.raw(insertRefreshSQL(successor)).run() }
-            return won
+        let spent = try await retryingAuditChainRaces {
+            try await transaction("spendRefreshToken") { db -> Bool? in
+                guard try await rightsHold(rights, on: db) else { return nil }
+                // The compare-and-set: only the caller whose UPDATE sees `used_at IS NULL` wins, on any node.
+                let won = try await db.raw(
+                    """
+                    UPDATE refresh_tokens SET used_at = \(bind: at.millis), successor_hash = \(bind: successor.hash),
+                      successor_sealed = \(bind: successorSealed), spent_by = \(bind: spentBy)
+                    WHERE hash = \(bind: hash) AND used_at IS NULL RETURNING hash
+                    """
+                ).first() != nil
+                if won {
+                    try await db.raw(insertRefreshSQL(successor)).run()
+                    if let event, try await append(event, tenantId: successor.tenantId, on: db) == nil { throw AuditChainRace() }
+                }
+                return won
+            }
         }
         guard let spent else { return .rightsLost }
         if spent { return .spent }

@@ -29,7 +29,7 @@ extension SQLStore: WebhookStore {
         }
         return WebhookDelivery(
             id: try row.int("id"), tenantId: try row.string("tenant_id"), webhookId: try row.string("webhook_id"),
-            eventId: try row.string("event_id"), eventType: try row.string("event_type"), payload: payload,
+            eventId: try row.string("event_id"), eventType: EventType.current(try row.string("event_type")), payload: payload,
             status: WebhookDelivery.Status(rawValue: try row.string("status")) ?? .failed, attempts: try row.int("attempts"),
             nextAttemptAt: try row.optionalDate("next_attempt_at"), lastStatusCode: try row.optionalInt("last_status").map(Int.init),
             lastResponse: try row.optionalString("last_response"), lastError: try row.optionalString("last_error"),

@@ -23,7 +23,7 @@ import Testing
             }
             func failureEvents() async throws -> [AuditEvent] {
                 try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 1000)
-                    .filter { $0.type == "auth.token_exchange_failed" }
+                    .filter { $0.type == "login.failed" && $0.data.contains(#""method":"external""#) }
             }
             var codes: [GatehouseError.Code?] = []
             for _ in 0..<60 { codes.append(await attempt()) }

@@ -108,7 +108,7 @@ import Testing
             #expect(try await b.go(.get, Self.authorizePath(f, ["prompt": "consent"])).text.contains("Allow"))
             #expect(try await b.go(.get, Self.authorizePath(f, ["prompt": "login"])).text.contains("Sign in to"))
             let events = try await h.engine.store.events(tenantId: f.tenant.id, afterSequence: 0, limit: 200).map(\.type)
-            #expect(events.contains("oauth.consent_given") && events.contains("auth.login"))
+            #expect(events.contains("oauth.consent_given") && events.contains("login.succeeded"))
         }
     }
 

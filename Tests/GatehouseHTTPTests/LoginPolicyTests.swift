@@ -52,8 +52,8 @@ import Testing
             }
             // The Enterprise login's second step still works: the pending token, then the code, then tokens.
             let events = try await h.engine.store.events(tenantId: required.id, afterSequence: 0, limit: 100).map(\.type)
-            #expect(events.contains("auth.mfa_required"), "\(events)")
-            #expect(!events.contains("auth.login"), "no session was started in the MFA tenant: \(events)")
+            #expect(events.contains("login.mfa_required"), "\(events)")
+            #expect(!events.contains("login.succeeded"), "no session was started in the MFA tenant: \(events)")
         }
     }
 
@@ -113,7 +113,7 @@ import Testing
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             let checked = try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 1000)
-                .filter { $0.type == "auth.otp_failed" }.count
+                .filter { $0.type == "login.failed" && $0.data.contains(#""method":"otp""#) }.count
             #expect(checked <= 5, "\(checked) codes checked for a limit of 5")
             #expect(statuses.filter { $0 == 429 }.count >= 45, "\(statuses)")
             #expect(!statuses.contains(200))

@@ -219,6 +219,13 @@ import Testing
             #expect(try Self.claims(try #require(narrowed.string("access_token")))["scope"] == .string("openid"))
             let next = try #require(narrowed.string("refresh_token"))
             #expect(next != refresh)
+            // The token endpoint's events name the client as their actor.
+            let refreshed = try await h.engine.store.events(tenantId: f.tenant.id, afterSequence: 0, limit: 200)
+                .filter { $0.type == "token.refreshed" }
+            #expect(refreshed.count == 1 && refreshed[0].context.actor == "client:\(f.client.id)", "\(refreshed)")
+            #expect(refreshed.first?.data.contains(#""clientId":"\#(f.client.id)""#) == true)
+            let issued = try await h.engine.store.events(tenantId: f.tenant.id, afterSequence: 0, limit: 200).filter { $0.type == "token.issued" }
+            #expect(!issued.isEmpty && issued.allSatisfy { $0.context.actor == "client:\(f.client.id)" })
             // The rotated token works; the spent one, presented again after the retry window, ends the session.
             let again = try await refreshing(next, as: f.client)
             #expect(again.status == 200)

@@ -150,7 +150,7 @@ import Testing
             // Revoking needs an authenticated caller too.
             OAuthTokenTests.expectOAuthError(try await Self.revoke(h, t, mine, headers: [:]), 401, "invalid_client")
             let events = try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 200).map(\.type)
-            #expect(events.filter { $0 == "oauth.token_revoked" }.count == 2)
+            #expect(events.filter { $0 == "token.revoked" }.count == 2)
         }
     }
 

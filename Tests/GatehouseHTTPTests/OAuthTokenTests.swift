@@ -190,7 +190,7 @@ import Testing
             let path = "/t/\(t.id)/oauth2/token"
             for _ in 0..<3 { #expect(try await Self.token(h, path, "grant_type=client_credentials", headers: c.basic).status == 200) }
             func issued() async throws -> [AuditEvent] {
-                try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 100).filter { $0.type == "oauth.token_issued" }
+                try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 100).filter { $0.type == "token.issued" }
             }
             #expect(try await issued().map(\.data) == [#"{"count":1,"grant":"client_credentials"}"#])
             h.clock.advance(by: 61)

@@ -68,7 +68,7 @@ import Testing
             #expect(v["valid"] == .bool(false))
             #expect(v.string("errorMessage") == "session revoked")
             let events = try await h.engine.store.events(tenantId: s.tenant.id, afterSequence: 0, limit: 1000)
-            #expect(events.contains { $0.type == "refresh.reuse_detected" })
+            #expect(events.contains { $0.type == "token.reuse_detected" })
             let metrics = try await h.call(.get, "/metrics")
             #expect(metrics.text.contains("gatehouse_refresh_reuse_detected_total 1"))
         }
@@ -98,6 +98,12 @@ import Testing
             #expect(results.allSatisfy { $0.0 == 200 }, "\(results.map(\.0))")
             #expect(Set(results.compactMap(\.1)).count == 1)
             #expect(try await h.verify(s.tenant, s.access)["valid"] == .bool(true))
+            // One spend, one event: the 49 answered from the grace window wrote none.
+            let refreshed = try await h.engine.store.events(tenantId: s.tenant.id, afterSequence: 0, limit: 1000)
+                .filter { $0.type == EventType.tokenRefreshed.rawValue }
+            #expect(refreshed.count == 1)
+            #expect(refreshed.first?.subject != nil && refreshed.first?.data.contains("sessionId") == true)
+            #expect(try await h.engine.events.verifyChain(tenantId: s.tenant.id) == nil)
         }
     }
 
@@ -113,6 +119,9 @@ import Testing
             #expect(try await Self.refresh(b, s, next).status == 200)
             #expect(try await Self.refresh(a, s, s.refresh).status == 401)
             #expect(try await b.verify(s.tenant, s.access)["valid"] == .bool(false))
+            let types = try await a.engine.store.events(tenantId: s.tenant.id, afterSequence: 0, limit: 1000).map(\.type)
+            #expect(types.filter { $0 == "token.refreshed" }.count == 2 && types.last == "token.reuse_detected", "\(types)")
+            #expect(try await b.engine.events.verifyChain(tenantId: s.tenant.id) == nil)
         }
     }
 

@@ -319,4 +319,11 @@ import Testing
             #expect(readme.contains("\n\n" + markdown + "\n\n"), "README's permission table differs from the route table; it should read:\n\(markdown)")
         }
     }
+
+    /// The audit log's types: the README lists the catalog the recorder is limited to.
+    @Test func theEventTypeTableIsInTheREADME() throws {
+        let readme = try String(contentsOfFile: #filePath.components(separatedBy: "/Tests/")[0] + "/README.md", encoding: .utf8)
+        #expect(readme.contains("\n\n" + EventType.markdown + "\n\n"), "README's event table differs from the catalog; it should read:\n\(EventType.markdown)")
+        #expect(EventType.aliases.keys.allSatisfy { EventType(rawValue: $0) == nil }, "an old name is not also a new one")
+    }
 }

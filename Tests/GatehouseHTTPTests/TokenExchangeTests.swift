@@ -97,7 +97,7 @@ import Testing
             }
             // Failed exchanges are audited: one event per distinct reason within the minute (ExchangeFailureTests).
             let events = try await h.engine.store.events(tenantId: t.id, afterSequence: 0, limit: 1000)
-                .filter { $0.type == "auth.token_exchange_failed" }
+                .filter { $0.type == "login.failed" && $0.data.contains(#""method":"external""#) }
             let reasons = Set(try events.map {
                 try JSONDecoder().decode([String: JSONValue].self, from: Data($0.data.utf8))["reason"]?.stringValue ?? ""
             })

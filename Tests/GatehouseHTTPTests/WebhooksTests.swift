@@ -243,6 +243,7 @@ import Testing
             for bad: JSONValue in [
                 ["url": "http://127.0.0.1:9/x", "events": []], ["url": "http://127.0.0.1:9/x", "events": ["Login"]],
                 ["url": "http://127.0.0.1:9/x", "events": ["login"]], ["url": "http://127.0.0.1:9/x#frag", "events": ["*"]],
+                ["url": "http://127.0.0.1:9/x", "events": ["login.succeded"]], ["url": "http://127.0.0.1:9/x", "events": ["login.\u{1}"]],
                 ["url": "ftp://127.0.0.1/x", "events": ["*"]], ["url": "http://127.0.0.1:9/x"], ["events": ["*"]],
                 ["url": "http://user:pw@127.0.0.1:9/x", "events": ["*"]], ["url": "http://127.0.0.1:9/x", "events": "*"],
                 ["url": "http://127.0.0.1:9/x", "events": ["*"], "description": "bell\u{7}"],
@@ -254,6 +255,10 @@ import Testing
             let id = try await Self.hook(h, t, "http://127.0.0.1:9/x", ["*"])
             #expect(try await h.call(.get, "/v2/webhooks/\(id)", headers: other.admin).status == 404, "another tenant's webhook is invisible")
             #expect(try await h.call(.get, "/v2/webhooks/\(id)", headers: t.admin)["secret"] == nil, "the secret is shown once")
+            // An old event name is kept as the name it became (two old names for one new name: one entry).
+            let old = try await Self.hook(h, t, "http://127.0.0.1:9/x", ["auth.login_failed", "auth.otp_failed", "auth.login"])
+            let events = try await h.call(.get, "/v2/webhooks/\(old)", headers: t.admin)["events"]
+            #expect(events == ["login.failed", "login.succeeded"], "\(String(describing: events))")
         }
     }
 }

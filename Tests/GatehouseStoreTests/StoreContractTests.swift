@@ -135,7 +135,7 @@ import Testing
                     group.addTask {
                         let successor = RefreshTokenRecord(
                             hash: "h1-\(i)", tenantId: t.id, sessionId: s.id, createdAt: now, expiresAt: now.addingTimeInterval(60))
-                        return try await store.spendRefreshToken(hash: "h0", at: now, successor: successor, successorSealed: "sealed-\(i)", spentBy: "client", rights: SessionRights(s))
+                        return try await store.spendRefreshToken(hash: "h0", at: now, successor: successor, successorSealed: "sealed-\(i)", spentBy: "client", rights: SessionRights(s), event: nil)
                     }
                 }
                 return try await group.reduce(into: [RefreshSpendResult]()) { $0.append($1) }
@@ -146,7 +146,7 @@ import Testing
             #expect(try await store.refreshToken(hash: winner) != nil)
             for case .alreadySpent(let seen) in outcomes { #expect(seen.successorHash == winner) }
             #expect(
-                try await store.spendRefreshToken(hash: "nope", at: now, successor: first, successorSealed: "", spentBy: "client", rights: SessionRights(s)) == .notFound)
+                try await store.spendRefreshToken(hash: "nope", at: now, successor: first, successorSealed: "", spentBy: "client", rights: SessionRights(s), event: nil) == .notFound)
             #expect(try await store.revokeSession(tenantId: t.id, id: s.id, at: now, reason: "test"))
             #expect(try await store.revokeSession(tenantId: t.id, id: s.id, at: now, reason: "again") == false)
             #expect(try await store.session(tenantId: t.id, id: s.id)?.revokedReason == "test")

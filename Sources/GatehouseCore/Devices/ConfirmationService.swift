@@ -47,7 +47,7 @@ public struct ConfirmationService: Sendable {
         try await store.unitOfWork { [events] tx in
             try await tx.insertConfirmation(c, pushes: queued)
             try await events.append(
-                "confirmation.created", tenantId: user.tenantId, subject: user.id,
+                .confirmationCreated, tenantId: user.tenantId, subject: user.id,
                 data: ["confirmationId": .string(c.id), "actionType": .string(actionType), "pushes": .number(Double(queued.count))],
                 in: tx)
         }
@@ -72,7 +72,7 @@ public struct ConfirmationService: Sendable {
                 tenantId: c.tenantId, id: c.id, to: .expired, deviceId: nil, reason: nil, at: now)
             else { return nil }
             try await events.append(
-                "confirmation.expired", tenantId: c.tenantId, subject: c.userId, data: ["confirmationId": .string(c.id)], in: tx)
+                .confirmationExpired, tenantId: c.tenantId, subject: c.userId, data: ["confirmationId": .string(c.id)], in: tx)
             return moved
         }) {
             return moved
@@ -101,7 +101,7 @@ public struct ConfirmationService: Sendable {
         guard key.verify(signature: signature, message: Array(c.challenge.utf8)) else {
             let locked = try await bruteForce.failed(tenantId: tenantId, kind: "confirm", account: deviceId, address: clientAddress)
             try await events.record(
-                "confirmation.signature_failed", tenantId: tenantId, subject: c.userId,
+                .confirmationSignatureFailed, tenantId: tenantId, subject: c.userId,
                 data: ["confirmationId": .string(c.id), "deviceId": .string(deviceId)])
             throw locked ?? GatehouseError(.unauthorized, "signature does not match this confirmation's challenge")
         }
@@ -115,7 +115,7 @@ public struct ConfirmationService: Sendable {
                 throw Self.notPending(current?.status(at: now) ?? .expired)
             }
             try await events.append(
-                "confirmation.approved", tenantId: tenantId, subject: c.userId,
+                .confirmationApproved, tenantId: tenantId, subject: c.userId,
                 data: ["confirmationId": .string(c.id), "deviceId": .string(deviceId), "actionType": .string(c.actionType)],
                 in: tx)
             return done
@@ -136,7 +136,7 @@ public struct ConfirmationService: Sendable {
                 throw Self.notPending(current?.status(at: now) ?? .expired)
             }
             try await events.append(
-                "confirmation.rejected", tenantId: user.tenantId, subject: user.id, data: ["confirmationId": .string(c.id)], in: tx)
+                .confirmationRejected, tenantId: user.tenantId, subject: user.id, data: ["confirmationId": .string(c.id)], in: tx)
             return done
         }
     }

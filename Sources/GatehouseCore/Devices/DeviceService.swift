@@ -73,7 +73,7 @@ public struct DeviceService: Sendable {
         let pending = c.device
         let key = try DevicePublicKey(pending.publicKey, algorithm: pending.algorithm)
         guard key.verify(signature: signature, message: Array(c.challenge.utf8)) else {
-            try await events.record("device.registration_failed", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(pending.id)])
+            try await events.record(.deviceRegistrationFailed, tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(pending.id)])
             throw GatehouseError.field("signedChallenge", "does not verify with the submitted public key")
         }
         var device = pending
@@ -82,7 +82,7 @@ public struct DeviceService: Sendable {
         let (stored, pushed) = try await store.unitOfWork { [events, enrolments] tx in
             let stored = try await tx.upsertDevice(registered)
             try await events.append(
-                "device.registered", tenantId: user.tenantId, subject: user.id,
+                .deviceRegistered, tenantId: user.tenantId, subject: user.id,
                 data: ["deviceId": .string(stored.id), "keyAlgorithm": .string(stored.algorithm.rawValue)], in: tx)
             let pushed = try await enrolments.enrolled(
                 .deviceKey, id: stored.id, name: stored.name, user: user, exceptDevice: stored.id, in: tx)
@@ -126,14 +126,14 @@ public struct DeviceService: Sendable {
             user.status == .active
         else {
             let locked = try await bruteForce.failed(tenantId: tenantId, kind: "device", account: c.subject, address: clientAddress)
-            try await events.record("auth.device_failed", tenantId: tenantId, subject: signer?.userId)
+            try await events.record(.loginFailed, tenantId: tenantId, subject: signer?.userId, data: ["method": .string(LoginMethod.device.rawValue)])
             throw locked ?? Self.badSignature
         }
         var start = SessionService.Start(tenantId: tenantId, user: user, subject: user.id, level: .user, amr: ["hwk"])
         start.rememberMe = rememberMe
         start.event = events.draft(
-            "auth.login", subject: user.id,
-            data: ["method": .string("hwk"), "dialect": .string("enterprise"), "deviceId": .string(device.id)])
+            .loginSucceeded, subject: user.id,
+            data: ["method": .string(LoginMethod.device.rawValue), "dialect": .string("enterprise"), "deviceId": .string(device.id)])
         start.preconditions = [.spendChallenge(key: c.challenge, expiresAt: c.expiresAt)]
         do {
             let (_, pair) = try await sessions.start(start)
@@ -175,7 +175,7 @@ public struct DeviceService: Sendable {
             guard try await tx.setDeviceFCMToken(tenantId: user.tenantId, userId: user.id, deviceId: deviceId, token: token, at: now)
             else { throw GatehouseError.notFound("device") }
             try await events.append(
-                "device.fcm_token_set", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(deviceId)], in: tx)
+                .deviceFCMTokenSet, tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(deviceId)], in: tx)
         }
     }
 
@@ -186,7 +186,7 @@ public struct DeviceService: Sendable {
                 throw GatehouseError.notFound("device")
             }
             try await events.append(
-                "device.deactivated", tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(deviceId)], in: tx)
+                .deviceDeactivated, tenantId: user.tenantId, subject: user.id, data: ["deviceId": .string(deviceId)], in: tx)
         }
     }
 }

@@ -18,9 +18,28 @@ public struct EventContext: Sendable, Equatable {
     @TaskLocal public static var current = EventContext()
 
     /// The same context with `actor`, for the rest of `body`.
-    public static func acting<T: Sendable>(as actor: String, _ body: () async throws -> T) async rethrows -> T {
+    public static func acting<T: Sendable>(as actor: EventActor, _ body: () async throws -> T) async rethrows -> T {
         var c = current
-        c.actor = actor
+        c.actor = actor.name
         return try await $current.withValue(c, operation: body)
+    }
+}
+
+/// Who acts, as events name them (and `/v2/events?actor=` finds them).
+public enum EventActor: Sendable, Equatable {
+    case user(String)
+    case apiKey(String)
+    /// An OAuth client authenticated at the token or revocation endpoint.
+    case client(String)
+    /// The system key, the tenant's project key, or the server's own housekeeping.
+    case system
+
+    public var name: String {
+        switch self {
+        case .user(let id): "user:\(id)"
+        case .apiKey(let id): "api_key:\(id)"
+        case .client(let id): "client:\(id)"
+        case .system: "system"
+        }
     }
 }

@@ -55,7 +55,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         start.accessTTL = ttl
         start.preconditions = [.spendAuthorizationCode(tenantId: tenantId, hash: record.hash, at: now)]
         start.event = events.draft(
-            "oauth.token_issued", subject: user.id, data: ["grant": .string(grant.rawValue), "clientId": .string(client.id)])
+            .tokenIssued, subject: user.id, data: ["grant": .string(grant.rawValue), "clientId": .string(client.id)])
         let pair: TokenPair
         do {
             pair = try await sessions.start(start).1
@@ -86,7 +86,7 @@ struct AuthorizationCodeGrant: GrantHandler {
                 _ = try await tx.revokeSession(tenantId: record.tenantId, id: sessionId, at: now, reason: "code_reused")
             }
             try await events.append(
-                "oauth.code_reused", tenantId: record.tenantId, subject: record.userId,
+                .oauthCodeReused, tenantId: record.tenantId, subject: record.userId,
                 data: ["clientId": .string(record.clientId), "sessionId": record.issuedSessionId.map(JSONValue.string) ?? .null], in: tx)
         }
     }

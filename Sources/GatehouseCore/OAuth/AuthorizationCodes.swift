@@ -23,7 +23,7 @@ public struct AuthorizationCodes: Sendable {
         try await store.unitOfWork { [events] tx in
             try await tx.insertAuthorizationCode(record)
             try await events.append(
-                "oauth.code_issued", tenantId: record.tenantId, subject: userId,
+                .oauthCodeIssued, tenantId: record.tenantId, subject: userId,
                 data: ["clientId": .string(record.clientId), "scope": .string(record.scopes.joined(separator: " "))], in: tx)
         }
         return code

@@ -65,7 +65,7 @@ public struct AuthorizationFlow: Sendable {
         try await store.unitOfWork { [events] tx in
             try await tx.saveConsent(tenantId: tenantId, userId: user.id, clientId: request.clientId, scopes: scopes, at: now)
             try await events.append(
-                "oauth.consent_given", tenantId: tenantId, subject: user.id,
+                .oauthConsentGiven, tenantId: tenantId, subject: user.id,
                 data: ["clientId": .string(request.clientId), "scope": .string(request.scopes.joined(separator: " "))], in: tx)
         }
         return try await resume(tenantId: tenantId, request, browser: browser, signedInNow: false, consented: true)

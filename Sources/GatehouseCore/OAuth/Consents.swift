@@ -31,7 +31,7 @@ public struct Consents: Sendable {
             }
             let ended = try await tx.revokeClientSessions(tenantId: tenantId, clientId: clientId, userId: userId, at: now, reason: "consent_revoked")
             try await events.append(
-                "oauth.consent_revoked", tenantId: tenantId, subject: userId,
+                .oauthConsentRevoked, tenantId: tenantId, subject: userId,
                 data: ["clientId": .string(clientId), "sessionsEnded": .number(Double(ended))], in: tx)
         }
     }

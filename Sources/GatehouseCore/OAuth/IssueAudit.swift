@@ -14,7 +14,7 @@ struct IssueAudit: Sendable {
         observer.oauthTokenIssued(grant: grant.rawValue)
         guard let count = runs.admit("\(tenantId)/\(clientId)/\(grant.rawValue)", now: clock.now) else { return }
         try await events.record(
-            "oauth.token_issued", tenantId: tenantId, subject: clientId,
+            .tokenIssued, tenantId: tenantId, subject: clientId,
             data: ["grant": .string(grant.rawValue), "count": .number(Double(count))])
     }
 }

@@ -23,7 +23,7 @@ public struct OAuthClientService: Sendable {
         try await store.unitOfWork { [events] tx in
             try await tx.insertOAuthClient(created)
             try await events.append(
-                "oauth_client.created", tenantId: tenantId, subject: created.id, data: Self.summary(created), in: tx)
+                .oauthClientCreated, tenantId: tenantId, subject: created.id, data: Self.summary(created), in: tx)
         }
         return (client, secret)
     }
@@ -54,7 +54,7 @@ public struct OAuthClientService: Sendable {
         try await store.unitOfWork { [events] tx in
             guard try await tx.updateOAuthClient(updated) else { throw GatehouseError.notFound("client") }
             try await events.append(
-                "oauth_client.updated", tenantId: tenantId, subject: id, data: Self.summary(updated), in: tx)
+                .oauthClientUpdated, tenantId: tenantId, subject: id, data: Self.summary(updated), in: tx)
         }
         forget(tenantId: tenantId, id: id)
         return (updated, secret)
@@ -71,7 +71,7 @@ public struct OAuthClientService: Sendable {
         let updated = client
         try await store.unitOfWork { [events] tx in
             guard try await tx.updateOAuthClient(updated) else { throw GatehouseError.notFound("client") }
-            try await events.append("oauth_client.secret_rotated", tenantId: tenantId, subject: id, in: tx)
+            try await events.append(.oauthClientSecretRotated, tenantId: tenantId, subject: id, in: tx)
         }
         forget(tenantId: tenantId, id: id)
         return (updated, secret)
@@ -83,7 +83,7 @@ public struct OAuthClientService: Sendable {
         try await store.unitOfWork { [events] tx in
             guard try await tx.deleteOAuthClient(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("client") }
             let ended = try await tx.revokeClientSessions(tenantId: tenantId, clientId: id, userId: nil, at: now, reason: "client_deleted")
-            try await events.append("oauth_client.deleted", tenantId: tenantId, subject: id, data: ["sessionsEnded": .number(Double(ended))], in: tx)
+            try await events.append(.oauthClientDeleted, tenantId: tenantId, subject: id, data: ["sessionsEnded": .number(Double(ended))], in: tx)
         }
         forget(tenantId: tenantId, id: id)
     }

@@ -75,7 +75,7 @@ public struct RPLogout: Sendable {
         try await store.unitOfWork { [events] tx in
             guard try await tx.revokeSession(tenantId: tenantId, id: session.id, at: now, reason: "logout") else { return }
             try await events.append(
-                "oauth.logout", tenantId: tenantId, subject: session.userId, data: ["sessionId": .string(session.id)], in: tx)
+                .oauthLogout, tenantId: tenantId, subject: session.userId, data: ["sessionId": .string(session.id)], in: tx)
         }
         return .done(redirect: checked.redirect)
     }

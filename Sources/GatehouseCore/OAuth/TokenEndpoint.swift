@@ -45,7 +45,9 @@ public struct OAuthTokenEndpoint: Sendable {
         guard client.grantTypes.contains(grant) else {
             throw GatehouseError.oauth(.unauthorizedClient, "this client may not use the \(grant.rawValue) grant")
         }
-        return try await handler.handle(request, client: client, tenantId: tenantId)
+        return try await EventContext.acting(as: .client(client.id)) {
+            try await handler.handle(request, client: client, tenantId: tenantId)
+        }
     }
 }
 

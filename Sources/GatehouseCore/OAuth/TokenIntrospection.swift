@@ -25,6 +25,13 @@ public struct Introspection: Sendable, Equatable {
 public enum TokenAuthority: Sendable {
     case client(OAuthClient)
     case tenantKey
+
+    var actor: EventActor {
+        switch self {
+        case .client(let client): .client(client.id)
+        case .tenantKey: .system
+        }
+    }
 }
 
 /// Introspection and revocation of every token of a tenant: access tokens of every dialect and of the
@@ -117,6 +124,12 @@ public struct TokenIntrospection: Sendable {
     /// tokens now; its code-flow sessions with the next part); the tenant key revokes any of the tenant's.
     public func revoke(tenantId: String, token: String, hint: String?, by authority: TokenAuthority) async throws {
         guard !token.isEmpty, token.utf8.count <= 8192 else { return }
+        try await EventContext.acting(as: authority.actor) {
+            try await revokeToken(tenantId: tenantId, token: token, authority: authority)
+        }
+    }
+
+    private func revokeToken(tenantId: String, token: String, authority: TokenAuthority) async throws {
         let clientToken: ClientTokenClaims?
         do { clientToken = try await tokens.clientToken(token, tenantId: tenantId) } catch { return }
         if let claims = clientToken {
@@ -125,7 +138,7 @@ public struct TokenIntrospection: Sendable {
             try await store.unitOfWork { [events] tx in
                 guard try await tx.insertRevokedToken(tenantId: tenantId, jti: claims.jti, expiresAt: expiresAt) else { return }
                 try await events.append(
-                    "oauth.token_revoked", tenantId: tenantId, subject: claims.client_id,
+                    .tokenRevoked, tenantId: tenantId, subject: claims.client_id,
                     data: ["jti": .string(claims.jti), "tokenType": .string("access_token")], in: tx)
             }
             revocations.added(tenantId: tenantId, jti: claims.jti)
@@ -144,7 +157,7 @@ public struct TokenIntrospection: Sendable {
         try await store.unitOfWork { [events, clock] tx in
             guard try await tx.revokeSession(tenantId: tenantId, id: sessionId, at: clock.now, reason: "oauth_revoked") else { return }
             try await events.append(
-                "oauth.token_revoked", tenantId: tenantId, subject: sessionId, data: ["tokenType": .string("session")], in: tx)
+                .tokenRevoked, tenantId: tenantId, subject: sessionId, data: ["tokenType": .string("session")], in: tx)
         }
     }
 }

@@ -4,19 +4,14 @@ import Foundation
 /// from a token's claims, so a permission taken away stops working at the next request).
 public struct AdminGrant: Sendable {
     /// Who acts: a user (by their access token) or a tenant API key.
-    public enum Actor: Sendable, Equatable {
-        case user(String)
-        case apiKey(String)
-    }
-
-    public let actor: Actor
+    public let actor: EventActor
     /// A tenant admin (signed in with the tenant-level token) holds every permission.
     public let isAdmin: Bool
     public let permissions: Set<String>
     /// A business-scoped token or key reaches only this business's resources.
     public let businessId: String?
 
-    public init(actor: Actor, isAdmin: Bool, permissions: Set<String>, businessId: String?) {
+    public init(actor: EventActor, isAdmin: Bool, permissions: Set<String>, businessId: String?) {
         self.actor = actor
         self.isAdmin = isAdmin
         self.permissions = permissions
@@ -30,12 +25,7 @@ public struct AdminGrant: Sendable {
     }
 
     /// How the audit log names the actor: `user:<id>` or `api_key:<id>`.
-    public var actorName: String {
-        switch actor {
-        case .user(let id): "user:\(id)"
-        case .apiKey(let id): "api_key:\(id)"
-        }
-    }
+    public var actorName: String { actor.name }
 
     public func holds(_ permission: String) -> Bool { isAdmin || permissions.contains(permission) }
     public func holds(_ permission: AdminPermission) -> Bool { holds(permission.rawValue) }

@@ -61,7 +61,7 @@ public struct RoleService: Sendable {
             }
             try Self.checkParent(role, in: set)
             guard try await tx.insertRole(role) else { throw GatehouseError(.conflict, "a role named '\(role.name)' exists") }
-            return (role, "role.created")
+            return (role, .roleCreated)
         }
     }
 
@@ -79,7 +79,7 @@ public struct RoleService: Sendable {
             role.updatedAt = now
             try Self.checkParent(role, in: set)
             guard try await tx.updateRole(role) else { throw GatehouseError.notFound("role") }
-            return (role, "role.updated")
+            return (role, .roleUpdated)
         }
     }
 
@@ -102,7 +102,7 @@ public struct RoleService: Sendable {
             }
             guard try await tx.deleteRole(tenantId: tenantId, name: name) else { throw GatehouseError.notFound("role") }
             try await events.append(
-                "role.deleted", tenantId: tenantId, subject: name, data: ["by": .string(grant.actorName)], in: tx)
+                .roleDeleted, tenantId: tenantId, subject: name, data: ["by": .string(grant.actorName)], in: tx)
         }
     }
 
@@ -121,7 +121,7 @@ public struct RoleService: Sendable {
             try await Self.checkAssignable(role, tenantId: tenantId, by: grant, catalog: catalog, in: tx)
             guard try await tx.insertUserRole(held) else { throw GatehouseError(.conflict, "the user already holds '\(role)'") }
             try await events.append(
-                "user.role_added", tenantId: tenantId, subject: userId, data: ["role": .string(role), "by": .string(grant.actorName)], in: tx)
+                .userRoleAdded, tenantId: tenantId, subject: userId, data: ["role": .string(role), "by": .string(grant.actorName)], in: tx)
         }
         return held
     }
@@ -135,7 +135,7 @@ public struct RoleService: Sendable {
                 throw GatehouseError.notFound("role grant")
             }
             try await events.append(
-                "user.role_removed", tenantId: tenantId, subject: userId, data: ["role": .string(role), "by": .string(grant.actorName)], in: tx)
+                .userRoleRemoved, tenantId: tenantId, subject: userId, data: ["role": .string(role), "by": .string(grant.actorName)], in: tx)
         }
     }
 
@@ -156,7 +156,7 @@ public struct RoleService: Sendable {
     /// written with its event, and the new set remembered by this node.
     private func change(
         tenantId: String, by grant: AdminGrant,
-        _ body: @escaping @Sendable (RoleSet, any GatehouseStore) async throws -> (Role, String)
+        _ body: @escaping @Sendable (RoleSet, any GatehouseStore) async throws -> (Role, EventType)
     ) async throws -> (Role, effective: [String]) {
         let (role, set) = try await store.unitOfWork { [events] tx in
             let version = try await tx.bumpRolesVersion(tenantId: tenantId)

@@ -80,7 +80,7 @@ public struct TenantAPIKeyService: Sendable {
                 "keyId": .string(key.id), "permissions": .array(permissions.map { .string($0) }), "by": .string(grant.actorName),
             ]
             if let businessId { data["businessId"] = .string(businessId) }
-            try await events.append("api_key.created", tenantId: tenantId, subject: key.id, data: data, in: tx)
+            try await events.append(.apiKeyCreated, tenantId: tenantId, subject: key.id, data: data, in: tx)
         }
         return (key, plaintext)
     }
@@ -101,7 +101,7 @@ public struct TenantAPIKeyService: Sendable {
         try await store.unitOfWork { [events] tx in
             guard try await tx.deleteTenantAPIKey(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("API key") }
             try await events.append(
-                "api_key.deleted", tenantId: tenantId, subject: id, data: ["keyId": .string(id), "by": .string(grant.actorName)], in: tx)
+                .apiKeyDeleted, tenantId: tenantId, subject: id, data: ["keyId": .string(id), "by": .string(grant.actorName)], in: tx)
         }
     }
 

@@ -29,7 +29,7 @@ public struct APIKeyService: Sendable {
         try await store.unitOfWork { [events] tx in
             try await tx.insertAPIKey(key)
             try await events.append(
-                "api_key.created", tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(key.id)], in: tx)
+                .apiKeyCreated, tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(key.id)], in: tx)
         }
         return (key, plaintext)
     }
@@ -52,7 +52,7 @@ public struct APIKeyService: Sendable {
                 throw GatehouseError(.notFound, "API key not found")
             }
             try await events.append(
-                "api_key.deleted", tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(id)], in: tx)
+                .apiKeyDeleted, tenantId: user.tenantId, subject: user.id, data: ["keyId": .string(id)], in: tx)
         }
     }
 

@@ -25,7 +25,7 @@ public struct AdminService: Sendable {
         let b = Business(id: random.uuidString(), tenantId: tenantId, name: name, createdAt: clock.now)
         try await store.unitOfWork { [events] tx in
             try await tx.insertBusiness(b)
-            try await events.append("business.created", tenantId: tenantId, subject: b.id, in: tx)
+            try await events.append(.businessCreated, tenantId: tenantId, subject: b.id, in: tx)
         }
         return b
     }
@@ -33,7 +33,7 @@ public struct AdminService: Sendable {
     public func deleteBusiness(tenantId: String, id: String) async throws {
         try await store.unitOfWork { [events] tx in
             guard try await tx.deleteBusiness(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("business") }
-            try await events.append("business.deleted", tenantId: tenantId, subject: id, in: tx)
+            try await events.append(.businessDeleted, tenantId: tenantId, subject: id, in: tx)
         }
     }
 
@@ -51,7 +51,7 @@ public struct AdminService: Sendable {
                 throw GatehouseError(.conflict, "user is already a member of this business")
             }
             try await events.append(
-                "membership.created", tenantId: tenantId, subject: userId,
+                .membershipCreated, tenantId: tenantId, subject: userId,
                 data: ["businessId": .string(businessId), "role": .string(role)], in: tx)
         }
         return m
@@ -66,7 +66,7 @@ public struct AdminService: Sendable {
             try await sessions.revokeAll(
                 tenantId: tenantId, userId: userId, .business(businessId), reason: "membership_removed", in: tx)
             try await events.append(
-                "membership.deleted", tenantId: tenantId, subject: userId, data: ["businessId": .string(businessId)], in: tx)
+                .membershipDeleted, tenantId: tenantId, subject: userId, data: ["businessId": .string(businessId)], in: tx)
         }
     }
 
@@ -78,7 +78,7 @@ public struct AdminService: Sendable {
         let a = TenantAdmin(tenantId: tenantId, userId: userId, createdAt: clock.now)
         try await store.unitOfWork { [events] tx in
             guard try await tx.insertTenantAdmin(a) else { throw GatehouseError(.conflict, "user is already an admin") }
-            try await events.append("admin.added", tenantId: tenantId, subject: userId, in: tx)
+            try await events.append(.adminAdded, tenantId: tenantId, subject: userId, in: tx)
         }
         return a
     }
@@ -94,7 +94,7 @@ public struct AdminService: Sendable {
                 throw GatehouseError.notFound("admin")
             }
             try await sessions.revokeAll(tenantId: tenantId, userId: userId, .level(.tenant), reason: "admin_removed", in: tx)
-            try await events.append("admin.removed", tenantId: tenantId, subject: userId, in: tx)
+            try await events.append(.adminRemoved, tenantId: tenantId, subject: userId, in: tx)
         }
     }
 
@@ -117,7 +117,7 @@ public struct AdminService: Sendable {
                 throw GatehouseError(.conflict, "an identity provider with this issuer exists")
             }
             try await events.append(
-                "identity_provider.created", tenantId: tenantId, subject: provider.id,
+                .identityProviderCreated, tenantId: tenantId, subject: provider.id,
                 data: ["issuer": .string(provider.issuer)], in: tx)
         }
         providers.invalidate(tenantId: tenantId)
@@ -132,7 +132,7 @@ public struct AdminService: Sendable {
                 let provider = try await tx.identityProvider(tenantId: tenantId, id: providerId)
             else { throw GatehouseError.notFound("identity provider") }
             try await events.append(
-                "identity_provider.updated", tenantId: tenantId, subject: providerId,
+                .identityProviderUpdated, tenantId: tenantId, subject: providerId,
                 data: ["audience": .array(checked.map { .string($0) })], in: tx)
             return provider
         }
@@ -159,7 +159,7 @@ public struct AdminService: Sendable {
             guard try await tx.deleteIdentityProvider(tenantId: tenantId, id: id) else {
                 throw GatehouseError.notFound("identity provider")
             }
-            try await events.append("identity_provider.deleted", tenantId: tenantId, subject: id, in: tx)
+            try await events.append(.identityProviderDeleted, tenantId: tenantId, subject: id, in: tx)
         }
         providers.invalidate(tenantId: tenantId)
     }

@@ -80,11 +80,11 @@ public struct AuthService: Sendable {
             let key = "\(tenant.id)|\(clientAddress ?? "-")|\(error.message)"
             if let count = failureEvents.admit(key, now: clock.now) {
                 var data: [String: JSONValue] = [
-                    "authType": .string(request.authType.rawValue), "reason": .string(error.message),
-                    "count": .number(Double(count)),
+                    "method": .string(LoginMethod.external.rawValue), "authType": .string(request.authType.rawValue),
+                    "reason": .string(error.message), "count": .number(Double(count)),
                 ]
                 if let clientAddress { data["address"] = .string(clientAddress) }
-                try await events.record("auth.token_exchange_failed", tenantId: tenant.id, subject: nil, data: data)
+                try await events.record(.loginFailed, tenantId: tenant.id, subject: nil, data: data)
             }
             throw locked ?? error
         }
@@ -122,8 +122,8 @@ public struct AuthService: Sendable {
                 }
             }
             start.event = events.draft(
-                "auth.login", subject: user.id,
-                data: ["authType": .string(request.authType.rawValue), "method": .string("ext")])
+                .loginSucceeded, subject: user.id,
+                data: ["authType": .string(request.authType.rawValue), "method": .string(LoginMethod.external.rawValue)])
             return try await sessions.start(start).1
         }
     }
@@ -186,7 +186,7 @@ public struct AuthService: Sendable {
                 id: random.uuidString(), tenantId: tenant.id, status: .anonymous, attributes: attributes,
                 createdAt: now, updatedAt: now))
         var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["anon"])
-        start.event = events.draft("auth.anonymous_user_created", subject: user.id)
+        start.event = events.draft(.userCreated, subject: user.id, data: ["anonymous": .bool(true)])
         return try await sessions.start(start).1
     }
 

@@ -177,7 +177,7 @@ public final class Engine: Sendable {
     public func rotateSigningKey(tenantId: String) async throws -> String {
         let kid = try await store.unitOfWork { [keys, events] tx in
             let kid = try await keys.rotate(tenantId: tenantId, in: tx)
-            try await events.append("signing_key.rotated", tenantId: tenantId, subject: kid, in: tx)
+            try await events.append(.signingKeyRotated, tenantId: tenantId, subject: kid, in: tx)
             return kid
         }
         try await keys.loadAfterRotation(tenantId: tenantId)

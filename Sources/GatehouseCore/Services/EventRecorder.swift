@@ -15,8 +15,8 @@ public struct EventRecorder: Sendable {
     }
 
     /// An event to hand to a store call that appends it in its own transaction.
-    public func draft(_ type: String, subject: String?, data: [String: JSONValue] = [:]) -> EventDraft {
-        EventDraft(id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now, context: EventContext.current)
+    public func draft(_ type: EventType, subject: String?, data: [String: JSONValue] = [:]) -> EventDraft {
+        EventDraft(id: random.uuidString(), type: type.rawValue, subject: subject, data: Self.encode(data), at: clock.now, context: EventContext.current)
     }
 
     /// Sorted keys, no whitespace (JSONEncoder here showed in login profiles).
@@ -24,16 +24,16 @@ public struct EventRecorder: Sendable {
 
     /// Appends through the unit of work `tx` of the act: the act and its event commit together or not at all.
     public func append(
-        _ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:], in tx: any EventStore
+        _ type: EventType, tenantId: String, subject: String?, data: [String: JSONValue] = [:], in tx: any EventStore
     ) async throws {
         _ = try await tx.appendEvent(
-            tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now,
+            tenantId: tenantId, id: random.uuidString(), type: type.rawValue, subject: subject, data: Self.encode(data), at: clock.now,
             context: EventContext.current)
     }
 
-    public func record(_ type: String, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async throws {
+    public func record(_ type: EventType, tenantId: String, subject: String?, data: [String: JSONValue] = [:]) async throws {
         _ = try await store.appendEvent(
-            tenantId: tenantId, id: random.uuidString(), type: type, subject: subject, data: Self.encode(data), at: clock.now,
+            tenantId: tenantId, id: random.uuidString(), type: type.rawValue, subject: subject, data: Self.encode(data), at: clock.now,
             context: EventContext.current)
     }
 
@@ -79,7 +79,7 @@ public struct EventRecorder: Sendable {
         return ChainVerdict(brokenAt: recorded ? nil : (checkpoint?.sequence ?? 0) + 1, checkpoint: checkpoint?.sequence)
     }
 
-    public static let checkpointType = "audit.checkpoint"
+    public static let checkpointType = EventType.auditCheckpoint.rawValue
 
     /// Retention (`GATEHOUSE_EVENT_RETENTION_DAYS`): deletes the tenant's events created before `cutoff`.
     /// First an `audit.checkpoint` event joins the chain recording the last pruned event's sequence and
@@ -95,7 +95,7 @@ public struct EventRecorder: Sendable {
             data: Self.encode([
                 "prunedThrough": .number(Double(last.sequence)), "prunedHash": .string(last.hash),
                 "prunedBefore": .string(cutoff.rfc3339),
-            ]), at: clock.now, context: EventContext(actor: "system"))
+            ]), at: clock.now, context: EventContext(actor: EventActor.system.name))
         return try await store.pruneEvents(tenantId: tenantId, through: last.sequence, hash: last.hash, at: clock.now)
     }
 }

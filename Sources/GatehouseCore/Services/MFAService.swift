@@ -58,7 +58,7 @@ public struct MFAService: Sendable {
         let sealed = try box.seal(secret.keyText, context: Self.sealContext(tenantId, user.id))
         try await store.unitOfWork { [events] tx in
             try await tx.setTOTPSecret(tenantId: tenantId, userId: user.id, sealed: sealed)
-            try await events.append("mfa.totp_setup", tenantId: tenantId, subject: user.id, in: tx)
+            try await events.append(.mfaTOTPSetup, tenantId: tenantId, subject: user.id, in: tx)
         }
         return (secret.base32, secret.otpauthURL(account: Self.account(user), issuer: issuer))
     }
@@ -86,7 +86,7 @@ public struct MFAService: Sendable {
         if try await store.totpState(tenantId: tenantId, userId: user.id)?.confirmed == false {
             try await store.unitOfWork { [events] tx in
                 try await tx.confirmTOTP(tenantId: tenantId, userId: user.id)
-                try await events.append("mfa.totp_enrolled", tenantId: tenantId, subject: user.id, in: tx)
+                try await events.append(.mfaTOTPEnrolled, tenantId: tenantId, subject: user.id, in: tx)
             }
         }
         return (user, passwordAt)
@@ -107,7 +107,7 @@ public struct MFAService: Sendable {
             throw Self.invalidPending
         }
         guard try await codeIsGood(user) else {
-            try await events.record("auth.otp_failed", tenantId: tenantId, subject: user.id)
+            try await events.record(.loginFailed, tenantId: tenantId, subject: user.id, data: ["method": .string(LoginMethod.otp.rawValue)])
             throw GatehouseError(.unauthorized, "invalid code")
         }
         guard try await store.consumeMFAChallenge(hash: hash, at: clock.now) else { throw Self.invalidPending }
@@ -133,7 +133,7 @@ public struct MFAService: Sendable {
     public func beginEnrolment(user: User, pending token: String, tenantId: String, issuer: String) async throws -> Enrolment {
         let secret = TOTPSecret.generate(random)
         let sealed = try box.seal(secret.keyText, context: Self.enrolmentContext(tenantId, user.id, token))
-        try await events.record("mfa.totp_setup", tenantId: tenantId, subject: user.id, data: ["via": .string("hosted")])
+        try await events.record(.mfaTOTPSetup, tenantId: tenantId, subject: user.id, data: ["via": .string("hosted")])
         return Enrolment(secret: secret.base32, otpauthURL: secret.otpauthURL(account: Self.account(user), issuer: issuer), sealed: sealed)
     }
 
@@ -160,7 +160,7 @@ public struct MFAService: Sendable {
                     try await tx.confirmTOTP(tenantId: tenantId, userId: user.id)
                     // A code already used by this user (under an earlier secret's clock step) is not taken twice.
                     guard try await tx.claimTOTPStep(tenantId: tenantId, userId: user.id, step: step) else { throw StepTaken() }
-                    try await events.append("mfa.totp_enrolled", tenantId: tenantId, subject: user.id, in: tx)
+                    try await events.append(.mfaTOTPEnrolled, tenantId: tenantId, subject: user.id, in: tx)
                 }
                 return true
             } catch is StepTaken {

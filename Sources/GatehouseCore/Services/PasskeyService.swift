@@ -125,7 +125,7 @@ public struct PasskeyService: Sendable {
                 clientDataJSON: response.clientDataJSON, attestationObject: response.attestationObject, challenge: c.challenge,
                 rp: relyingParty(tenant))
         } catch let e as WebAuthnError {
-            try await events.record("passkey.registration_failed", tenantId: tenant.id, subject: user.id, data: ["reason": .string(e.description)])
+            try await events.record(.passkeyRegistrationFailed, tenantId: tenant.id, subject: user.id, data: ["reason": .string(e.description)])
             throw verificationError(e)
         }
         // The id the client reports must be the one the authenticator attested.
@@ -146,7 +146,7 @@ public struct PasskeyService: Sendable {
                 throw GatehouseError(.conflict, "this credential is already registered")
             }
             try await events.append(
-                "passkey.registered", tenantId: tenant.id, subject: user.id,
+                .passkeyRegistered, tenantId: tenant.id, subject: user.id,
                 data: ["passkeyId": .string(passkey.id), "attestation": .string(attestation)], in: tx)
             return try await enrolments.enrolled(.passkey, id: passkey.id, name: passkey.name, user: user, in: tx)
         }
@@ -220,7 +220,7 @@ public struct PasskeyService: Sendable {
                 tenant: tenant, ceremony: c, credentialId: credentialId, response: response, rememberMe: rememberMe, dialect: dialect)
         } catch let error as GatehouseError where error.code == .unauthorized {
             let locked = try await bruteForce.failed(tenantId: tenant.id, kind: "passkey", account: credentialId, address: clientAddress)
-            try await events.record("auth.passkey_failed", tenantId: tenant.id, subject: nil, data: ["reason": .string(error.message)])
+            try await events.record(.loginFailed, tenantId: tenant.id, subject: nil, data: ["method": .string(LoginMethod.passkey.rawValue), "reason": .string(error.message)])
             throw locked ?? error
         }
     }
@@ -272,8 +272,8 @@ public struct PasskeyService: Sendable {
         var start = SessionService.Start(tenantId: tenant.id, user: user, subject: user.id, level: .user, amr: ["webauthn"])
         start.rememberMe = rememberMe
         start.event = events.draft(
-            "auth.login", subject: user.id,
-            data: ["method": "webauthn", "dialect": .string(dialect), "passkeyId": .string(passkey.id)])
+            .loginSucceeded, subject: user.id,
+            data: ["method": .string(LoginMethod.passkey.rawValue), "dialect": .string(dialect), "passkeyId": .string(passkey.id)])
         var stored = passkey.signCount
         for _ in 0..<Self.counterRetries {
             start.preconditions = [
@@ -332,7 +332,7 @@ public struct PasskeyService: Sendable {
         try await store.unitOfWork { [events] tx in
             try await tx.markPasskeyCloned(tenantId: passkey.tenantId, id: passkey.id)
             try await events.append(
-                "passkey.clone_warning", tenantId: passkey.tenantId, subject: passkey.userId,
+                .passkeyCloneWarning, tenantId: passkey.tenantId, subject: passkey.userId,
                 data: ["passkeyId": .string(passkey.id)], in: tx)
         }
     }
@@ -358,7 +358,7 @@ public struct PasskeyService: Sendable {
                 throw GatehouseError.notFound("passkey")
             }
             try await events.append(
-                "passkey.deleted", tenantId: user.tenantId, subject: user.id, data: ["passkeyId": .string(id)], in: tx)
+                .passkeyDeleted, tenantId: user.tenantId, subject: user.id, data: ["passkeyId": .string(id)], in: tx)
         }
     }
 

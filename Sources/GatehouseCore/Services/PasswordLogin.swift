@@ -38,7 +38,7 @@ public struct PasswordLogin: Sendable {
             return .signedIn(user, session)
         }
         try await events.record(
-            "auth.mfa_required", tenantId: tenant.id, subject: user.id,
+            .loginMFARequired, tenantId: tenant.id, subject: user.id,
             data: ["dialect": .string(EntryPoint.hosted.dialect), "offered": .bool(true)])
         let (pending, registerOtp) = try await mfa.beginPending(tenantId: tenant.id, user: user)
         guard registerOtp else { return .secondFactorRequired(user, pendingToken: pending) }
@@ -82,7 +82,7 @@ public struct PasswordLogin: Sendable {
             return .signedIn(user, try await sessions.startLogin(user, tenantId: tenant.id, amr: ["pwd"], dialect: entry.dialect))
         }
         try await events.record(
-            "auth.mfa_required", tenantId: tenant.id, subject: user.id,
+            .loginMFARequired, tenantId: tenant.id, subject: user.id,
             data: ["dialect": .string(entry.dialect), "offered": .bool(entry.offersSecondFactor)])
         guard entry.offersSecondFactor else { throw GatehouseError.mfaRequired }
         let (pending, registerOtp) = try await mfa.beginPending(tenantId: tenant.id, user: user)

@@ -68,10 +68,12 @@ extension AdminService {
             guard let v = Int64(c), v >= 0 else { throw GatehouseError.field("cursor", "is not valid") }
             after = v
         }
+        var filter = filter
         if let prefix = filter.typePrefix {
             guard !prefix.isEmpty, prefix.utf8.count <= 64,
                 prefix.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 46 })
             else { throw GatehouseError.field("type", "an event type or the start of one: lower-case letters, digits, '_' and '.'") }
+            (filter.typePrefix, filter.olderTypes, filter.renamedTypes) = EventType.storedNames(matching: prefix)
         }
         let list = try await store.events(tenantId: tenantId, afterSequence: after, limit: page.limit, filter: filter)
         return Page(items: list, nextCursor: list.count == page.limit ? list.last.map { String($0.sequence) } : nil)

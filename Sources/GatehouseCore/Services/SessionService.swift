@@ -83,7 +83,11 @@ public struct SessionService: Sendable {
         var start = Start(tenantId: tenantId, user: user, subject: user.id, level: .user, amr: amr)
         start.authTime = authTime
         start.event = events.draft(
-            "auth.login", subject: user.id, data: ["method": .string(amr.joined(separator: "+")), "dialect": .string(dialect)])
+            .loginSucceeded, subject: user.id,
+            data: [
+                "method": .string(LoginMethod(localAMR: amr, dialect: dialect).rawValue), "dialect": .string(dialect),
+                "amr": .array(amr.map { .string($0) }),
+            ])
         return try await self.start(start)
     }
 
@@ -162,9 +166,11 @@ public struct SessionService: Sendable {
             hash: Digest.sha256Hex(next), tenantId: tenantId, sessionId: session.id, createdAt: now,
             expiresAt: nextExpiry, accessHash: Digest.sha256Hex(access.token))
         let sealed = try box.seal(try JSONEncoder().encode(pair).map { $0 }, context: "refresh-successor:\(hash)")
+        var refreshedData: [String: JSONValue] = ["sessionId": .string(session.id)]
+        if let oauthClient { refreshedData["clientId"] = .string(oauthClient.id) }
         switch try await store.spendRefreshToken(
             hash: hash, at: now, successor: successor, successorSealed: sealed, spentBy: client.fingerprint,
-            rights: SessionRights(session))
+            rights: SessionRights(session), event: events.draft(.tokenRefreshed, subject: session.subject, data: refreshedData))
         {
         case .spent:
             observer.tokenIssued(level: session.level)
@@ -178,7 +184,7 @@ public struct SessionService: Sendable {
             try await store.unitOfWork { [events] tx in
                 if try await tx.revokeSession(tenantId: tenantId, id: session.id, at: now, reason: "rights_lost") {
                     try await events.append(
-                        "session.revoked", tenantId: tenantId, subject: session.subject,
+                        .sessionRevoked, tenantId: tenantId, subject: session.subject,
                         data: ["sessionId": .string(session.id), "reason": "rights_lost"], in: tx)
                 }
             }
@@ -209,7 +215,7 @@ public struct SessionService: Sendable {
         try await store.unitOfWork { [events] tx in
             _ = try await tx.revokeSession(tenantId: session.tenantId, id: session.id, at: now, reason: "refresh_reuse")
             try await events.append(
-                "refresh.reuse_detected", tenantId: session.tenantId, subject: session.subject,
+                .tokenReuseDetected, tenantId: session.tenantId, subject: session.subject,
                 data: ["sessionId": .string(session.id)], in: tx)
         }
         observer.refreshReuseDetected()
@@ -228,7 +234,7 @@ public struct SessionService: Sendable {
         let now = clock.now
         try await store.unitOfWork { [events] tx in
             _ = try await tx.revokeSession(tenantId: principal.claims.tid, id: principal.state.sessionId, at: now, reason: "logout")
-            try await events.append("auth.logout", tenantId: principal.claims.tid, subject: principal.claims.sub, in: tx)
+            try await events.append(.sessionLoggedOut, tenantId: principal.claims.tid, subject: principal.claims.sub, in: tx)
         }
     }
 
@@ -241,7 +247,7 @@ public struct SessionService: Sendable {
             else { throw GatehouseError.notFound("session") }
             _ = try await tx.revokeSession(tenantId: user.tenantId, id: sessionId, at: now, reason: "user_revoked")
             try await events.append(
-                "session.revoked", tenantId: user.tenantId, subject: user.id, data: ["sessionId": .string(sessionId)], in: tx)
+                .sessionRevoked, tenantId: user.tenantId, subject: user.id, data: ["sessionId": .string(sessionId)], in: tx)
         }
     }
 
@@ -253,7 +259,7 @@ public struct SessionService: Sendable {
         let count = try await tx.revokeSessions(tenantId: tenantId, userId: userId, filter, at: clock.now, reason: reason)
         if count > 0 {
             try await events.append(
-                "sessions.revoked", tenantId: tenantId, subject: userId,
+                .sessionRevokedAll, tenantId: tenantId, subject: userId,
                 data: ["count": .number(Double(count)), "reason": .string(reason)], in: tx)
         }
     }

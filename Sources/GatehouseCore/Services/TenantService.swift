@@ -41,7 +41,7 @@ public struct TenantService: Sendable {
         let candidate = tenant
         try await store.unitOfWork { [events] tx in
             if try await tx.insertTenantIfAbsent(candidate) {
-                try await events.append("tenant.created", tenantId: id, subject: nil, data: ["default": .bool(true)], in: tx)
+                try await events.append(.tenantCreated, tenantId: id, subject: nil, data: ["default": .bool(true)], in: tx)
             }
         }
         guard let stored = try await store.defaultTenant() else {
@@ -64,7 +64,7 @@ public struct TenantService: Sendable {
         let created = tenant
         try await store.unitOfWork { [events] tx in
             try await tx.insertTenant(created)
-            try await events.append("tenant.created", tenantId: id, subject: nil, in: tx)
+            try await events.append(.tenantCreated, tenantId: id, subject: nil, in: tx)
         }
         try await keys.reload(tenantId: id)
         let adminJWT = try await issueAdminToken(tenantId: id)
@@ -88,7 +88,7 @@ public struct TenantService: Sendable {
         start.accessTTL = config.adminTokenTTL
         start.refreshTTL = config.adminTokenTTL
         start.sessionLifetime = config.adminTokenTTL
-        start.event = events.draft("tenant.admin_token_issued", subject: admin.id)
+        start.event = events.draft(.tenantAdminTokenIssued, subject: admin.id)
         return try await sessions.start(start).1.accessToken
     }
 
@@ -122,7 +122,7 @@ public struct TenantService: Sendable {
         let updated = t
         try await store.unitOfWork { [events] tx in
             try await tx.updateTenant(updated)
-            try await events.append("tenant.updated", tenantId: updated.id, subject: nil, in: tx)
+            try await events.append(.tenantUpdated, tenantId: updated.id, subject: nil, in: tx)
         }
         if u.corsOrigins != nil { cors.invalidate() }
         return t

@@ -58,7 +58,7 @@ public struct UserService: Sendable {
         let passwordHash = hash
         return try await store.unitOfWork { [events] tx in
             let created = try await tx.insertLocalUser(draft, passwordHash: passwordHash)
-            try await events.append("user.created", tenantId: tenantId, subject: created.id, in: tx)
+            try await events.append(.userCreated, tenantId: tenantId, subject: created.id, in: tx)
             return created
         }
     }
@@ -92,7 +92,7 @@ public struct UserService: Sendable {
             if disabling { try await Self.keepAnAdmin(tenantId: updated.tenantId, losing: updated.id, in: tx) }
             try await tx.updateUser(updated)
             if resetMfa { try await tx.setTOTPSecret(tenantId: updated.tenantId, userId: updated.id, sealed: nil) }
-            try await events.append("user.updated", tenantId: updated.tenantId, subject: updated.id, in: tx)
+            try await events.append(.userUpdated, tenantId: updated.tenantId, subject: updated.id, in: tx)
             if disabling { try await endAccess(updated, reason: "user_disabled", in: tx) }
         }
         return u
@@ -105,7 +105,7 @@ public struct UserService: Sendable {
         let hash = try await passwords.hash(password)
         try await store.unitOfWork { [events] tx in
             try await tx.setPasswordHash(tenantId: user.tenantId, userId: user.id, hash: hash)
-            try await events.append("user.password_set", tenantId: user.tenantId, subject: user.id, in: tx)
+            try await events.append(.userPasswordSet, tenantId: user.tenantId, subject: user.id, in: tx)
             try await endAccess(user, reason: "password_reset", in: tx)
         }
     }
@@ -116,7 +116,7 @@ public struct UserService: Sendable {
         let keys = try await tx.revokeAPIKeys(tenantId: user.tenantId, userId: user.id)
         if keys > 0 {
             try await events.append(
-                "api_key.revoked", tenantId: user.tenantId, subject: user.id,
+                .apiKeyRevoked, tenantId: user.tenantId, subject: user.id,
                 data: ["count": .number(Double(keys)), "reason": .string(reason)], in: tx)
         }
     }
@@ -130,7 +130,7 @@ public struct UserService: Sendable {
         try await store.unitOfWork { [events] tx in
             try await Self.keepAnAdmin(tenantId: tenantId, losing: id, in: tx)
             guard try await tx.deleteUser(tenantId: tenantId, id: id, at: now) else { throw GatehouseError.notFound("user") }
-            try await events.append("user.deleted", tenantId: tenantId, subject: id, in: tx)
+            try await events.append(.userDeleted, tenantId: tenantId, subject: id, in: tx)
         }
     }
 
@@ -167,8 +167,8 @@ public struct UserService: Sendable {
         let ok = try await passwords.verify(tooLong ? "" : password, against: tooLong ? nil : found?.1)
         guard ok, let (user, hash) = found, let hash, user.status == .active else {
             try await events.record(
-                "auth.login_failed", tenantId: tenantId, subject: found?.0.id,
-                data: ["method": .string("pwd")])
+                .loginFailed, tenantId: tenantId, subject: found?.0.id,
+                data: ["method": .string(LoginMethod.password.rawValue)])
             throw Self.invalidCredentials
         }
         try await bruteForce.settle(reservation)

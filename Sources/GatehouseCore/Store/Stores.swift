@@ -245,10 +245,11 @@ public protocol SessionStore: Sendable {
     func activeSessions(tenantId: String, userId: String, now: Date) async throws -> [Session]
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?
     /// Atomically: if `hash` is unspent and `rights` still hold, mark it spent with its successor and insert
-    /// the successor. The rights are read in the same transaction as the spend.
+    /// the successor, and append `event` (the spend and its audit commit together). The rights are read in
+    /// the same transaction as the spend.
     func spendRefreshToken(
         hash: String, at: Date, successor: RefreshTokenRecord, successorSealed: String, spentBy: String,
-        rights: SessionRights
+        rights: SessionRights, event: EventDraft?
     ) async throws -> RefreshSpendResult
 }
 
@@ -478,6 +479,10 @@ extension EventStore {
 public struct EventFilter: Sendable, Equatable {
     /// Types starting with this (`login.` for the whole family, or one whole type).
     public var typePrefix: String?
+    /// Old names stored before the catalog that read as types this prefix matches (`EventType.aliases`).
+    public var olderTypes: [String] = []
+    /// Old names that read as something else today, so the prefix must not match them as stored.
+    public var renamedTypes: [String] = []
     public var subject: String?
     /// `user:<id>`, `api_key:<id>`, `client:<id>` or `system`.
     public var actor: String?

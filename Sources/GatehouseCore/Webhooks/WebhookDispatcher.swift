@@ -149,7 +149,7 @@ public struct WebhookDispatcher: Sendable {
             current.updatedAt = clock.now
             _ = try await tx.updateWebhook(current)
             try await events.append(
-                "webhook.disabled", tenantId: hook.tenantId, subject: hook.id,
+                .webhookDisabled, tenantId: hook.tenantId, subject: hook.id,
                 data: ["reason": .string("\(failures) deliveries in a row were given up"), "url": .string(hook.url)], in: tx)
         }
         logger.warning("webhook disabled after failed deliveries", metadata: ["webhook": "\(hook.id)", "tenant": "\(hook.tenantId)"])

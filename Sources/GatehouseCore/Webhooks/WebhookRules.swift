@@ -40,17 +40,20 @@ public enum WebhookRules {
         return parts.joined(separator: ",")
     }
 
-    /// Event types are dotted lower-case names (`login.succeeded`, `user.role_added`); `*` is every one.
+    /// Types from the catalog (`login.succeeded`, `user.role_added`), an old name standing for its new one,
+    /// or `*` for every one; a misspelt type would silently never match, so it is refused.
     public static func checked(events: [String]) throws -> [String] {
         guard !events.isEmpty else { throw GatehouseError.field("events", "give at least one event type, or \"*\"") }
         guard events.count <= maxEvents else { throw GatehouseError.field("events", "at most \(maxEvents)") }
-        for e in events where e != "*" {
-            let parts = e.split(separator: ".", omittingEmptySubsequences: false)
-            guard e.utf8.count <= 64, parts.count >= 2,
-                parts.allSatisfy({ p in !p.isEmpty && p.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || $0 == 95 || ($0 >= 48 && $0 <= 57) } })
-            else { throw GatehouseError.field("events", "'\(e.prefix(64))' is not an event type (area.act, lower case) or \"*\"") }
+        let names = try events.map { e -> String in
+            if e == "*" { return e }
+            guard let type = EventType(named: e) else {
+                throw GatehouseError.field(
+                    "events", "'\(String(e.unicodeScalars.prefix(64).filter { $0.value >= 32 && $0.value != 127 }))' is not an event type (the README lists them) or \"*\"")
+            }
+            return type.rawValue
         }
-        return Array(Set(events)).sorted()
+        return Array(Set(names)).sorted()
     }
 }
 
@@ -58,7 +61,7 @@ public enum WebhookRules {
 public enum WebhookPayload {
     public static func json(_ event: AuditEvent) -> String {
         json(
-            id: event.id, type: event.type, tenantId: event.tenantId, sequence: event.sequence, subject: event.subject,
+            id: event.id, type: event.currentType, tenantId: event.tenantId, sequence: event.sequence, subject: event.subject,
             createdAt: event.createdAt, context: event.context, data: event.data)
     }
 

@@ -56,7 +56,7 @@ public struct WebhookService: Sendable {
         try await store.unitOfWork { [events = self.events] tx in
             try await tx.insertWebhook(hook)
             try await events.append(
-                "webhook.created", tenantId: tenantId, subject: id,
+                .webhookCreated, tenantId: tenantId, subject: id,
                 data: ["url": .string(url), "events": .array(hook.events.map { .string($0) }), "by": .string(grant.actorName)], in: tx)
         }
         return (hook, secret)
@@ -88,7 +88,7 @@ public struct WebhookService: Sendable {
             hook.updatedAt = clock.now
             guard try await tx.updateWebhook(hook) else { throw GatehouseError.notFound("webhook") }
             try await events.append(
-                "webhook.updated", tenantId: tenantId, subject: id,
+                .webhookUpdated, tenantId: tenantId, subject: id,
                 data: [
                     "url": .string(hook.url), "events": .array(hook.events.map { .string($0) }), "active": .bool(hook.active),
                     "by": .string(grant.actorName),
@@ -100,7 +100,7 @@ public struct WebhookService: Sendable {
     public func delete(tenantId: String, id: String, by grant: AdminGrant) async throws {
         try await store.unitOfWork { [events] tx in
             guard try await tx.deleteWebhook(tenantId: tenantId, id: id) else { throw GatehouseError.notFound("webhook") }
-            try await events.append("webhook.deleted", tenantId: tenantId, subject: id, data: ["by": .string(grant.actorName)], in: tx)
+            try await events.append(.webhookDeleted, tenantId: tenantId, subject: id, data: ["by": .string(grant.actorName)], in: tx)
         }
     }
 
@@ -115,7 +115,7 @@ public struct WebhookService: Sendable {
             hook.secretSealed = sealed
             hook.updatedAt = clock.now
             _ = try await tx.updateWebhook(hook)
-            try await events.append("webhook.secret_rotated", tenantId: tenantId, subject: id, data: ["by": .string(grant.actorName)], in: tx)
+            try await events.append(.webhookSecretRotated, tenantId: tenantId, subject: id, data: ["by": .string(grant.actorName)], in: tx)
             return hook
         }
         return (hook, secret)
@@ -127,9 +127,9 @@ public struct WebhookService: Sendable {
         let now = clock.now
         let eventId = random.uuidString()
         let payload = WebhookPayload.json(
-            id: eventId, type: "webhook.ping", tenantId: tenantId, createdAt: now, data: CanonicalJSON.encode(["webhookId": .string(hook.id)]))
+            id: eventId, type: EventType.webhookPing.rawValue, tenantId: tenantId, createdAt: now, data: CanonicalJSON.encode(["webhookId": .string(hook.id)]))
         return try await store.insertDelivery(
-            tenantId: tenantId, webhookId: hook.id, eventId: eventId, eventType: "webhook.ping", payload: payload, eventAt: now, now: now)
+            tenantId: tenantId, webhookId: hook.id, eventId: eventId, eventType: EventType.webhookPing.rawValue, payload: payload, eventAt: now, now: now)
     }
 
     public func deliveries(tenantId: String, webhookId: String, page: PageRequest) async throws -> Page<WebhookDelivery> {

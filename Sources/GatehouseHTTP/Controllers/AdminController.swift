@@ -58,9 +58,9 @@ struct AdminController {
                 .init(
                     "The tenant's hash-chained audit log, oldest first",
                     query: page + [
-                        QueryParameter(name: "type", schema: .text(maxLength: 64), description: "types starting with this (login. for the family, or a whole type)"),
+                        QueryParameter(name: "type", schema: .text(maxLength: 64), description: "types starting with this (login. for the family, or a whole type); names used before the catalog read as their new names"),
                         QueryParameter(name: "userId", schema: .uuid, description: "events about this user"),
-                        QueryParameter(name: "actor", schema: .text(maxLength: 128), description: "events this actor caused (user:<id>, api_key:<id>, system)"),
+                        QueryParameter(name: "actor", schema: .text(maxLength: 128), description: "events this actor caused (user:<id>, api_key:<id>, client:<id>, system)"),
                         QueryParameter(name: "since", schema: .dateTime, description: "at or after (RFC 3339)"),
                         QueryParameter(name: "until", schema: .dateTime, description: "at or before (RFC 3339)"),
                     ], .ok(SharedSchemas.page("AuditEvent"))),
@@ -388,7 +388,7 @@ struct AdminController {
             hashVersion = e.hashVersion
             id = e.id
             sequence = e.sequence
-            type = e.type
+            type = e.currentType
             subject = e.subject
             data = (try? JSONDecoder().decode(JSONValue.self, from: Data(e.data.utf8))) ?? .object([:])
             createdAt = e.createdAt.rfc3339

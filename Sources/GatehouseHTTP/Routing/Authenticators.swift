@@ -46,10 +46,10 @@ struct AuthenticateCaller: RouterMiddleware {
         let caller = try await authenticate(request, tenant: tenant)
         if tokenOnly, case .apiKey = caller { throw GatehouseError(.forbidden, "a user access token is required") }
         context.caller = caller
-        let actor: String =
+        let actor: EventActor =
             switch caller {
-            case .token(_, let user): "user:\(user.id)"
-            case .apiKey(let key, _): "api_key:\(key.id)"
+            case .token(_, let user): .user(user.id)
+            case .apiKey(let key, _): .apiKey(key.id)
             }
         return try await EventContext.acting(as: actor) { try await next(request, context) }
     }
@@ -97,7 +97,7 @@ struct AuthorizeAdmin: RouterMiddleware {
         }
         context.tenant = tenant
         context.admin = (principal, grant)
-        return try await EventContext.acting(as: grant.actorName) { try await next(request, context) }
+        return try await EventContext.acting(as: grant.actor) { try await next(request, context) }
     }
 
     /// The caller's tenant, token (nil for an API key) and grant, refused (403) unless the grant holds
@@ -152,6 +152,6 @@ struct RequireSystemKey: RouterMiddleware {
         guard let key = request.headers[TenantResolver.apiKeyHeader] ?? request.bearerToken,
             try await serviceKeys.isSystemKey(key)
         else { throw GatehouseError(.unauthorized, "the system API key is required (x-api-key)") }
-        return try await EventContext.acting(as: "system") { try await next(request, context) }
+        return try await EventContext.acting(as: .system) { try await next(request, context) }
     }
 }
