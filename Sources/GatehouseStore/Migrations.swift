@@ -461,14 +461,18 @@ public struct Migrator: Sendable {
 
     /// Applies what is missing; returns the versions applied by this call.
     @discardableResult
-    public func migrate() async throws -> [Int64] {
+    public func migrate() async throws -> [Int64] { try await migrate(through: Self.latestVersion) }
+
+    /// As `migrate`, stopping after `version` (upgrade tests write data as an older schema held it).
+    @discardableResult
+    public func migrate(through version: Int64) async throws -> [Int64] {
         try await database.transaction { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
             ).run()
         }
         var applied: [Int64] = []
-        for migration in Self.all {
+        for migration in Self.all where migration.version <= version {
             let kind = database.kind
             let didApply = try await database.transaction { db -> Bool in
                 if kind == .postgres {

@@ -12,7 +12,10 @@ import Testing
     /// The URL `withStore` opened last, for tests that open a second store on the same database.
     @TaskLocal static var currentURL: String?
 
-    static func withStore(_ kind: String, _ body: (SQLStore, any Database) async throws -> Void) async throws {
+    /// A store on a fresh database of `kind`, migrated through `version` (all of them by default).
+    static func withStore(
+        _ kind: String, migratedThrough version: Int64 = Migrator.latestVersion, _ body: (SQLStore, any Database) async throws -> Void
+    ) async throws {
         let url: String
         var dir: String?
         if kind == "postgres", let base = PostgresTestDatabase.baseURL {
@@ -25,7 +28,7 @@ import Testing
         let logger = Logger(label: "store-test")
         let db = try await openDatabase(try DatabaseURL(url), logger: logger)
         do {
-            try await Migrator(database: db).migrate()
+            try await Migrator(database: db).migrate(through: version)
             try await $currentURL.withValue(url) { try await body(SQLStore(database: db, logger: logger), db) }
         } catch {
             await db.shutdown()
