@@ -3,6 +3,7 @@ import Foundation
 import GatehouseCore
 import GatehouseHTTP
 import GatehouseServer
+import GatehouseStore
 import Logging
 
 /// Flags shared by every command; each falls back to its `GATEHOUSE_*` environment variable.
@@ -55,6 +56,10 @@ struct CommonOptions: ParsableArguments {
         c.webhookDispatch = try flag("GATEHOUSE_WEBHOOK_DISPATCH") ?? c.webhookDispatch
         c.webhookRetryBase = try seconds("GATEHOUSE_WEBHOOK_RETRY_BASE") ?? c.webhookRetryBase
         c.webhookTimeout = try seconds("GATEHOUSE_WEBHOOK_TIMEOUT") ?? c.webhookTimeout
+        if let wait = try milliseconds("GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT"), wait > 0 { c.database.acquireTimeout = .milliseconds(wait) }
+        if let limit = try milliseconds("GATEHOUSE_DATABASE_STATEMENT_TIMEOUT") {
+            c.database.statementTimeout = limit == 0 ? nil : .milliseconds(limit)
+        }
         if let cost = value(nil, "GATEHOUSE_BCRYPT_COST") {
             guard let bcryptCost = UInt8(cost), (10...16).contains(bcryptCost) else {
                 throw ValidationError("GATEHOUSE_BCRYPT_COST must be from 10 to 16")
@@ -107,6 +112,13 @@ struct CommonOptions: ParsableArguments {
         guard let v = value(nil, env) else { return nil }
         guard let s = Int(v), s > 0 else { throw ValidationError("\(env) must be a positive number of seconds") }
         return TimeInterval(s)
+    }
+
+    /// Seconds with a fraction ("1.5"), as milliseconds; 0 is allowed (for "none" where it means that).
+    private func milliseconds(_ env: String) throws -> Int64? {
+        guard let v = value(nil, env) else { return nil }
+        guard let s = Double(v), s >= 0, s <= 86_400 else { throw ValidationError("\(env) must be a number of seconds (1.5, 30, 0)") }
+        return Int64((s * 1000).rounded())
     }
 
     func logger() -> Logger {

@@ -24,7 +24,7 @@ public struct GatehouseRuntime: Sendable {
         random: any RandomSource = SystemRandomSource(), jwksFetcher: (any JWKSFetcher)? = nil,
         logger: Logger
     ) async throws -> GatehouseRuntime {
-        let database = try await openDatabase(try DatabaseURL(configuration.databaseURL), logger: logger)
+        let database = try await openDatabase(try DatabaseURL(configuration.databaseURL), logger: logger, options: configuration.database)
         do {
             try await Migrator(database: database).migrate()
             let masterKey = try configuration.loadMasterKey(random: random)

@@ -4,12 +4,15 @@ import Glibc
 #endif
 import GatehouseCore
 import GatehouseOutbound
+import GatehouseStore
 
 /// Server settings; the CLI fills them from flags and `GATEHOUSE_*` environment variables.
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var databaseURL = "sqlite://./data/gatehouse.sqlite"
+    /// Time bounds on a networked database (PostgreSQL): connection wait and statement time.
+    public var database = DatabaseOptions()
     public var dataDirectory = "./data"
     /// Base64 of 32 bytes; when nil a key file is created in the data folder (mode 0600) and reused.
     public var masterKeyBase64: String?

@@ -42,11 +42,24 @@ private func inTransaction<T: Sendable>(
     }
 }
 
-public func openDatabase(_ url: DatabaseURL, logger: Logger) async throws -> any Database {
+public func openDatabase(_ url: DatabaseURL, logger: Logger, options: DatabaseOptions = DatabaseOptions()) async throws -> any Database {
     switch url {
     case .sqlite(let path): try await SQLiteDatabaseDriver.open(path: path, logger: logger)
-    case .postgres(let url): try PostgresDatabaseDriver(url: url, logger: logger)
+    case .postgres(let url): try PostgresDatabaseDriver(url: url, logger: logger, options: options)
     }
+}
+
+/// No pooled connection came within `DatabaseOptions.acquireTimeout`.
+struct DatabaseUnavailable: Error {}
+
+/// Bounds on waiting for a networked database, so that a database gone away costs a request a clear 503
+/// in bounded time instead of a hang until the client gives up.
+public struct DatabaseOptions: Sendable {
+    /// `GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT`: how long an operation waits for a pooled connection.
+    public var acquireTimeout: Duration = .milliseconds(1500)
+    /// `GATEHOUSE_DATABASE_STATEMENT_TIMEOUT`: PostgreSQL's own bound on one statement (nil: none).
+    public var statementTimeout: Duration? = .seconds(30)
+    public init() {}
 }
 
 final class SQLiteDatabaseDriver: Database {
@@ -115,8 +128,9 @@ final class PostgresDatabaseDriver: Database {
     let kind = SQLDialectKind.postgres
     private let client: PostgresClient
     private let runner: Task<Void, Never>
+    private let acquireTimeout: Duration
 
-    init(url: String, logger: Logger, maximumConnections: Int = 16) throws {
+    init(url: String, logger: Logger, options: DatabaseOptions = DatabaseOptions(), maximumConnections: Int = 16) throws {
         guard let c = URLComponents(string: url), let host = c.host, let user = c.user else {
             throw GatehouseError(.invalidRequest, "PostgreSQL URL must name a user and a host")
         }
@@ -129,6 +143,10 @@ final class PostgresDatabaseDriver: Database {
             database: database.isEmpty ? nil : database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
+        if let limit = options.statementTimeout {
+            configuration.options.additionalStartupParameters = [("statement_timeout", "\(limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)")]
+        }
+        acquireTimeout = options.acquireTimeout
         var quiet = logger
         quiet.logLevel = .critical
         let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
@@ -138,7 +156,37 @@ final class PostgresDatabaseDriver: Database {
     }
 
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { conn in try await body(conn.sql(queryLogLevel: nil)) }
+        try await leased { conn in try await body(conn.sql(queryLogLevel: nil)) }
+    }
+
+    /// `body` on a pooled connection, waiting at most `acquireTimeout` for one. The pool's own wait has no
+    /// bound (it keeps retrying a database that went away), so a child task holds the lease and hands the
+    /// connection over; on time-out it is cancelled, which withdraws its request from the pool, or — had
+    /// the connection come just then — gives the connection straight back.
+    private func leased<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let (offered, offer) = AsyncStream.makeStream(of: PostgresConnection.self)
+        let (returned, giveBack) = AsyncStream.makeStream(of: Never.self)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { [client, acquireTimeout] group in
+            group.addTask {
+                defer { offer.finish() }
+                try await client.withConnection { conn in
+                    offer.yield(conn)
+                    for await _ in returned {}
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: acquireTimeout)
+                offer.finish()
+            }
+            // Leaving, either way: the lessee gives its connection back, the timer stops.
+            defer {
+                giveBack.finish()
+                group.cancelAll()
+            }
+            var connections = offered.makeAsyncIterator()
+            guard let conn = await connections.next() else { throw DatabaseUnavailable() }
+            return try await body(conn)
+        }
     }
 
     func writeAutocommit<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {

@@ -64,10 +64,14 @@ import Testing
     @Test func garbageCredentials() async throws {
         try await withHarness { h in
             let t = try await h.createTenant()
-            for bearer in ["", "Bearer", "Bearer ", "Basic abc", "Bearer a.b.c", "Bearer " + String(repeating: "x", count: 20000)] {
+            for bearer in ["", "Bearer", "Bearer ", "Basic abc", "Bearer a.b.c", "Bearer " + String(repeating: "x", count: 12000)] {
                 let r = try await h.call(.get, "/v2/businesses", headers: ["authorization": bearer, "x-project-key": t.projectKey])
                 #expect(r.status == 401, "\(bearer.prefix(12)): \(r.status)")
             }
+            // Past the 16 KiB header block no route reads it (RequestLimitsTests).
+            let huge = try await h.call(
+                .get, "/v2/businesses", headers: ["authorization": "Bearer " + String(repeating: "x", count: 20000), "x-project-key": t.projectKey])
+            #expect(huge.status == 431)
             let verify = try await h.verify(t, String(repeating: "e30.", count: 3))
             #expect(verify.status == 200 && verify["valid"] == .bool(false))
             #expect(try await h.post("/v2/auth/verify", .object(["authToken": "x"]), headers: ["x-project-key": "garbage"]).status == 401)

@@ -26,7 +26,7 @@ import Testing
             url = "sqlite://\(d)/store.sqlite"
         }
         let logger = Logger(label: "store-test")
-        let db = try await openDatabase(try DatabaseURL(url), logger: logger)
+        let db = try await openDatabase(try DatabaseURL(url), logger: logger, options: PostgresTestDatabase.options)
         do {
             try await Migrator(database: db).migrate(through: version)
             try await $currentURL.withValue(url) { try await body(SQLStore(database: db, logger: logger), db) }
@@ -216,7 +216,7 @@ import Testing
         try await Self.withStore(kind) { a, db async throws in
             let t = try await Self.tenant(a)
             let url = try #require(Self.currentURL)
-            let otherDB = try await openDatabase(try DatabaseURL(url), logger: Logger(label: "b"))
+            let otherDB = try await openDatabase(try DatabaseURL(url), logger: Logger(label: "b"), options: PostgresTestDatabase.options)
             let b = SQLStore(database: otherDB, logger: Logger(label: "b"))
             do {
                 func append(_ store: SQLStore, _ i: Int) async throws {

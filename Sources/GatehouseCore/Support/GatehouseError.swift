@@ -15,6 +15,10 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case conflict = "CONFLICT"
         case multipleContextSelectionRequired = "MULTIPLE_CONTEXT_SELECTION_REQUIRED"
         case payloadTooLarge = "PAYLOAD_TOO_LARGE"
+        /// Too many header fields, or too large a header block (HTTP 431).
+        case headersTooLarge = "REQUEST_HEADER_FIELDS_TOO_LARGE"
+        /// A request target longer than the server reads (HTTP 414).
+        case targetTooLong = "URI_TOO_LONG"
         case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
         case unprocessable = "UNPROCESSABLE"
         case throttled = "TOO_MANY_REQUESTS"

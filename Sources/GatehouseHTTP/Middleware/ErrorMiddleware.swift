@@ -47,6 +47,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notFound: .notFound
         case .conflict, .multipleContextSelectionRequired: .conflict
         case .payloadTooLarge: .contentTooLarge
+        case .headersTooLarge: .requestHeaderFieldsTooLarge
+        case .targetTooLong: .uriTooLong
         case .unsupportedMediaType: .unsupportedMediaType
         case .unprocessable: .unprocessableContent
         case .throttled: .tooManyRequests
@@ -174,7 +176,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// sign-in the user must do again) closest to each of ours.
     static func oauthError(_ code: GatehouseError.Code) -> String {
         switch code {
-        case .invalidRequest, .invalidField, .payloadTooLarge, .unsupportedMediaType, .unprocessable, .notFound,
+        case .invalidRequest, .invalidField, .payloadTooLarge, .headersTooLarge, .targetTooLong, .unsupportedMediaType,
+            .unprocessable, .notFound,
             .conflict, .multipleContextSelectionRequired:
             "invalid_request"
         case .invalidProjectKey, .unauthorized: "invalid_client"

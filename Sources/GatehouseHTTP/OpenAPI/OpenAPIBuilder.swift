@@ -96,6 +96,8 @@ struct OpenAPIBuilder {
             out.append((413, "the body is larger than 64 KiB"))
             out.append((415, route.doc.bodyContentType == "application/json" ? "the body is not JSON" : "the body is not \(route.doc.bodyContentType)"))
         }
+        out.append((414, "the request target is longer than 8 KiB"))
+        out.append((431, "more than 100 header fields, or a header block over 16 KiB"))
         if route.doc.usesStore {
             out.append((503, "the database cannot be reached, or the act could not be committed with its audit event: nothing changed, try again"))
         }

@@ -90,6 +90,7 @@ struct RouteTable: Sendable {
             if route.dialect != .html { group.add(middleware: crossOrigin(route.dialect)) }
             // The router's own renderer answers in JSON; any other dialect renders inside the route's group.
             if route.dialect != .json { group.add(middleware: ErrorMiddleware<AppRequestContext>(dialect: route.dialect)) }
+            group.add(middleware: RequestLimitsMiddleware())
             switch route.access {
             case .none, .ownCheck(_, tenant: nil):
                 break

@@ -163,6 +163,7 @@ enum TestDatabase {
         c.engine.bcryptCost = 4
         if kind == "postgres", let base = ProcessInfo.processInfo.environment["GATEHOUSE_TEST_POSTGRES_URL"] {
             c.databaseURL = try await PostgresTestDatabase.create(base: base)
+            c.database = PostgresTestDatabase.options
         } else {
             c.databaseURL = "sqlite://\(dir)/gatehouse.sqlite"
         }
