@@ -3,20 +3,17 @@ the suite's shared one is never touched) serves one Gatehouse node while four cl
 writing. With the database stopped, every request that needs it answers 503 with Retry-After and a JSON
 error body within the acquire timeout plus a margin, and /health/ready fails; with it started again the
 node serves without a restart. Runs where PostgreSQL is installed (GATEHOUSE_TEST_POSTGRES_URL set)."""
-import glob
-import json
 import os
 import shutil
 import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from conftest import ROOT, SYSTEM_KEY, Server, free_port
+from pg_cluster import Cluster, request
 
 pytestmark = pytest.mark.skipif(not os.environ.get("GATEHOUSE_TEST_POSTGRES_URL"),
                                 reason="needs PostgreSQL (GATEHOUSE_TEST_POSTGRES_URL names one)")
@@ -24,60 +21,6 @@ pytestmark = pytest.mark.skipif(not os.environ.get("GATEHOUSE_TEST_POSTGRES_URL"
 ACQUIRE = 1.5   # GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT's default, which this test leaves as it is
 MARGIN = 1.0    # scheduling on a loaded 2-core machine
 RECOVERY = 5.0  # the issue's bound on serving again after the database is back
-
-
-class Cluster:
-    """A throwaway PostgreSQL made by scripts/start-postgres.sh in a folder and on a port of its own."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="gatehouse-pg-fault-")
-        env = dict(os.environ, PGPORT_GATEHOUSE=str(self.port), PGDATA_GATEHOUSE=self.dir)
-        self.url = subprocess.check_output([os.path.join(ROOT, "scripts", "start-postgres.sh")], env=env, text=True).strip()
-        self.bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: [int(x) for x in p.split("/")[4].split(".")])[-1]
-        self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    def pg_ctl(self, *args):
-        subprocess.run(self.run_as + [os.path.join(self.bin, "pg_ctl"), "-D", self.dir, *args], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def stop(self):
-        self.pg_ctl("-m", "fast", "-w", "stop")
-
-    def start(self):
-        self.pg_ctl("-l", os.path.join(self.dir, "server.log"), "-w", "-o",
-                    f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
-                    "-c max_connections=300 -c fsync=off", "start")
-
-    def remove(self):
-        try:
-            self.pg_ctl("-m", "immediate", "stop")
-        except subprocess.CalledProcessError:
-            pass
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def request(base, method, path, body=None, headers=None, timeout=10):
-    """(status, headers, parsed body or text, seconds taken); a connection failure is status 0."""
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            status, hdrs, text = r.status, r.headers, r.read().decode()
-    except urllib.error.HTTPError as e:
-        status, hdrs, text = e.code, e.headers, e.read().decode()
-    except OSError as e:
-        return 0, {}, str(e), time.monotonic() - started
-    try:
-        parsed = json.loads(text) if text else None
-    except ValueError:
-        parsed = text
-    return status, hdrs, parsed, time.monotonic() - started
 
 
 def test_postgres_stopped_under_load_answers_503_quickly_and_recovers():

@@ -20,7 +20,9 @@ import Glibc
         let started = ContinuousClock.now
         await #expect(throws: GatehouseError.self) { _ = try await store.tenant(id: "t") }
         let took = ContinuousClock.now - started
-        #expect(took >= .milliseconds(300) && took < .seconds(5), "gave up after \(took)")
+        // A liveness bound, not a timing assertion: the suite's parallel tests can hold up a timer on two
+        // cores (e2e/test_postgres_faults.py checks the time a node takes on its own).
+        #expect(took >= .milliseconds(300) && took < .seconds(30), "gave up after \(took)")
         #expect(await store.isReady() == false)
         await db.shutdown()
     }

@@ -104,6 +104,15 @@ import Testing
         await db.shutdown()
     }
 
+    /// The thread a job preferring `executor` runs on after a suspension. `@concurrent`: the job must not
+    /// inherit an isolation from its caller, which would take precedence over the preference.
+    @concurrent static func threadName(preferring executor: ThreadExecutor) async -> String {
+        await withTaskExecutorPreference(executor) { @concurrent () async -> String in
+            await Task.yield()
+            return currentThreadName()
+        }
+    }
+
     /// A job that reaches the writer's executor after shutdown still runs (elsewhere) instead of hanging.
     @Test func theWritersExecutorHandsJobsOnAfterShutdown() async {
         let executor = ThreadExecutor(name: "t-executor")
@@ -112,7 +121,7 @@ import Testing
         // executor's thread runs jobs at all: once in up to 200 tries, a millisecond apart.
         var seen: [String] = []
         for _ in 0..<200 where !seen.contains("t-executor") {
-            seen.append(await withTaskExecutorPreference(executor) { await Task.yield(); return currentThreadName() })
+            seen.append(await Self.threadName(preferring: executor))
             if !seen.contains("t-executor") { try? await Task.sleep(for: .milliseconds(1)) }
         }
         #expect(seen.contains("t-executor"), "ran on \(Set(seen))")

@@ -26,7 +26,9 @@ public final class KeyRingCache: Sendable {
     private let algorithm: SigningAlgorithm
     /// How long a rotated key stays published: at least the longest life of a token it signed.
     private let retention: TimeInterval
-    private let refreshInterval: TimeInterval = 60
+    /// A key rotated on another node signs and is published here within this (a per-tenant read of a
+    /// few rows, once per interval, by whichever request comes first).
+    private let refreshInterval: TimeInterval = 5
     private let rings = Mutex<[String: TenantKeyRing]>([:])
     private let loads = SingleFlight<String, TenantKeyRing>()
     private let additions = SingleFlight<String, TenantKeyRing>()
