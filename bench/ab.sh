@@ -3,7 +3,7 @@
 # (A B A B …) so drift of the machine falls on both alike. For every figure it prints the median over the
 # runs of its ratio to that run's own HTTP floor (GET /health/live req/s), for A and for B, and B's change.
 #
-#   bench/ab.sh A_BINARY B_BINARY        knobs: RUNS=5 DURATION=8s LOGIN_DURATION=10s (passed to run.sh)
+#   bench/ab.sh A_BINARY B_BINARY        knobs: RUNS=5 DURATION=8s LOGIN_DURATION=10s WRK_ONLY (passed to run.sh)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 A="$1"; B="$2"

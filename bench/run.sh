@@ -12,7 +12,8 @@
 # action confirmations (create + approve) with ES256 device keys, and passkey logins (login/start +
 # login/finish with ES256 assertions); rates count whole flows. Last, login/finish on its own.
 #
-# Knobs: DURATION=15s LOGIN_DURATION=40s THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0, and GATEHOUSE_BENCH_BIN to
+# Knobs: DURATION=15s LOGIN_DURATION=40s THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0, WRK_ONLY=1 (the first
+# table only: floor, verify, token, refresh), and GATEHOUSE_BENCH_BIN to
 # measure another build of the server (bench/ab.sh compares two).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -87,6 +88,7 @@ run token /v2/auth/token post.lua "$WORK/token.json" "$PK"
 run refresh /v2/auth/refresh refresh.lua "$WORK/refresh-tokens.txt" "$PK"
 echo
 echo "start to ready: ${ready_ms} ms | idle RSS: ${idle_rss} MB | peak RSS: $(rss VmHWM) MB"
+[ "${WRK_ONLY:-0}" = "1" ] && exit 0
 
 # ---------------------------------------------------------------- device keys: logins and confirmations
 if [ "${SKIP_BUILD:-0}" != "1" ]; then (cd "$HERE/loadgen" && swift build -c release >&2); fi

@@ -5,6 +5,7 @@ import GatehouseHTTP
 import GatehouseServer
 import GatehouseStore
 import Logging
+import NIOCore
 
 /// Flags shared by every command; each falls back to its `GATEHOUSE_*` environment variable.
 struct CommonOptions: ParsableArguments {
@@ -56,6 +57,13 @@ struct CommonOptions: ParsableArguments {
         c.webhookDispatch = try flag("GATEHOUSE_WEBHOOK_DISPATCH") ?? c.webhookDispatch
         c.webhookRetryBase = try seconds("GATEHOUSE_WEBHOOK_RETRY_BASE") ?? c.webhookRetryBase
         c.webhookTimeout = try seconds("GATEHOUSE_WEBHOOK_TIMEOUT") ?? c.webhookTimeout
+        if let t = try milliseconds("GATEHOUSE_HEADER_TIMEOUT"), t > 0 { c.connections.headerTimeout = .milliseconds(t) }
+        if let t = try milliseconds("GATEHOUSE_BODY_TIMEOUT"), t > 0 { c.connections.bodyTimeout = .milliseconds(t) }
+        if let t = try milliseconds("GATEHOUSE_KEEPALIVE_TIMEOUT"), t > 0 { c.connections.keepAliveTimeout = .milliseconds(t) }
+        if let n = value(nil, "GATEHOUSE_MAX_CONNECTIONS") {
+            guard let max = Int(n), max > 0, max <= 1_000_000 else { throw ValidationError("GATEHOUSE_MAX_CONNECTIONS must be a positive number") }
+            c.connections.maxConnections = max
+        }
         if let wait = try milliseconds("GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT"), wait > 0 { c.database.acquireTimeout = .milliseconds(wait) }
         if let limit = try milliseconds("GATEHOUSE_DATABASE_STATEMENT_TIMEOUT") {
             c.database.statementTimeout = limit == 0 ? nil : .milliseconds(limit)

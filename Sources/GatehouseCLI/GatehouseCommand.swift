@@ -38,6 +38,7 @@ struct Serve: AsyncParsableCommand {
             metadata: [
                 "address": "\(configuration.host):\(configuration.port)",
                 "database": "\((try? DatabaseURL(configuration.databaseURL))?.redacted ?? "?")",
+                "openFiles": "\(raiseOpenFileLimit())", "maxConnections": "\(configuration.connections.maxConnections)",
             ])
         let app = buildApplication(runtime: runtime, configuration: configuration, logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

@@ -4,6 +4,7 @@ import GatehouseHTTP
 import GatehouseOutbound
 import GatehouseStore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -110,9 +111,13 @@ public func buildApplication(runtime: GatehouseRuntime, configuration: ServerCon
 {
     let router = buildRouter(
         engine: runtime.engine, metrics: runtime.metrics, trustedProxies: configuration.trustedProxies)
+    let limits = configuration.connections
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),
+        server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionDeadlineHandler(limits: limits)])),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse", backlog: 1024,
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
         services: [
             MaintenanceService(runtime: runtime), PushService(runtime: runtime, logger: logger),
             WebhookDeliveryService(runtime: runtime, enabled: configuration.webhookDispatch, logger: logger),

@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     public var databaseURL = "sqlite://./data/gatehouse.sqlite"
     /// Time bounds on a networked database (PostgreSQL): connection wait and statement time.
     public var database = DatabaseOptions()
+    /// Deadlines and the bound on client connections.
+    public var connections = ConnectionLimits()
     public var dataDirectory = "./data"
     /// Base64 of 32 bytes; when nil a key file is created in the data folder (mode 0600) and reused.
     public var masterKeyBase64: String?
