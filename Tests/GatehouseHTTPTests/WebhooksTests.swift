@@ -10,7 +10,8 @@ import Testing
 @Suite struct WebhooksTests {
     static func lab(_ c: inout ServerConfiguration) {
         c.engine.webhookAllowPrivate = true
-        c.webhookTimeout = 1
+        // Long enough for a loopback receiver on a loaded two-core CI machine (1 s was not, twice).
+        c.webhookTimeout = 5
     }
 
     static func hook(_ h: Harness, _ t: Harness.TenantSetup, _ url: String, _ events: [String], receiver: WebhookReceiver? = nil) async throws -> String {

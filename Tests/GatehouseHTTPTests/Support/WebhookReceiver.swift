@@ -10,7 +10,7 @@ import Synchronization
 /// A webhook receiver on loopback that checks what it gets as a careful receiver would: the
 /// `Gatehouse-Signature` (every `v1=` recomputed over "<t>.<raw body>" with the secrets it was told), the
 /// event id and type headers against the body. Paths choose its answer: `/ok/…` 200, `/fail/…` 500,
-/// `/slow/…` answers after 3 s, `/redirect/…` 302 to `/ok/redirected`.
+/// `/slow/…` answers after 8 s (past the lab's 5-s delivery timeout), `/redirect/…` 302 to `/ok/redirected`.
 final class WebhookReceiver: Sendable {
     struct Received: Sendable {
         var path: String
@@ -80,7 +80,7 @@ final class WebhookReceiver: Sendable {
         }
         if path.hasPrefix("/fail") { return Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(string: "upstream exploded"))) }
         if path.hasPrefix("/slow") {
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(8))
             return Response(status: .ok)
         }
         if path.hasPrefix("/redirect") { return Response(status: .found, headers: [.location: "\(base)/ok/redirected"]) }
