@@ -8,6 +8,7 @@ import ServiceLifecycle
 /// Builds the router for an engine: every dialect's controllers behind the shared middleware.
 public func buildRouter(engine: Engine, metrics: GatehouseMetrics, trustedProxies: Set<String> = []) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    if engine.config.publicURL.lowercased().hasPrefix("https://") { router.add(middleware: StrictTransportMiddleware()) }
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())

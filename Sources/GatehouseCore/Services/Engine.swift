@@ -172,7 +172,7 @@ public final class Engine: Sendable {
         return (tenant, stored == hash ? candidate : nil)
     }
 
-    /// A new current signing key for the tenant, audited. Nodes pick it up within a minute (or at once
+    /// A new current signing key for the tenant, audited. Nodes pick it up within 5 s (or at once
     /// when they meet its kid); the previous key keeps verifying until its tokens have expired.
     public func rotateSigningKey(tenantId: String) async throws -> String {
         let kid = try await store.unitOfWork { [keys, events] tx in
