@@ -26,10 +26,8 @@ echo "{\"authToken\":\"$(json '["jwt"]' < "$WORK/tenant.json")\"}" > "$WORK/veri
 measure() { # LABEL NAME PATH SCRIPT ARGS...
   local label="$1" name="$2" path="$3" script="$4"; shift 4
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 30s --latency -s "$HERE/$script" "$BASE$path" -- "$@" > "$WORK/$name.txt" 2>&1
-  local line; line=$(grep '^RESULT' "$WORK/$name.txt")
-  printf "| %-14s | %-22s | %8s | %7s | %7s | %6s |\n" "$label" "$path" \
-    "$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")" "$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")" \
-    "$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")" "$(sed -E 's/.*non2xx=([0-9]+).*/\1/' <<<"$line")"
+  # shellcheck disable=SC2046 # four fields, split on purpose
+  printf "| %-14s | %-22s | %8s | %7s | %7s | %6s |\n" "$label" "$path" $(wrk_fields "$WORK/$name.txt")
 }
 
 echo

@@ -26,5 +26,10 @@ start_server() {
   done
 }
 
+# wrk_fields FILE: "rps p50_ms p99_ms non2xx" from the RESULT line report.lua wrote into a wrk output file.
+wrk_fields() {
+  grep '^RESULT' "$1" | sed -E 's/.*rps=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) non2xx=([0-9]+).*/\1 \2 \3 \4/'
+}
+
 # median: the median of the numbers on stdin (space- or newline-separated).
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

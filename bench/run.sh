@@ -72,10 +72,8 @@ run() { # NAME PATH SCRIPT ARGS...
     done
   fi
   wrk -t"$THREADS" -c"$CONNS" -d"$duration" --timeout 60s --latency -s "$HERE/$script" "$BASE$path" -- "$@" > "$WORK/$name.txt" 2>&1
-  local line; line=$(grep '^RESULT' "$WORK/$name.txt")
-  printf "| %-24s | %8s | %7s | %7s | %6s |\n" "$name $path" \
-    "$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")" "$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")" \
-    "$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")" "$(sed -E 's/.*non2xx=([0-9]+).*/\1/' <<<"$line")"
+  # shellcheck disable=SC2046 # four fields, split on purpose
+  printf "| %-24s | %8s | %7s | %7s | %6s |\n" "$name $path" $(wrk_fields "$WORK/$name.txt")
 }
 
 echo

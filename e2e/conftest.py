@@ -34,6 +34,42 @@ def free_port():
         return s.getsockname()[1]
 
 
+def gatehouse_binary():
+    """The server under test: GATEHOUSE_BIN, else the debug build's."""
+    return os.environ.get("GATEHOUSE_BIN") or os.path.join(
+        subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "gatehouse")
+
+
+def start_node(binary, env):
+    """`gatehouse serve` with `env` (which names GATEHOUSE_PORT and GATEHOUSE_DATA_DIR), its output in a new
+    log file of the data folder, once /health/ready answers 200. Returns the process and its open log."""
+    path = os.path.join(env["GATEHOUSE_DATA_DIR"], f"server-{time.time()}.log")
+    log = open(path, "w")
+    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    ready = f"http://127.0.0.1:{env['GATEHOUSE_PORT']}/health/ready"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(ready, timeout=1) as r:
+                if r.status == 200:
+                    return proc, log
+        except OSError:
+            time.sleep(0.1)
+    stop_node(proc, log)
+    raise RuntimeError("gatehouse did not become ready: " + open(path).read())
+
+
+def stop_node(proc, log):
+    """Stops a node started by start_node (a kill when SIGTERM is not heeded in 15 s), and closes its log."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    log.close()
+
+
 class Server:
     def __init__(self, base, origin, data=None, binary=None):
         self.base = base
@@ -72,8 +108,7 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server():
-    binary = os.environ.get("GATEHOUSE_BIN") or os.path.join(
-        subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "gatehouse")
+    binary = gatehouse_binary()
     data = tempfile.mkdtemp(prefix="gatehouse-e2e-")
     port = free_port()
     # The public URL names the passkey relying party: rpId "localhost", origin http://localhost:<port>.
@@ -83,24 +118,11 @@ def server():
                # test traffic leaves loopback (test_webhooks.py runs a sending node of its own).
                GATEHOUSE_WEBHOOK_DISPATCH="false")
     env.pop("GATEHOUSE_DATABASE_URL", None)
-    log = open(os.path.join(data, "server.log"), "w")
-    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    proc, log = start_node(binary, env)
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "/health/ready", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("gatehouse did not become ready: " + open(os.path.join(data, "server.log")).read())
-        yield Server(base, f"http://localhost:{port}", data=data, binary=binary)
+        yield Server(f"http://127.0.0.1:{port}", f"http://localhost:{port}", data=data, binary=binary)
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
+        stop_node(proc, log)
         shutil.rmtree(data, ignore_errors=True)
 
 

@@ -7,12 +7,11 @@ import os
 import shutil
 import signal
 import sqlite3
-import subprocess
 import tempfile
 import threading
 import time
 
-from conftest import ROOT, SYSTEM_KEY, free_port
+from conftest import SYSTEM_KEY, free_port, gatehouse_binary, start_node, stop_node
 from pg_cluster import request
 from test_device_keys import ES256Device
 
@@ -20,19 +19,8 @@ PASSWORD = "correct horse battery"
 LOAD_SECONDS = float(os.environ.get("GATEHOUSE_E2E_KILL_AFTER", "3"))
 
 
-def start(binary, env, base):
-    log = open(os.path.join(env["GATEHOUSE_DATA_DIR"], f"server-{time.time()}.log"), "w")
-    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(300):
-        if request(base, "GET", "/health/ready", timeout=1)[0] == 200:
-            return proc, log
-        time.sleep(0.1)
-    raise AssertionError("gatehouse did not become ready")
-
-
 def test_everything_acknowledged_before_a_kill_survives_it():
-    binary = os.environ.get("GATEHOUSE_BIN") or os.path.join(
-        subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "gatehouse")
+    binary = gatehouse_binary()
     data = tempfile.mkdtemp(prefix="gatehouse-kill-")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -40,7 +28,7 @@ def test_everything_acknowledged_before_a_kill_survives_it():
                GATEHOUSE_BCRYPT_COST="10", GATEHOUSE_LOG_LEVEL="warning", GATEHOUSE_WEBHOOK_DISPATCH="false",
                GATEHOUSE_PUBLIC_URL=f"http://localhost:{port}")
     env.pop("GATEHOUSE_DATABASE_URL", None)
-    proc, log = start(binary, env, base)
+    proc, log = start_node(binary, env)
     try:
         status, _, tenant, _ = request(base, "POST", "/v2/tenants", {"projectName": "Kill Co"}, {"x-api-key": SYSTEM_KEY})
         assert status == 201, tenant
@@ -111,7 +99,7 @@ def test_everything_acknowledged_before_a_kill_survives_it():
             logins_seen, chains, approved = list(acked["logins"]), dict(acked["chains"]), list(acked["approvals"])
         assert logins_seen and len(chains) == 2 and approved, "the load ran before the kill"
 
-        proc, log = start(binary, env, base)
+        proc, log = start_node(binary, env)
         for token in logins_seen:
             status, _, verdict, _ = request(base, "POST", "/v2/auth/verify", {"authToken": token}, project)
             assert status == 200 and verdict["valid"] is True, verdict
@@ -138,14 +126,7 @@ def test_everything_acknowledged_before_a_kill_survives_it():
         assert status == 200 and verdict["intact"] is True, verdict
         assert proc.poll() is None
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.close()
+        stop_node(proc, log)
     try:
         db = sqlite3.connect(os.path.join(data, "gatehouse.sqlite"))
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

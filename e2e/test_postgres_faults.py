@@ -5,14 +5,13 @@ error body within the acquire timeout plus a margin, and /health/ready fails; wi
 node serves without a restart. Runs where PostgreSQL is installed (GATEHOUSE_TEST_POSTGRES_URL set)."""
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
 
 import pytest
 
-from conftest import ROOT, SYSTEM_KEY, Server, free_port
+from conftest import SYSTEM_KEY, Server, free_port, gatehouse_binary, start_node, stop_node
 from pg_cluster import Cluster, request
 
 pytestmark = pytest.mark.skipif(not os.environ.get("GATEHOUSE_TEST_POSTGRES_URL"),
@@ -24,8 +23,7 @@ RECOVERY = 5.0  # the issue's bound on serving again after the database is back
 
 
 def test_postgres_stopped_under_load_answers_503_quickly_and_recovers():
-    binary = os.environ.get("GATEHOUSE_BIN") or os.path.join(
-        subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "gatehouse")
+    binary = gatehouse_binary()
     cluster = Cluster()
     data = tempfile.mkdtemp(prefix="gatehouse-pg-fault-node-")
     port = free_port()
@@ -33,17 +31,11 @@ def test_postgres_stopped_under_load_answers_503_quickly_and_recovers():
                GATEHOUSE_DATABASE_URL=cluster.url, GATEHOUSE_BCRYPT_COST="10", GATEHOUSE_LOG_LEVEL="warning",
                GATEHOUSE_WEBHOOK_DISPATCH="false")
     env.pop("GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT", None)
-    log = open(os.path.join(data, "server.log"), "w")
-    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     stop_load = threading.Event()
+    proc = None
     try:
-        for _ in range(300):
-            if request(base, "GET", "/health/ready", timeout=1)[0] == 200:
-                break
-            time.sleep(0.1)
-        else:
-            raise AssertionError("gatehouse did not become ready: " + open(os.path.join(data, "server.log")).read())
+        proc, log = start_node(binary, env)
         node = Server(base, base)
         tenant = node.tenant("Fault Co")
         admin = {"authorization": "Bearer " + tenant["jwt"], "x-project-key": tenant["projectApiKey"]}
@@ -107,12 +99,7 @@ def test_postgres_stopped_under_load_answers_503_quickly_and_recovers():
         assert proc.poll() is None
     finally:
         stop_load.set()
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        if proc:
+            stop_node(proc, log)
         cluster.remove()
         shutil.rmtree(data, ignore_errors=True)

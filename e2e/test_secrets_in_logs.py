@@ -7,15 +7,13 @@ import base64
 import json
 import os
 import shutil
-import subprocess
 import tempfile
-import time
 import urllib.request
 
 import pyotp
 from soft_webauthn import SoftWebauthnDevice
 
-from conftest import ROOT, SYSTEM_KEY, Server, free_port, load_script
+from conftest import SYSTEM_KEY, Server, free_port, gatehouse_binary, load_script, start_node, stop_node
 from test_device_keys import ES256Device
 
 passkey = load_script("demo-passkey.py")
@@ -38,8 +36,7 @@ def collect(value, found):
 
 
 def test_a_debug_log_holds_no_secret():
-    binary = os.environ.get("GATEHOUSE_BIN") or os.path.join(
-        subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "gatehouse")
+    binary = gatehouse_binary()
     data = tempfile.mkdtemp(prefix="gatehouse-secrets-")
     port = free_port()
     master = base64.b64encode(os.urandom(32)).decode()
@@ -48,19 +45,10 @@ def test_a_debug_log_holds_no_secret():
                GATEHOUSE_PUBLIC_URL=f"http://localhost:{port}", GATEHOUSE_WEBHOOK_ALLOW_PRIVATE="true",
                GATEHOUSE_WEBHOOK_DISPATCH="false")
     env.pop("GATEHOUSE_DATABASE_URL", None)
-    log_path = os.path.join(data, "server.log")
-    log = open(log_path, "w")
-    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc, log = start_node(binary, env)
     base = f"http://127.0.0.1:{port}"
     secrets = {SYSTEM_KEY, master}
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "/health/ready", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
         node = Server(base, f"http://localhost:{port}")
 
         def call(method, path, body=None, headers=None, expect=(200, 201, 204)):
@@ -144,15 +132,9 @@ def test_a_debug_log_holds_no_secret():
         call("GET", "/v2/users", headers=dict(project, **{"x-api-key": tenant_key["apiKey"]}))
         call("POST", "/v2/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["*"]}, admin)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop_node(proc, log)
     try:
-        text = open(log_path).read()
+        text = open(log.name).read()
         assert "debug" in text.lower(), "the node logged at debug"
         assert len(secrets) >= 25, sorted(s[:12] for s in secrets)
         leaked = sorted(s[:16] + "…" for s in secrets if s in text)

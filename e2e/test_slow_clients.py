@@ -7,14 +7,13 @@ import os
 import resource
 import shutil
 import socket
-import subprocess
 import tempfile
 import time
 import urllib.request
 
 import pytest
 
-from conftest import ROOT, SYSTEM_KEY, free_port
+from conftest import SYSTEM_KEY, free_port, gatehouse_binary, start_node, stop_node
 
 DEADLINE = 2.0   # each of GATEHOUSE_HEADER_TIMEOUT, _BODY_TIMEOUT and _KEEPALIVE_TIMEOUT in the first node
 MARGIN = 2.0
@@ -22,33 +21,17 @@ MAX_CONNECTIONS = 20
 
 
 def start(env_extra):
-    binary = os.environ.get("GATEHOUSE_BIN") or os.path.join(
-        subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "gatehouse")
     data = tempfile.mkdtemp(prefix="gatehouse-slow-")
     port = free_port()
     env = dict(os.environ, GATEHOUSE_DATA_DIR=data, GATEHOUSE_PORT=str(port), GATEHOUSE_SYSTEM_API_KEY=SYSTEM_KEY,
                GATEHOUSE_LOG_LEVEL="warning", GATEHOUSE_WEBHOOK_DISPATCH="false", **env_extra)
     env.pop("GATEHOUSE_DATABASE_URL", None)
-    log = open(os.path.join(data, "server.log"), "w")
-    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1) as r:
-                if r.status == 200:
-                    return proc, log, data, port
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gatehouse did not become ready")
+    proc, log = start_node(gatehouse_binary(), env)
+    return proc, log, data, port
 
 
 def stop(proc, log, data):
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
+    stop_node(proc, log)
     shutil.rmtree(data, ignore_errors=True)
 
 

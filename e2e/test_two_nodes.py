@@ -9,7 +9,6 @@ import http.server
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -17,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import ROOT, SYSTEM_KEY, free_port
+from conftest import SYSTEM_KEY, free_port, gatehouse_binary, start_node, stop_node
 from pg_cluster import Cluster, request
 
 pytestmark = pytest.mark.skipif(not os.environ.get("GATEHOUSE_TEST_POSTGRES_URL"),
@@ -51,42 +50,29 @@ def kid(jwt):
 
 @pytest.fixture
 def nodes():
-    binary = os.environ.get("GATEHOUSE_BIN") or os.path.join(
-        subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "gatehouse")
+    binary = gatehouse_binary()
     cluster = Cluster()
-    started = []
+    folders, started = [], []
     # Behind one load balancer the nodes share one public URL: it is the tokens' issuer.
     public_url = f"http://localhost:{free_port()}"
     try:
         for name in ("a", "b"):
             data = tempfile.mkdtemp(prefix=f"gatehouse-node-{name}-")
+            folders.append(data)
             port = free_port()
             env = dict(os.environ, GATEHOUSE_DATA_DIR=data, GATEHOUSE_PORT=str(port), GATEHOUSE_SYSTEM_API_KEY=SYSTEM_KEY,
                        GATEHOUSE_DATABASE_URL=cluster.url, GATEHOUSE_MASTER_KEY=MASTER_KEY, GATEHOUSE_PUBLIC_URL=public_url, GATEHOUSE_BCRYPT_COST="10",
                        GATEHOUSE_LOG_LEVEL="warning", GATEHOUSE_LOGIN_ACCOUNT_LIMIT="3",
                        GATEHOUSE_WEBHOOK_ALLOW_PRIVATE="true", GATEHOUSE_WEBHOOK_DISPATCH="true")
-            log = open(os.path.join(data, "server.log"), "w")
-            proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-            base = f"http://127.0.0.1:{port}"
-            started.append((proc, log, data, base))
-            for _ in range(300):
-                if request(base, "GET", "/health/ready", timeout=1)[0] == 200:
-                    break
-                time.sleep(0.1)
-            else:
-                raise AssertionError(f"node {name} did not become ready: " + open(os.path.join(data, "server.log")).read())
-        yield [s[3] for s in started]
+            proc, log = start_node(binary, env)
+            started.append((proc, log, f"http://127.0.0.1:{port}"))
+        yield [base for *_, base in started]
         for proc, *_ in started:
             assert proc.poll() is None, "no node died"
     finally:
-        for proc, log, data, _ in started:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log.close()
+        for proc, log, _ in started:
+            stop_node(proc, log)
+        for data in folders:
             shutil.rmtree(data, ignore_errors=True)
         cluster.remove()
 

@@ -8,13 +8,11 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 
-from conftest import ROOT, SYSTEM_KEY, Server, free_port
+from conftest import ROOT, SYSTEM_KEY, Server, free_port, start_node, stop_node
 
 TIMEOUT = int(os.environ.get("GATEHOUSE_E2E_WEBHOOK_TIMEOUT", "2"))
 
@@ -51,20 +49,6 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def start(binary, env, port):
-    log = open(os.path.join(env["GATEHOUSE_DATA_DIR"], f"server-{time.time()}.log"), "w")
-    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(base + "/health/ready", timeout=1) as r:
-                if r.status == 200:
-                    return proc, Server(base, base)
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gatehouse did not become ready")
-
-
 def test_a_delivery_killed_in_flight_is_sent_after_restart_exactly_once(server):
     Receiver.verify = readme_verify()
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
@@ -75,7 +59,8 @@ def test_a_delivery_killed_in_flight_is_sent_after_restart_exactly_once(server):
                GATEHOUSE_BCRYPT_COST="10", GATEHOUSE_LOG_LEVEL="warning", GATEHOUSE_WEBHOOK_ALLOW_PRIVATE="true",
                GATEHOUSE_WEBHOOK_TIMEOUT=str(TIMEOUT))
     env.pop("GATEHOUSE_DATABASE_URL", None)
-    proc, gh = start(server.binary, env, port)
+    gh = Server(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}")
+    proc, log = start_node(server.binary, env)
     try:
         tenant = gh.tenant("Webhook Co")
         admin = {"authorization": "Bearer " + tenant["jwt"], "x-project-key": tenant["projectApiKey"]}
@@ -88,7 +73,8 @@ def test_a_delivery_killed_in_flight_is_sent_after_restart_exactly_once(server):
         assert Receiver.hold_first.wait(15), "the committed event was never sent"
         proc.send_signal(signal.SIGKILL)  # mid-send: the delivery is leased, attempted, not acknowledged
         proc.wait(10)
-        proc, gh = start(server.binary, env, port)
+        log.close()
+        proc, log = start_node(server.binary, env)
         # The dead node's lease is 2 × timeout + 5 s; the restarted node sends again after it lapses.
         deadline = time.time() + 2 * TIMEOUT + 5 + 15
         while len(Receiver.arrivals) < 2 and time.time() < deadline:
@@ -97,12 +83,11 @@ def test_a_delivery_killed_in_flight_is_sent_after_restart_exactly_once(server):
         ids = [a[0] for a in Receiver.arrivals]
         assert len(ids) == 2 and len(set(ids)) == 1, Receiver.arrivals
         assert all(ok for _, ok, _ in Receiver.arrivals), "every POST verifies with the README's snippet"
-        status, log = gh.call("GET", f"/v2/webhooks/{hook['id']}/deliveries", None, admin)
-        assert status == 200 and [d["status"] for d in log["data"]] == ["succeeded"], log
-        assert log["data"][0]["attempts"] == 2
+        status, deliveries = gh.call("GET", f"/v2/webhooks/{hook['id']}/deliveries", None, admin)
+        assert status == 200 and [d["status"] for d in deliveries["data"]] == ["succeeded"], deliveries
+        assert deliveries["data"][0]["attempts"] == 2
     finally:
         Receiver.released.set()
-        proc.terminate()
-        proc.wait(15)
+        stop_node(proc, log)
         httpd.shutdown()
         shutil.rmtree(data, ignore_errors=True)
