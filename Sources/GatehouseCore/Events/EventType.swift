@@ -200,7 +200,7 @@ public enum LoginMethod: String, Sendable {
     /// A local login (password, then perhaps a TOTP code) by the dialect it came through: the hosted
     /// login page of the OAuth code flow is `oauth` whatever it asked for.
     init(localAMR amr: [String], dialect: String) {
-        self = dialect == "oauth" ? .oauth : amr.contains("otp") ? .otp : .password
+        self = dialect == PasswordLogin.EntryPoint.hosted.dialect ? .oauth : amr.contains("otp") ? .otp : .password
     }
 }
 

@@ -29,7 +29,7 @@ public enum RoleRules {
             })
         else {
             throw GatehouseError.field(
-                "permissions", "'\(printable(permission))' is not resource:action in lower case (at most \(maxPermissionBytes) bytes)")
+                "permissions", "'\(GatehouseError.echo(permission))' is not resource:action in lower case (at most \(maxPermissionBytes) bytes)")
         }
     }
 
@@ -50,11 +50,6 @@ public enum RoleRules {
 
     private static func isLower(_ b: UInt8) -> Bool { b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z") }
     private static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
-
-    /// An echo of a refused value that cannot carry control characters or run long into a message.
-    private static func printable(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.prefix(80).map { $0.properties.generalCategory == .control ? "?" : $0 }))
-    }
 }
 
 /// Every role of one tenant at one roles version: the built-ins and the custom roles, each with its

@@ -81,3 +81,11 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
     public static let stepUpRequired = GatehouseError(.stepUpRequired, "Recent sign-in required")
     public static func notFound(_ what: String) -> GatehouseError { GatehouseError(.notFound, "\(what) not found") }
 }
+
+extension GatehouseError {
+    /// An echo of a refused value for a message: at most `limit` characters, control characters shown as
+    /// "?", so nothing a request sent can break a message or a log line apart or run long into it.
+    public static func echo(_ s: String, limit: Int = 80) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.prefix(limit).map { $0.properties.generalCategory == .control ? "?" : $0 }))
+    }
+}

@@ -49,7 +49,7 @@ public enum WebhookRules {
             if e == "*" { return e }
             guard let type = EventType(named: e) else {
                 throw GatehouseError.field(
-                    "events", "'\(String(e.unicodeScalars.prefix(64).filter { $0.value >= 32 && $0.value != 127 }))' is not an event type (the README lists them) or \"*\"")
+                    "events", "'\(GatehouseError.echo(e, limit: 64))' is not an event type (the README lists them) or \"*\"")
             }
             return type.rawValue
         }
