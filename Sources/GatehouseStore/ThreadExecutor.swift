@@ -13,12 +13,13 @@ final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
 
     /// `name`: the thread's name as tools show it (Linux keeps 15 bytes).
     init(name: String) {
-        let thread = Thread { [self] in
-            Thread.current.name = name  // set from the thread itself, so that it reaches the OS
-            run()
-        }
+        let thread = Thread { [self] in run() }
         thread.stackSize = 8 << 20
         thread.start()
+        // Named once started, from here: Foundation drops a name set before `start` has recorded the thread,
+        // which a new thread setting its own name could run into under load (it kept the name Linux copies
+        // from the creating thread).
+        thread.name = name
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
