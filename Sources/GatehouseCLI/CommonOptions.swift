@@ -25,7 +25,9 @@ struct CommonOptions: ParsableArguments {
         flag ?? ProcessInfo.processInfo.environment[env].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    func configuration(host: String? = nil, port: Int? = nil) throws -> ServerConfiguration {
+    func configuration(host: String? = nil, port: Int? = nil, tlsCertificate: String? = nil, tlsKey: String? = nil) throws
+        -> ServerConfiguration
+    {
         var c = ServerConfiguration()
         c.dataDirectory = value(dataDir, "GATEHOUSE_DATA_DIR") ?? "./data"
         c.databaseURL =
@@ -36,11 +38,17 @@ struct CommonOptions: ParsableArguments {
             guard let v = Int(p), (0...65535).contains(v) else { throw ValidationError("GATEHOUSE_PORT must be a port number") }
             c.port = v
         }
+        switch (value(tlsCertificate, "GATEHOUSE_TLS_CERT"), value(tlsKey, "GATEHOUSE_TLS_KEY")) {
+        case (nil, nil): c.tls = nil
+        case let (certificate?, key?): c.tls = TLSFiles(certificatePath: certificate, keyPath: key)
+        default: throw ValidationError("--tls-cert and --tls-key (GATEHOUSE_TLS_CERT, GATEHOUSE_TLS_KEY) go together")
+        }
         // A loopback listener is published as localhost: browsers refuse an IP address as a WebAuthn
         // relying party id (W3C WebAuthn §5.1.3 uses the effective domain), so passkeys work out of the box.
         let loopback: Set<String> = ["127.0.0.1", "::1", "0.0.0.0", "localhost"]
         let publicHost = loopback.contains(c.host) ? "localhost" : c.host
-        c.engine.publicURL = value(publicUrl, "GATEHOUSE_PUBLIC_URL") ?? "http://\(publicHost):\(c.port)"
+        let scheme = c.tls == nil ? "http" : "https"
+        c.engine.publicURL = value(publicUrl, "GATEHOUSE_PUBLIC_URL") ?? "\(scheme)://\(publicHost):\(c.port)"
         c.masterKeyBase64 = value(nil, "GATEHOUSE_MASTER_KEY")
         c.engine.systemAPIKey = value(nil, "GATEHOUSE_SYSTEM_API_KEY")
         if let d = value(nil, "GATEHOUSE_IDENTIFIER_DOMAIN") { c.engine.identifierDomain = d }

@@ -26,21 +26,30 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "Listen address (GATEHOUSE_HOST)") var host: String?
     @Option(help: "Listen port (GATEHOUSE_PORT)") var port: Int?
+    @Option(name: .customLong("tls-cert"), help: "Serve TLS with this PEM certificate chain, leaf first; reloaded on SIGHUP (GATEHOUSE_TLS_CERT)")
+    var tlsCertificate: String?
+    @Option(name: .customLong("tls-key"), help: "The certificate's PEM private key (GATEHOUSE_TLS_KEY)") var tlsKey: String?
 
     func run() async throws {
         tuneMalloc()
         let logger = common.logger()
-        let configuration = try common.configuration(host: host, port: port)
+        let configuration = try common.configuration(host: host, port: port, tlsCertificate: tlsCertificate, tlsKey: tlsKey)
+        // Loaded before anything opens: a missing or mismatched pair is an error at start, not at the first handshake.
+        let tls = try configuration.tls.map { files in
+            do { return try TLSContextStore(files: files) } catch {
+                throw ValidationError("cannot serve TLS with \(files.certificatePath) and \(files.keyPath): \(TLSContextStore.describe(error))")
+            }
+        }
         let runtime = try await GatehouseRuntime.open(configuration: configuration, logger: logger)
         if let key = runtime.generatedSystemKey { printSystemKey(key) }
         logger.info(
             "gatehouse starting",
             metadata: [
-                "address": "\(configuration.host):\(configuration.port)",
+                "address": "\(configuration.host):\(configuration.port)", "tls": "\(tls != nil)",
                 "database": "\((try? DatabaseURL(configuration.databaseURL))?.redacted ?? "?")",
                 "openFiles": "\(raiseOpenFileLimit())", "maxConnections": "\(configuration.connections.maxConnections)",
             ])
-        let app = buildApplication(runtime: runtime, configuration: configuration, logger: logger)
+        let app = buildApplication(runtime: runtime, configuration: configuration, tls: tls, logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 }

@@ -6,9 +6,14 @@ import Logging
 import ServiceLifecycle
 
 /// Builds the router for an engine: every dialect's controllers behind the shared middleware.
-public func buildRouter(engine: Engine, metrics: GatehouseMetrics, trustedProxies: Set<String> = []) -> Router<AppRequestContext> {
+/// `strictTransport`: the server speaks TLS itself; HSTS is sent then, and whenever the public URL is https.
+public func buildRouter(
+    engine: Engine, metrics: GatehouseMetrics, trustedProxies: Set<String> = [], strictTransport: Bool = false
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    if engine.config.publicURL.lowercased().hasPrefix("https://") { router.add(middleware: StrictTransportMiddleware()) }
+    if strictTransport || engine.config.publicURL.lowercased().hasPrefix("https://") {
+        router.add(middleware: StrictTransportMiddleware())
+    }
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())

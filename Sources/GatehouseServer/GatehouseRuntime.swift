@@ -106,21 +106,33 @@ struct MaintenanceService: Service {
     }
 }
 
-public func buildApplication(runtime: GatehouseRuntime, configuration: ServerConfiguration, logger: Logger)
-    -> some ApplicationProtocol
-{
+/// `tls`: the server's own TLS, when `--tls-cert`/`--tls-key` are given (loaded by the caller, so that a bad
+/// pair stops `serve` before it listens).
+public func buildApplication(
+    runtime: GatehouseRuntime, configuration: ServerConfiguration, tls: TLSContextStore? = nil, logger: Logger
+) -> some ApplicationProtocol {
     let router = buildRouter(
-        engine: runtime.engine, metrics: runtime.metrics, trustedProxies: configuration.trustedProxies)
+        engine: runtime.engine, metrics: runtime.metrics, trustedProxies: configuration.trustedProxies,
+        strictTransport: tls != nil)
     let limits = configuration.connections
+    let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionDeadlineHandler(limits: limits)])
+    let server: HTTPServerBuilder =
+        if let tls {
+            HTTPServerBuilder { responder in ReloadingTLSChannel(base: HTTP1Channel(responder: responder, configuration: http1), store: tls) }
+        } else {
+            .http1(configuration: http1)
+        }
+    var services: [any Service] = [
+        MaintenanceService(runtime: runtime), PushService(runtime: runtime, logger: logger),
+        WebhookDeliveryService(runtime: runtime, enabled: configuration.webhookDispatch, logger: logger),
+    ]
+    if let tls { services.append(TLSReloadService(store: tls, logger: logger)) }
     return Application(
         router: router,
-        server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionDeadlineHandler(limits: limits)])),
+        server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse", backlog: 1024,
             availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
-        services: [
-            MaintenanceService(runtime: runtime), PushService(runtime: runtime, logger: logger),
-            WebhookDeliveryService(runtime: runtime, enabled: configuration.webhookDispatch, logger: logger),
-        ],
+        services: services,
         logger: logger)
 }

@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var database = DatabaseOptions()
     /// Deadlines and the bound on client connections.
     public var connections = ConnectionLimits()
+    /// The server's own TLS (`--tls-cert`/`--tls-key`); nil serves plain HTTP, for TLS ended by a proxy.
+    public var tls: TLSFiles?
     public var dataDirectory = "./data"
     /// Base64 of 32 bytes; when nil a key file is created in the data folder (mode 0600) and reused.
     public var masterKeyBase64: String?
