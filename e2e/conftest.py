@@ -40,13 +40,14 @@ def gatehouse_binary():
         subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "gatehouse")
 
 
-def start_node(binary, env, tls=None):
+def start_node(binary, env, tls=None, wrapper=()):
     """`gatehouse serve` with `env` (which names GATEHOUSE_PORT and GATEHOUSE_DATA_DIR), its output in a new
     log file of the data folder, once /health/ready answers 200 (over https with `tls`, an ssl.SSLContext
-    that trusts the node's certificate). Returns the process and its open log."""
+    that trusts the node's certificate). `wrapper`: a command the binary runs under (setpriv, to run as
+    another user). Returns the process and its open log."""
     path = os.path.join(env["GATEHOUSE_DATA_DIR"], f"server-{time.time()}.log")
     log = open(path, "w")
-    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([*wrapper, binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     ready = f"{'https' if tls else 'http'}://127.0.0.1:{env['GATEHOUSE_PORT']}/health/ready"
     for _ in range(300):
         try:

@@ -73,6 +73,7 @@ struct CommonOptions: ParsableArguments {
             c.connections.maxConnections = max
         }
         if let wait = try milliseconds("GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT"), wait > 0 { c.database.acquireTimeout = .milliseconds(wait) }
+        if let wait = try milliseconds("GATEHOUSE_SQLITE_BUSY_TIMEOUT"), wait > 0 { c.database.sqliteBusyTimeout = .milliseconds(wait) }
         if let limit = try milliseconds("GATEHOUSE_DATABASE_STATEMENT_TIMEOUT") {
             c.database.statementTimeout = limit == 0 ? nil : .milliseconds(limit)
         }

@@ -32,6 +32,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         tuneMalloc()
+        ignoreFileSizeSignal()
         let logger = common.logger()
         let configuration = try common.configuration(host: host, port: port, tlsCertificate: tlsCertificate, tlsKey: tlsKey)
         // Loaded before anything opens: a missing or mismatched pair is an error at start, not at the first handshake.

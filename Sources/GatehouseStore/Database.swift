@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import PostgresKit
 import SQLKit
+import Synchronization
 
 public enum SQLDialectKind: Sendable {
     case sqlite, postgres
@@ -44,7 +45,7 @@ private func inTransaction<T: Sendable>(
 
 public func openDatabase(_ url: DatabaseURL, logger: Logger, options: DatabaseOptions = DatabaseOptions()) async throws -> any Database {
     switch url {
-    case .sqlite(let path): try await SQLiteDatabaseDriver.open(path: path, logger: logger)
+    case .sqlite(let path): try await SQLiteDatabaseDriver.open(path: path, logger: logger, busyTimeout: options.sqliteBusyTimeout)
     case .postgres(let url): try PostgresDatabaseDriver(url: url, logger: logger, options: options)
     }
 }
@@ -59,6 +60,9 @@ public struct DatabaseOptions: Sendable {
     public var acquireTimeout: Duration = .milliseconds(1500)
     /// `GATEHOUSE_DATABASE_STATEMENT_TIMEOUT`: PostgreSQL's own bound on one statement (nil: none).
     public var statementTimeout: Duration? = .seconds(30)
+    /// `GATEHOUSE_SQLITE_BUSY_TIMEOUT`: how long a SQLite statement waits for a lock another process holds
+    /// (a backup, a `sqlite3` shell) before the request answers 503.
+    public var sqliteBusyTimeout: Duration = .seconds(5)
     public init() {}
 }
 
@@ -66,11 +70,18 @@ final class SQLiteDatabaseDriver: Database {
     let kind = SQLDialectKind.sqlite
     private let writer: AsyncPool<SQLiteConnection>
     private let writerThread = ThreadExecutor(name: "sqlite-writer")
+    /// Set when the writer met a file it could not write: the next write opens the file again first, so the
+    /// node writes again once the file is writable (a handle opened read-only never becomes writable).
+    private let writerReadOnly: Atomic<Bool>
     private let readers: AsyncPool<SQLiteConnection>
     let checkpointer: Checkpointer
     private let logger: Logger
 
     private init(writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: Checkpointer, logger: Logger) {
+        self.writerReadOnly = Atomic(writer.isReadOnly)
+        if writer.isReadOnly {
+            logger.warning("the database file is read-only: reads are served, writes answer 503 until it is writable again")
+        }
         self.writer = AsyncPool([writer])
         self.readers = AsyncPool(readers)
         self.checkpointer = checkpointer
@@ -78,24 +89,31 @@ final class SQLiteDatabaseDriver: Database {
         writer.onWALCommit { [checkpointer] in checkpointer.committed(walPages: $0) }
     }
 
-    static func open(path: String, logger: Logger, readerCount: Int = 2) async throws -> SQLiteDatabaseDriver {
+    static func open(path: String, logger: Logger, readerCount: Int = 2, busyTimeout: Duration = .seconds(5)) async throws
+        -> SQLiteDatabaseDriver
+    {
+        let busyMilliseconds = Int32(clamping: busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000)
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         func connect() throws -> SQLiteConnection {
-            let c = try SQLiteConnection(path: path)
-            for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
-                try c.execute(pragma, []) { _ in }
-            }
+            let c = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyMilliseconds)
+            try configure(c)
             return c
         }
         let writer = try connect()
-        try writer.execute("PRAGMA journal_mode = WAL", []) { _ in }
+        if !writer.isReadOnly { try writer.execute("PRAGMA journal_mode = WAL", []) { _ in } }
         var readers: [SQLiteConnection] = []
         for _ in 0..<readerCount { readers.append(try connect()) }
         let checkpointer = Checkpointer(connection: try connect(), logger: logger)
         return SQLiteDatabaseDriver(writer: writer, readers: readers, checkpointer: checkpointer, logger: logger)
+    }
+
+    private static func configure(_ connection: SQLiteConnection) throws {
+        for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
+            try connection.execute(pragma, []) { _ in }
+        }
     }
 
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
@@ -105,14 +123,34 @@ final class SQLiteDatabaseDriver: Database {
     // Writes run on the writer's own thread (see ThreadExecutor); the caller resumes on its own executor.
     func writeAutocommit<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await withTaskExecutorPreference(writerThread) {
-            try await writer.with { try await body(SQLiteSQLDatabase(connection: $0, logger: logger)) }
+            try await withWriter { try await body(SQLiteSQLDatabase(connection: $0, logger: logger)) }
         }
     }
 
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await withTaskExecutorPreference(writerThread) {
-            try await writer.with { conn in
+            try await withWriter { conn in
                 try await inTransaction(SQLiteSQLDatabase(connection: conn, logger: logger), begin: "BEGIN IMMEDIATE", body)
+            }
+        }
+    }
+
+    /// The writer, opened again first when it last met a read-only file; a write that meets one marks it.
+    private func withWriter<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        try await writer.with { conn in
+            if writerReadOnly.load(ordering: .relaxed) {
+                try conn.reopen()
+                try Self.configure(conn)
+                guard !conn.isReadOnly else { throw DatabaseUnavailable() }
+                try conn.execute("PRAGMA journal_mode = WAL", []) { _ in }
+                writerReadOnly.store(false, ordering: .relaxed)
+                logger.notice("the database file is writable again: writes resume")
+            }
+            do {
+                return try await body(conn)
+            } catch let failure as SQLiteFailure where failure.isReadOnly {
+                writerReadOnly.store(true, ordering: .relaxed)
+                throw failure
             }
         }
     }

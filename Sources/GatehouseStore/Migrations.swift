@@ -459,6 +459,15 @@ public struct Migrator: Sendable {
 
     public static var latestVersion: Int64 { all.last?.version ?? 0 }
 
+    /// The database holds migrations this build does not know.
+    public struct SchemaTooNew: Error, CustomStringConvertible {
+        public let database: Int64
+        public let build: Int64
+        public var description: String {
+            "the database schema is at version \(database), newer than this build's \(build): run the newer gatehouse, or restore a backup taken before the upgrade"
+        }
+    }
+
     /// Applies what is missing; returns the versions applied by this call.
     @discardableResult
     public func migrate() async throws -> [Int64] { try await migrate(through: Self.latestVersion) }
@@ -466,6 +475,17 @@ public struct Migrator: Sendable {
     /// As `migrate`, stopping after `version` (upgrade tests write data as an older schema held it).
     @discardableResult
     public func migrate(through version: Int64) async throws -> [Int64] {
+        // Up to date: nothing is written, so a node can open a database it may only read (a read-only file).
+        let wanted = Set(Self.all.lazy.filter { $0.version <= version }.map(\.version))
+        let recorded = try? await database.read { db in
+            try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int64.self) }
+        }
+        // Migrations go forward only: a database a newer build has migrated is not this build's to serve
+        // (its code would misread what the newer schema holds), so a rolled-back binary stops here.
+        if let newest = recorded?.max(), newest > Self.latestVersion {
+            throw SchemaTooNew(database: newest, build: Self.latestVersion)
+        }
+        if let recorded, wanted.isSubset(of: Set(recorded)) { return [] }
         try await database.transaction { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"

@@ -16,6 +16,8 @@ struct SQLiteFailure: Error, CustomStringConvertible {
     var code: Int32
     var message: String
     var description: String { "SQLite error \(code): \(message)" }
+    /// SQLITE_READONLY and its extended codes: the file (or its folder) cannot be written now.
+    var isReadOnly: Bool { code & 0xff == SQLITE_READONLY }
 }
 
 /// One SQLite connection, used synchronously on the caller's thread. SQLite calls take microseconds, so
@@ -41,9 +43,18 @@ final class SQLiteConnection: Sendable {
     }
 
     private let state: Mutex<State>
+    private let path: String
+    private let busyTimeout: Int32
 
-    init(path: String) throws {
+    init(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        self.path = path
+        self.busyTimeout = busyTimeoutMilliseconds
+        state = Mutex(State(db: try Self.openHandle(path, busyTimeout: busyTimeoutMilliseconds)))
+    }
+
+    private static func openHandle(_ path: String, busyTimeout: Int32) throws -> OpaquePointer {
         var db: OpaquePointer?
+        // READWRITE opens read-only, silently, when the file is not writable; `isReadOnly` tells.
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
@@ -51,9 +62,25 @@ final class SQLiteConnection: Sendable {
             sqlite3_close(db)
             throw SQLiteFailure(code: rc, message: message)
         }
-        sqlite3_busy_timeout(db, 5000)
+        sqlite3_busy_timeout(db, busyTimeout)
         sqlite3_extended_result_codes(db, 1)
-        state = Mutex(State(db: db))
+        return db
+    }
+
+    /// Whether SQLite opened the file read-only (it was not writable then); it stays so until `reopen`.
+    var isReadOnly: Bool { state.withLock { $0.db.map { sqlite3_db_readonly($0, "main") == 1 } ?? true } }
+
+    /// Opens the file again in place of the current handle (the cached statements and the WAL hook move
+    /// to the new one): a handle opened read-only never becomes writable by itself.
+    func reopen() throws {
+        try state.withLock { state in
+            let fresh = try Self.openHandle(path, busyTimeout: busyTimeout)
+            for (_, p) in state.statements { sqlite3_finalize(p.statement) }
+            state.statements.removeAll()
+            sqlite3_close_v2(state.db)
+            state.db = fresh
+            if let hook = state.walHook { Self.install(hook, on: fresh) }
+        }
     }
 
     /// Runs one statement, calling `onRow` with each result row.
@@ -131,15 +158,19 @@ final class SQLiteConnection: Sendable {
         let hook = WALHook(handler)
         state.withLock { state in
             state.walHook = hook
-            sqlite3_wal_hook(
-                state.db,
-                { context, db, name, pages in
-                    if let context, Unmanaged<WALHook>.fromOpaque(context).takeUnretainedValue().handler(Int(pages)) {
-                        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-                    }
-                    return SQLITE_OK
-                }, Unmanaged.passUnretained(hook).toOpaque())
+            if let db = state.db { Self.install(hook, on: db) }
         }
+    }
+
+    private static func install(_ hook: WALHook, on db: OpaquePointer) {
+        sqlite3_wal_hook(
+            db,
+            { context, db, name, pages in
+                if let context, Unmanaged<WALHook>.fromOpaque(context).takeUnretainedValue().handler(Int(pages)) {
+                    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                }
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(hook).toOpaque())
     }
 
     func close() {

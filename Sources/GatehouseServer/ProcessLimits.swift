@@ -16,3 +16,10 @@ public func raiseOpenFileLimit() -> UInt64 {
     }
     return UInt64(limit.rlim_cur)
 }
+
+/// A write past the file-size limit (`ulimit -f`) raises SIGXFSZ, whose default action ends the process.
+/// Ignored, the write fails with EFBIG instead: SQLite reports it, the request answers 503, and the node
+/// writes again once the limit is lifted, as on a full disk.
+public func ignoreFileSizeSignal() {
+    signal(SIGXFSZ, SIG_IGN)
+}
