@@ -13,7 +13,9 @@
 # login/finish with ES256 assertions); rates count whole flows. Last, login/finish on its own.
 #
 # Knobs: DURATION=15s LOGIN_DURATION=40s THREADS=2 CONNS=16 PORT=18080 SKIP_BUILD=0, WRK_ONLY=1 (the first
-# table only: floor, verify, token, refresh), and GATEHOUSE_BENCH_BIN to
+# table only: floor, verify, token, refresh), SKIP_FLOWS=1 (no device and passkey flows), GROW_SESSIONS and
+# GROW_EVENTS (the grown-database benchmark: bench/grow-db.py adds that many sessions with their refresh
+# tokens and audit events to another tenant before measuring), and GATEHOUSE_BENCH_BIN to
 # measure another build of the server (bench/ab.sh compares two).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -31,6 +33,12 @@ source "$HERE/lib.sh"
 start_ns=$(date +%s%N)
 start_server
 ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+GROWN=""
+if [ -n "${GROW_SESSIONS:-}" ]; then   # the grown-database benchmark: other rows first, then the same runs
+  "$PY" "$HERE/grow-db.py" "$BASE" "$SYSTEM_KEY" "$WORK/data/gatehouse.sqlite" --sessions "$GROW_SESSIONS" \
+    --events "${GROW_EVENTS:-0}" >&2
+  GROWN=", grown: $GROW_SESSIONS sessions and ${GROW_EVENTS:-0} events already in the database ($(du -m "$WORK/data/gatehouse.sqlite" | cut -f1) MB)"
+fi
 sleep 1
 rss() { awk -v k="$1" '$1==k":" {printf "%.1f", $2/1024}' "/proc/$SERVER_PID/status"; }
 idle_rss=$(rss VmRSS)
@@ -77,7 +85,7 @@ run() { # NAME PATH SCRIPT ARGS...
 }
 
 echo
-echo "gatehouse bench: SQLite, wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "gatehouse bench: SQLite, wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) cores, $(date -u +%FT%TZ)$GROWN"
 echo "| endpoint                 |    req/s | p50 ms  | p99 ms  | non2xx |"
 echo "|--------------------------|----------|---------|---------|--------|"
 run health /health/live get.lua
@@ -89,6 +97,7 @@ echo "start to ready: ${ready_ms} ms | idle RSS: ${idle_rss} MB | peak RSS: $(rs
 [ "${WRK_ONLY:-0}" = "1" ] && exit 0
 
 # ---------------------------------------------------------------- device keys: logins and confirmations
+if [ "${SKIP_FLOWS:-0}" != "1" ]; then
 if [ "${SKIP_BUILD:-0}" != "1" ]; then (cd "$HERE/loadgen" && swift build -c release >&2); fi
 LOADGEN="$HERE/loadgen/.build/release/loadgen"
 # One user (device and passkey) per connection: a passkey's counter must only rise.
@@ -108,6 +117,7 @@ for FLOW in device-login confirmation passkey-login passkey-finish; do
     "$(sed -E 's/.*rate=([0-9.]+).*/\1/' <<<"$line")" "$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")" \
     "$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")" "$(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$line")"
 done
+fi
 
 # ---------------------------------------------------------------- accounts: profile, API keys, password logins
 PASSWORD="bench password $(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
