@@ -2,7 +2,8 @@
 action confirmations approved with a device key). After a restart on the same data folder, everything a
 client saw answered 2xx is there: each login's session (its access token verifies), each refresh chain's
 last token (it refreshes), each approval (the confirmation reads approved), an audit event for each login;
-the audit chain verifies and SQLite's integrity check passes."""
+the audit chain verifies and SQLite's integrity check passes. Run on SQLite, and on a private PostgreSQL
+where PostgreSQL is installed (GATEHOUSE_TEST_POSTGRES_URL set)."""
 import os
 import shutil
 import signal
@@ -11,15 +12,22 @@ import tempfile
 import threading
 import time
 
+import pytest
+
 from conftest import SYSTEM_KEY, free_port, gatehouse_binary, start_node, stop_node
-from pg_cluster import request
+from pg_cluster import Cluster, request
 from test_device_keys import ES256Device
 
 PASSWORD = "correct horse battery"
 LOAD_SECONDS = float(os.environ.get("GATEHOUSE_E2E_KILL_AFTER", "3"))
 
 
-def test_everything_acknowledged_before_a_kill_survives_it():
+@pytest.mark.parametrize("store", [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.skipif(not os.environ.get("GATEHOUSE_TEST_POSTGRES_URL"),
+                                                      reason="needs PostgreSQL (GATEHOUSE_TEST_POSTGRES_URL names one)")),
+])
+def test_everything_acknowledged_before_a_kill_survives_it(store):
     binary = gatehouse_binary()
     data = tempfile.mkdtemp(prefix="gatehouse-kill-")
     port = free_port()
@@ -28,6 +36,9 @@ def test_everything_acknowledged_before_a_kill_survives_it():
                GATEHOUSE_BCRYPT_COST="10", GATEHOUSE_LOG_LEVEL="warning", GATEHOUSE_WEBHOOK_DISPATCH="false",
                GATEHOUSE_PUBLIC_URL=f"http://localhost:{port}")
     env.pop("GATEHOUSE_DATABASE_URL", None)
+    cluster = Cluster() if store == "postgres" else None
+    if cluster:
+        env["GATEHOUSE_DATABASE_URL"] = cluster.url
     proc, log = start_node(binary, env)
     try:
         status, _, tenant, _ = request(base, "POST", "/v2/tenants", {"projectName": "Kill Co"}, {"x-api-key": SYSTEM_KEY})
@@ -127,9 +138,12 @@ def test_everything_acknowledged_before_a_kill_survives_it():
         assert proc.poll() is None
     finally:
         stop_node(proc, log)
+        if cluster:
+            cluster.remove()
     try:
-        db = sqlite3.connect(os.path.join(data, "gatehouse.sqlite"))
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        db.close()
+        if not cluster:
+            db = sqlite3.connect(os.path.join(data, "gatehouse.sqlite"))
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            db.close()
     finally:
         shutil.rmtree(data, ignore_errors=True)
