@@ -3,7 +3,8 @@ table (e2e/fixtures/upgrade-*/, made by e2e/upgrade_fixture.py from that build's
 `gatehouse migrate` brings it to this build's schema losing no row; then the node serves what the earlier
 build wrote: passwords, a TOTP secret sealed under the master key, an unspent refresh token, an access token,
 a device key, a passkey, both kinds of API key, an OAuth client secret, a webhook, confirmations, and the
-audit chains verify. New writes work on top. Loopback only."""
+audit chains verify. New writes work on top. A fixture holding gatehouse.sql is a PostgreSQL dump, restored
+into a private cluster where PostgreSQL is installed (GATEHOUSE_TEST_POSTGRES_URL set). Loopback only."""
 import base64
 import glob
 import json
@@ -21,10 +22,19 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from soft_webauthn import SoftWebauthnDevice
 
 from conftest import Server, free_port, gatehouse_binary, load_script, start_node, stop_node
+from pg_cluster import Cluster
+from upgrade_fixture import postgres_counts
 
 passkey = load_script("demo-passkey.py")
 FIXTURES = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "upgrade-*")))
 assert FIXTURES, "no upgrade fixture under e2e/fixtures"
+NO_POSTGRES = pytest.mark.skipif(not os.environ.get("GATEHOUSE_TEST_POSTGRES_URL"),
+                                 reason="needs PostgreSQL (GATEHOUSE_TEST_POSTGRES_URL names one)")
+
+
+def dump(fixture):
+    path = os.path.join(fixture, "gatehouse.sql")
+    return path if os.path.exists(path) else None
 
 
 def counts(path):
@@ -36,24 +46,32 @@ def counts(path):
         db.close()
 
 
-@pytest.mark.parametrize("fixture", FIXTURES, ids=[os.path.basename(f) for f in FIXTURES])
+@pytest.mark.parametrize("fixture", [pytest.param(f, marks=NO_POSTGRES) if dump(f) else f for f in FIXTURES],
+                         ids=[os.path.basename(f) for f in FIXTURES])
 def test_this_build_serves_what_an_earlier_build_wrote(fixture):
     with open(os.path.join(fixture, "manifest.json")) as f:
         m = json.load(f)
     folder = tempfile.mkdtemp(prefix="gatehouse-upgrade-")
     database = os.path.join(folder, "gatehouse.sqlite")
-    shutil.copy(os.path.join(fixture, "gatehouse.sqlite"), database)
     port = free_port()
     env = dict(os.environ, GATEHOUSE_DATA_DIR=folder, GATEHOUSE_PORT=str(port), GATEHOUSE_SYSTEM_API_KEY=m["systemKey"],
                GATEHOUSE_MASTER_KEY=m["masterKey"], GATEHOUSE_PUBLIC_URL=m["publicURL"], GATEHOUSE_BCRYPT_COST="10",
                GATEHOUSE_LOG_LEVEL="warning", GATEHOUSE_WEBHOOK_DISPATCH="false")
     env.pop("GATEHOUSE_DATABASE_URL", None)
+    cluster = None
+    if dump(fixture):
+        cluster = Cluster()
+        subprocess.run([os.path.join(cluster.bin, "psql"), cluster.url, "-q", "-v", "ON_ERROR_STOP=1", "-f", dump(fixture)],
+                       check=True, capture_output=True, text=True)
+        env["GATEHOUSE_DATABASE_URL"] = cluster.url
+    else:
+        shutil.copy(os.path.join(fixture, "gatehouse.sqlite"), database)
     binary = gatehouse_binary()
     try:
         # Migrations first, alone: every row the earlier build wrote is still there.
         migrated = subprocess.run([binary, "migrate"], env=env, capture_output=True, text=True, timeout=120)
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-        after = counts(database)
+        after = postgres_counts(cluster) if cluster else counts(database)
         lost = {t: (n, after.get(t)) for t, n in m["rows"].items() if t != "schema_migrations" and after.get(t) != n}
         assert not lost, f"rows changed by the migration: {lost}"
         assert after["schema_migrations"] >= m["rows"]["schema_migrations"]
@@ -71,10 +89,13 @@ def test_this_build_serves_what_an_earlier_build_wrote(fixture):
         for tenant in (m["tenant"]["id"], m["strictTenant"]["id"]):
             verified = subprocess.run([binary, "events", "verify", "--tenant", tenant], env=env, capture_output=True, text=True, timeout=120)
             assert verified.returncode == 0, verified.stdout + verified.stderr
-        db = sqlite3.connect(database)
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        db.close()
+        if not cluster:
+            db = sqlite3.connect(database)
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            db.close()
     finally:
+        if cluster:
+            cluster.remove()
         shutil.rmtree(folder, ignore_errors=True)
 
 

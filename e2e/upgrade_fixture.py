@@ -1,14 +1,15 @@
 """The upgrade fixture (issue 16, item 5): a database written by an earlier build, through its public API
 only, with a row in every table, and the credentials a later build needs to use that data.
 
-    python e2e/upgrade_fixture.py OLD_BINARY OUT_FOLDER
+    python e2e/upgrade_fixture.py OLD_BINARY OUT_FOLDER [--postgres]
 
 starts OLD_BINARY on a fresh folder with fixed keys and public URL, creates one of everything (tenants,
 admins, users with passwords and TOTP, sessions and refresh tokens, Classic and tenant API keys, a device
 key, confirmations with their push outbox rows, a passkey, unfinished ceremonies, a throttled login, a
 business and membership, an identity provider, roles and grants, OAuth clients with a code, a consent and
 a revoked token, a webhook with deliveries), stops it, and writes OUT_FOLDER/gatehouse.sqlite (one file,
-no WAL) and OUT_FOLDER/manifest.json (what e2e/test_upgrade.py signs in with, and the row counts). The
+no WAL) — with --postgres, on a private PostgreSQL cluster, OUT_FOLDER/gatehouse.sql (pg_dump, plain, no
+owners) — and OUT_FOLDER/manifest.json (what e2e/test_upgrade.py signs in with, and the row counts). The
 made-up FCM endpoint is a closed loopback port, so pushes stay queued. Loopback only."""
 import base64
 import hashlib
@@ -17,6 +18,7 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -203,27 +205,56 @@ def populate(server):
     return m
 
 
-def main(binary, out):
+def psql(cluster, sql):
+    return subprocess.run([os.path.join(cluster.bin, "psql"), cluster.url, "-At", "-c", sql], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def postgres_counts(cluster):
+    """Row counts of every table of the public schema, by name."""
+    tables = psql(cluster, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").split()
+    return {t: int(psql(cluster, f'SELECT COUNT(*) FROM "{t}"')) for t in tables}
+
+
+def main(binary, out, postgres=False):
     folder = tempfile.mkdtemp(prefix="gatehouse-upgrade-fixture-")
     port = free_port()
     env = environment(folder, port)
     env["GATEHOUSE_FCM_CREDENTIALS"] = fcm_account(folder)
     env["GATEHOUSE_FCM_BASE_URL"] = "http://127.0.0.1:9"
-    proc, log = start_node(binary, env)
+    cluster = None
+    if postgres:
+        from pg_cluster import Cluster
+        cluster = Cluster()
+        env["GATEHOUSE_DATABASE_URL"] = cluster.url
     try:
-        manifest = populate(Server(f"http://127.0.0.1:{port}", PUBLIC_URL, data=folder))
+        proc, log = start_node(binary, env)
+        try:
+            manifest = populate(Server(f"http://127.0.0.1:{port}", PUBLIC_URL, data=folder))
+        finally:
+            stop_node(proc, log)
+        os.makedirs(out, exist_ok=True)
+        if cluster:
+            dump = subprocess.run([os.path.join(cluster.bin, "pg_dump"), "--no-owner", "--no-privileges", cluster.url],
+                                  check=True, capture_output=True, text=True).stdout
+            with open(os.path.join(out, "gatehouse.sql"), "w") as f:
+                f.write(dump)
+            manifest["rows"] = postgres_counts(cluster)
+            manifest["schemaVersion"] = int(psql(cluster, "SELECT MAX(version) FROM schema_migrations"))
+        else:
+            target = os.path.join(out, "gatehouse.sqlite")
+            if os.path.exists(target):
+                os.remove(target)
+            source = sqlite3.connect(os.path.join(folder, "gatehouse.sqlite"))
+            source.execute(f"VACUUM INTO '{target}'")  # one file, no WAL beside it
+            tables = [n for (n,) in source.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            manifest["rows"] = {t: source.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+            manifest["schemaVersion"] = source.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
+            source.close()
     finally:
-        stop_node(proc, log)
-    os.makedirs(out, exist_ok=True)
-    target = os.path.join(out, "gatehouse.sqlite")
-    if os.path.exists(target):
-        os.remove(target)
-    source = sqlite3.connect(os.path.join(folder, "gatehouse.sqlite"))
-    source.execute(f"VACUUM INTO '{target}'")  # one file, no WAL beside it
-    tables = [n for (n,) in source.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    manifest["rows"] = {t: source.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
-    manifest["schemaVersion"] = source.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
-    source.close()
+        if cluster:
+            cluster.remove()
     manifest.update(masterKey=MASTER_KEY, systemKey=SYSTEM_KEY, publicURL=PUBLIC_URL, password=PASSWORD,
                     writtenBy=os.environ.get("FIXTURE_COMMIT", "unknown"))
     with open(os.path.join(out, "manifest.json"), "w") as f:
@@ -234,4 +265,4 @@ def main(binary, out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], postgres="--postgres" in sys.argv[3:])
