@@ -89,6 +89,18 @@ def writes_resume(server, tenant, start):
         time.sleep(0.2)
 
 
+def hold_write_lock(folder):
+    """Another process's connection holding SQLite's write lock, as a backup tool or a sqlite3 shell would."""
+    holder = sqlite3.connect(os.path.join(folder, "gatehouse.sqlite"), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def release(holder):
+    holder.execute("ROLLBACK")
+    holder.close()
+
+
 def ignores(pid, signum):
     with open(f"/proc/{pid}/status") as f:
         mask = next(int(line.split()[1], 16) for line in f if line.startswith("SigIgn:"))
@@ -164,8 +176,7 @@ def test_a_lock_held_by_another_process_is_a_503_and_writes_resume_when_released
     node = Node(folder, GATEHOUSE_SQLITE_BUSY_TIMEOUT="0.5")
     try:
         tenant, project, token = world(node.server, 3)
-        holder = sqlite3.connect(os.path.join(folder, "gatehouse.sqlite"), isolation_level=None, check_same_thread=False)
-        holder.execute("BEGIN IMMEDIATE")  # the write lock, as a backup tool or a sqlite3 shell would take it
+        holder = hold_write_lock(folder)
         try:
             started = time.monotonic()
             refused_clearly(a_write(node.server, tenant, 500))
@@ -173,8 +184,7 @@ def test_a_lock_held_by_another_process_is_a_503_and_writes_resume_when_released
             assert time.monotonic() - started < 0.5 + 5
             reads_are_served(node.server, tenant, project, token)
         finally:
-            holder.execute("ROLLBACK")
-            holder.close()
+            release(holder)
         writes_resume(node.server, tenant, 600)
     finally:
         node.stop()
@@ -185,12 +195,11 @@ def test_writes_waiting_on_a_lock_go_through_once_it_is_released_within_the_time
     node = Node(folder, GATEHOUSE_SQLITE_BUSY_TIMEOUT="5")
     try:
         tenant, _, _ = world(node.server, 4)
-        holder = sqlite3.connect(os.path.join(folder, "gatehouse.sqlite"), isolation_level=None, check_same_thread=False)
-        holder.execute("BEGIN IMMEDIATE")
-        release = threading.Timer(0.5, lambda: (holder.execute("ROLLBACK"), holder.close()))
-        release.start()
+        holder = hold_write_lock(folder)
+        timer = threading.Timer(0.5, release, args=(holder,))
+        timer.start()
         status, body = a_write(node.server, tenant, 700)
-        release.join()
+        timer.join()
         assert status == 201, body
     finally:
         node.stop()
