@@ -104,6 +104,40 @@ struct OpenAPIBuilder {
         return out
     }
 
+    /// OpenAPI links (3.1 §4.8.20) from a create to what acts on the thing it made: a POST to `P` answering
+    /// 2xx with a body that names the new item links to every operation on `P/{param}`, the parameter taken
+    /// from the body's field of the same name, else its `id`. Path parameters `P` itself has pass through.
+    /// Clients and stateful fuzzers follow them (schemathesis chains create → read → change → delete).
+    private func links(from route: Route, reply: Reply) -> [(String, YAMLNode)] {
+        guard route.method == .post, (200..<300).contains(reply.status), let schema = reply.schema,
+            let fields = properties(of: schema)
+        else { return [] }
+        var out: [(String, YAMLNode)] = []
+        for target in routes {
+            let prefix = route.path + "/{"
+            guard target.path.hasPrefix(prefix), let close = target.path.dropFirst(prefix.count).firstIndex(of: "}") else { continue }
+            let param = String(target.path[target.path.index(target.path.startIndex, offsetBy: prefix.count)..<close])
+            // Only the item itself (`P/{id}`), not what hangs below it.
+            guard target.path.index(after: close) == target.path.endIndex else { continue }
+            guard let field = fields.contains(param) ? param : (fields.contains("id") ? "id" : nil) else { continue }
+            var parameters: [(String, YAMLNode)] = [(param, .string("$response.body#/\(field)"))]
+            for name in route.pathParameters { parameters.append((name, .string("$request.path.\(name)"))) }
+            let name = Self.operationId(target)
+            out.append((name.prefix(1).uppercased() + name.dropFirst(), .map([("operationId", .string(name)), ("parameters", .map(parameters))])))
+        }
+        return out
+    }
+
+    /// The property names of an object schema, through a reference; nil for anything else.
+    private func properties(of schema: Schema) -> Set<String>? {
+        switch schema {
+        case .object(let properties, _): Set(properties.map(\.key))
+        case .ref(let name): schemas.first { $0.0 == name }.flatMap { properties(of: $0.1) }
+        case .described(let inner, _): properties(of: inner)
+        default: nil
+        }
+    }
+
     private func operation(_ route: Route) -> YAMLNode {
         var op: [(String, YAMLNode)] = [("operationId", .string(Self.operationId(route))), ("summary", .string(route.doc.summary))]
         if let d = route.doc.description { op.append(("description", .string(d))) }
@@ -146,6 +180,8 @@ struct OpenAPIBuilder {
             } else if reply.status >= 400 {
                 m.append(("content", errorContent))
             }
+            let links = self.links(from: route, reply: reply)
+            if !links.isEmpty { m.append(("links", .map(links))) }
             return (reply.status, .map(m))
         }
         for (status, text) in Self.impliedErrors(route) where !replies.contains(where: { $0.0 == status }) {
