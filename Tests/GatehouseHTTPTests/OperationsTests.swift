@@ -35,6 +35,31 @@ import Testing
         }
     }
 
+    /// OpenAPI links (3.1 §4.8.20): a create links to the operations on the item it made, with the item's
+    /// identifier from the answer (and a parent's from the request), and every link names an operation
+    /// the document has.
+    @Test func createsLinkToTheirItemAndNoLinkDangles() async throws {
+        try await withHarness { h in
+            let text = try await h.call(.get, "/openapi.yaml").text
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            func ids(indent: Int) -> [String] {
+                let prefix = String(repeating: " ", count: indent) + "operationId: "
+                return lines.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+            }
+            let operations = Set(ids(indent: 6))
+            let targets = ids(indent: 14)
+            #expect(targets.count >= 17, "links: \(targets.count)")
+            #expect(Set(targets).isSubset(of: operations), "dangling: \(Set(targets).subtracting(operations))")
+            let webhooks = text.components(separatedBy: "\n  /v2/webhooks:").dropFirst().first?.components(separatedBy: "\n  /").first ?? ""
+            for target in ["getV2WebhooksId", "patchV2WebhooksId", "deleteV2WebhooksId"] {
+                #expect(webhooks.contains("operationId: \(target)\n              parameters:\n                id: \"$response.body#/id\""), "\(target)")
+            }
+            let memberships = text.components(separatedBy: "\n  /v2/businesses/{id}/memberships:").dropFirst().first?
+                .components(separatedBy: "\n  /").first ?? ""
+            #expect(memberships.contains("userId: \"$response.body#/userId\"\n                id: $request.path.id"))
+        }
+    }
+
     @Test func metricsCountRequestsByRouteTemplate() async throws {
         try await withHarness { h in
             let t = try await h.createTenant()
