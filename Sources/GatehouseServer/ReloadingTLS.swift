@@ -58,17 +58,15 @@ public final class TLSContextStore: Sendable {
         return try NIOSSLContext(configuration: configuration)
     }
 
-    /// NIOSSL's errors name BoringSSL's queue; the message the operator needs is which file and why.
+    /// NIOSSL's errors carry BoringSSL's whole error queue: bounded, so a log line stays one line's length.
     public static func describe(_ error: any Error) -> String {
-        if let error = error as? TLSFilesError { return error.message }
-        return String(describing: error).prefix(300).description
+        String(describing: error).prefix(300).description
     }
 }
 
 struct TLSFilesError: Error, CustomStringConvertible {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// HTTP/1.1 over TLS whose context is read from the store for each new connection, so a reload applies to

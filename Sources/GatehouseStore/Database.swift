@@ -50,6 +50,11 @@ public func openDatabase(_ url: DatabaseURL, logger: Logger, options: DatabaseOp
     }
 }
 
+extension Duration {
+    /// Whole milliseconds, the unit SQLite's busy timeout and PostgreSQL's `statement_timeout` take.
+    var wholeMilliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}
+
 /// No pooled connection came within `DatabaseOptions.acquireTimeout`.
 struct DatabaseUnavailable: Error {}
 
@@ -78,8 +83,9 @@ final class SQLiteDatabaseDriver: Database {
     private let logger: Logger
 
     private init(writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: Checkpointer, logger: Logger) {
-        self.writerReadOnly = Atomic(writer.isReadOnly)
-        if writer.isReadOnly {
+        let readOnly = writer.isReadOnly
+        self.writerReadOnly = Atomic(readOnly)
+        if readOnly {
             logger.warning("the database file is read-only: reads are served, writes answer 503 until it is writable again")
         }
         self.writer = AsyncPool([writer])
@@ -92,7 +98,7 @@ final class SQLiteDatabaseDriver: Database {
     static func open(path: String, logger: Logger, readerCount: Int = 2, busyTimeout: Duration = .seconds(5)) async throws
         -> SQLiteDatabaseDriver
     {
-        let busyMilliseconds = Int32(clamping: busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000)
+        let busyMilliseconds = Int32(clamping: busyTimeout.wholeMilliseconds)
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -103,7 +109,7 @@ final class SQLiteDatabaseDriver: Database {
             return c
         }
         let writer = try connect()
-        if !writer.isReadOnly { try writer.execute("PRAGMA journal_mode = WAL", []) { _ in } }
+        _ = try enableWAL(writer)
         var readers: [SQLiteConnection] = []
         for _ in 0..<readerCount { readers.append(try connect()) }
         let checkpointer = Checkpointer(connection: try connect(), logger: logger)
@@ -114,6 +120,13 @@ final class SQLiteDatabaseDriver: Database {
         for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
             try connection.execute(pragma, []) { _ in }
         }
+    }
+
+    /// Puts the writer's file in WAL mode; false, changing nothing, when the file was opened read-only.
+    private static func enableWAL(_ writer: SQLiteConnection) throws -> Bool {
+        guard !writer.isReadOnly else { return false }
+        try writer.execute("PRAGMA journal_mode = WAL", []) { _ in }
+        return true
     }
 
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
@@ -141,8 +154,7 @@ final class SQLiteDatabaseDriver: Database {
             if writerReadOnly.load(ordering: .relaxed) {
                 try conn.reopen()
                 try Self.configure(conn)
-                guard !conn.isReadOnly else { throw DatabaseUnavailable() }
-                try conn.execute("PRAGMA journal_mode = WAL", []) { _ in }
+                guard try Self.enableWAL(conn) else { throw DatabaseUnavailable() }
                 writerReadOnly.store(false, ordering: .relaxed)
                 logger.notice("the database file is writable again: writes resume")
             }
@@ -182,7 +194,7 @@ final class PostgresDatabaseDriver: Database {
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         if let limit = options.statementTimeout {
-            configuration.options.additionalStartupParameters = [("statement_timeout", "\(limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)")]
+            configuration.options.additionalStartupParameters = [("statement_timeout", "\(limit.wholeMilliseconds)")]
         }
         acquireTimeout = options.acquireTimeout
         var quiet = logger

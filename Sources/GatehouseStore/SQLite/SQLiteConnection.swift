@@ -75,9 +75,7 @@ final class SQLiteConnection: Sendable {
     func reopen() throws {
         try state.withLock { state in
             let fresh = try Self.openHandle(path, busyTimeout: busyTimeout)
-            for (_, p) in state.statements { sqlite3_finalize(p.statement) }
-            state.statements.removeAll()
-            sqlite3_close_v2(state.db)
+            Self.release(&state)
             state.db = fresh
             if let hook = state.walHook { Self.install(hook, on: fresh) }
         }
@@ -175,12 +173,17 @@ final class SQLiteConnection: Sendable {
 
     func close() {
         state.withLock { state in
-            for (_, p) in state.statements { sqlite3_finalize(p.statement) }
-            state.statements.removeAll()
-            sqlite3_close_v2(state.db)
-            state.db = nil
+            Self.release(&state)
             state.walHook = nil
         }
+    }
+
+    /// Finalizes the cached statements and closes the handle (what `close` and `reopen` both let go of).
+    private static func release(_ state: inout State) {
+        for (_, p) in state.statements { sqlite3_finalize(p.statement) }
+        state.statements.removeAll()
+        sqlite3_close_v2(state.db)
+        state.db = nil
     }
 
     private static func failure(_ db: OpaquePointer, _ rc: Int32) -> SQLiteFailure {
