@@ -23,7 +23,7 @@ from soft_webauthn import SoftWebauthnDevice
 
 from conftest import Server, free_port, gatehouse_binary, load_script, start_node, stop_node
 from pg_cluster import Cluster
-from upgrade_fixture import postgres_counts
+from upgrade_fixture import postgres_counts, sqlite_counts
 
 passkey = load_script("demo-passkey.py")
 FIXTURES = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "upgrade-*")))
@@ -35,15 +35,6 @@ NO_POSTGRES = pytest.mark.skipif(not os.environ.get("GATEHOUSE_TEST_POSTGRES_URL
 def dump(fixture):
     path = os.path.join(fixture, "gatehouse.sql")
     return path if os.path.exists(path) else None
-
-
-def counts(path):
-    db = sqlite3.connect(path)
-    try:
-        tables = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        return {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
-    finally:
-        db.close()
 
 
 @pytest.mark.parametrize("fixture", [pytest.param(f, marks=NO_POSTGRES) if dump(f) else f for f in FIXTURES],
@@ -71,7 +62,7 @@ def test_this_build_serves_what_an_earlier_build_wrote(fixture):
         # Migrations first, alone: every row the earlier build wrote is still there.
         migrated = subprocess.run([binary, "migrate"], env=env, capture_output=True, text=True, timeout=120)
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-        after = postgres_counts(cluster) if cluster else counts(database)
+        after = postgres_counts(cluster) if cluster else sqlite_counts(database)
         lost = {t: (n, after.get(t)) for t, n in m["rows"].items() if t != "schema_migrations" and after.get(t) != n}
         assert not lost, f"rows changed by the migration: {lost}"
         assert after["schema_migrations"] >= m["rows"]["schema_migrations"]

@@ -216,6 +216,16 @@ def postgres_counts(cluster):
     return {t: int(psql(cluster, f'SELECT COUNT(*) FROM "{t}"')) for t in tables}
 
 
+def sqlite_counts(path):
+    """Row counts of every table of a SQLite file, by name."""
+    db = sqlite3.connect(path)
+    try:
+        tables = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        return {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+    finally:
+        db.close()
+
+
 def main(binary, out, postgres=False):
     folder = tempfile.mkdtemp(prefix="gatehouse-upgrade-fixture-")
     port = free_port()
@@ -247,11 +257,9 @@ def main(binary, out, postgres=False):
                 os.remove(target)
             source = sqlite3.connect(os.path.join(folder, "gatehouse.sqlite"))
             source.execute(f"VACUUM INTO '{target}'")  # one file, no WAL beside it
-            tables = [n for (n,) in source.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-            manifest["rows"] = {t: source.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
             manifest["schemaVersion"] = source.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
             source.close()
+            manifest["rows"] = sqlite_counts(target)
     finally:
         if cluster:
             cluster.remove()
